@@ -1,0 +1,2 @@
+"""Imports every model module so Base.metadata knows all tables (Alembic, tests)."""
+import bot.models  # noqa: F401

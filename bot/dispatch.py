@@ -1,0 +1,93 @@
+"""Routing order for one message: events, media, escapes, active flow, numbered picks, text."""
+from __future__ import annotations
+
+import logging
+
+from bot.context import Ctx
+from bot.db import utcnow
+from bot.normalize import compact
+from bot.reply import Reply
+
+log = logging.getLogger(__name__)
+
+HUMAN_WORDS = {"0", "人工", "转人工", "人工客服", "客服", "真人", "找人工"}
+CANCEL_WORDS = {"取消", "退出", "不办了", "算了", "返回", "结束"}
+_DIGITS = str.maketrans("０１２３４５６７８９一二三四五六七八九", "0123456789123456789")
+
+
+def dispatch(ctx: Ctx) -> Reply:
+    router = ctx.services.router
+    msg = ctx.msg
+    if msg.is_event:
+        if msg.event == "click":
+            return _call(router.for_action(f"menu:{msg.event_key}"), ctx, "menu:" + msg.event_key)
+        return _call(router.for_event(msg.event) or router.for_event("*"), ctx, "event:" + msg.event)
+    if not ctx.text:  # image, video, location, link, unknown types, voice without transcript
+        kind = msg.msg_type if msg.msg_type != "voice" else "voice_empty"
+        return _call(router.for_msg_type(kind) or router.for_msg_type("*"), ctx, "type:" + kind)
+
+    word = compact(ctx.text)
+    _expire_flow(ctx)
+    if word in HUMAN_WORDS:
+        ctx.end_flow()
+        return _call(router.for_action("menu:HUMAN"), ctx, "human")
+    if word in CANCEL_WORDS:
+        had_flow = ctx.in_flow
+        ctx.end_flow()
+        reply = _call(router.for_action("menu:MAIN"), ctx, "cancel")
+        reply.text = ("好的，已取消，填过的内容没有保存。\n" if had_flow else "") + reply.text
+        return reply
+    if ctx.in_flow:
+        flow = router.flows.get(ctx.state.flow)
+        reply = flow.handle(ctx) if flow else None
+        if reply is not None:
+            reply.meta.setdefault("route", f"flow:{flow.name}:{ctx.state.step or 'end'}")
+            reply.meta.setdefault("kind", "command")
+            return reply
+        ctx.end_flow()
+
+    pick = _numbered_pick(ctx, word)
+    if pick is not None:
+        return pick
+    fn, how = router.for_text(ctx.text)
+    return _call(fn, ctx, f"text:{how}")
+
+
+def _expire_flow(ctx: Ctx) -> None:
+    state = ctx.state
+    if state.flow and state.expires_at and state.expires_at < utcnow():
+        flow = ctx.services.router.flows.get(state.flow)
+        ctx.notes.append(flow.on_timeout if flow else "上次的办理已超时，已自动取消。")
+        ctx.end_flow()
+
+
+def _numbered_pick(ctx: Ctx, word: str) -> Reply | None:
+    digits = word.translate(_DIGITS)
+    if not digits.isdigit() or len(digits) > 2:
+        return None
+    options = ctx.state.options or []
+    if not options:
+        return None
+    index = int(digits) - 1
+    if not 0 <= index < len(options):
+        lines = [f"没有第 {digits} 项。请回复下面的数字："]
+        lines += [f"{i}. {label}" for i, (label, _a) in enumerate(options, 1)]
+        lines.append(ctx.local.way_out())
+        return Reply(text="\n".join(lines), meta={"route": "pick:out-of-range", "kind": "command"})
+    label, action = options[index]
+    kind, _, ctx.action_arg = action.partition(":")
+    fn = ctx.services.router.for_action(action)
+    reply = _call(fn, ctx, f"pick:{kind}")
+    reply.meta.setdefault("picked", {"label": label, "action": action, "from": ctx.text})
+    return reply
+
+
+def _call(fn, ctx: Ctx, route: str) -> Reply:
+    if fn is None:
+        log.warning("no handler for %s", route)
+        return Reply(silent=True, meta={"route": route + ":unhandled"})
+    reply = fn(ctx)
+    if reply is None:
+        reply = Reply(silent=True)
+    reply.meta.setdefault("route", f"{route}:{fn.__name__}")
+    return reply

@@ -1,0 +1,32 @@
+"""Multi-turn flows: declared steps; the state lives in ConversationState (one row per openid)."""
+from __future__ import annotations
+
+from typing import Callable
+
+
+class Flow:
+    """A named conversation with steps; each step gets the ctx and returns a Reply.
+
+    Entry points are ordinary handlers that call ``ctx.start_flow(flow, step)``. Steps move on with
+    ``ctx.goto(step, **data)`` or end with ``ctx.end_flow()``. "取消"/"退出" and the timeout are
+    handled by the engine for every flow, so steps never need to.
+    """
+
+    def __init__(self, name: str, timeout_minutes: int | None = None, on_timeout: str = ""):
+        self.name = name
+        self.timeout_minutes = timeout_minutes
+        self.on_timeout = on_timeout or "上次的办理超过时间没有完成，已自动取消。"
+        self.steps: dict[str, Callable] = {}
+
+    def step(self, name: str) -> Callable:
+        def register(fn):
+            self.steps[name] = fn
+            return fn
+        return register
+
+    def handle(self, ctx):
+        step = self.steps.get(ctx.state.step or "")
+        if step is None:  # a step renamed in a new release: start over politely
+            ctx.end_flow()
+            return None
+        return step(ctx)

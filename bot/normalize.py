@@ -1,0 +1,24 @@
+"""Light text normalisation shared by the router and the matcher."""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_PUNCT_SPACE = re.compile(r"[\s\u3000~`!@#$%^&*()\-_=+\[\]{}|\\;:'\",.<>/?·！￥…（）—【】、；：‘’“”，。《》？]+")
+# WeChat renders emoticons as codes like [微笑] or /::) in the text
+_WECHAT_EMOTICON = re.compile(r"\[[\u4e00-\u9fa5A-Za-z]{1,6}\]|/:[^\s]{1,6}")
+_EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F\u200d]")
+
+
+def nfkc(text: str) -> str:
+    """Full-width → half-width, compatibility forms folded, lower case."""
+    return unicodedata.normalize("NFKC", text or "").lower()
+
+
+def strip_emoji(text: str) -> str:
+    return _EMOJI.sub("", _WECHAT_EMOTICON.sub("", text))
+
+
+def compact(text: str) -> str:
+    """For command matching: no emoji, punctuation or spaces ("取 消!" → "取消")."""
+    return _PUNCT_SPACE.sub("", strip_emoji(nfkc(text)))

@@ -1,0 +1,88 @@
+"""Tag-only handler declarations and the router that collects them in a fixed order."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Callable
+
+from rapidfuzz import fuzz
+
+from bot.flows import Flow
+from bot.normalize import compact
+
+FUZZY_CUTOFF = 85
+
+
+@dataclass(frozen=True)
+class Route:
+    menu: tuple[str, ...] = ()  # menu CLICK keys, also reachable as action "menu:KEY"
+    keywords: tuple[str, ...] = ()  # whole message equals one of these (after compacting)
+    prefixes: tuple[str, ...] = ()  # message starts with one of these ("订阅岗位 鳌江")
+    regex: re.Pattern | None = None
+    fuzzy: tuple[str, ...] = ()  # short commands typed with a typo ("预约平残")
+    action: str | None = None  # numbered-option actions "topic:…", "job:…"
+    event: str | None = None  # subscribe|unsubscribe|scan|location|view|…
+    msg_type: str | None = None  # image|video|location|link|…
+    fallback: bool = False
+
+
+def handler(*, menu=(), keywords=(), prefixes=(), regex=None, fuzzy=(), action=None, event=None,
+            msg_type=None, fallback=False) -> Callable:
+    """Tag a function as a handler; it only records what it matches (the router decides)."""
+    route = Route(menu=tuple(menu), keywords=tuple(compact(k) for k in keywords),
+                  prefixes=tuple(compact(p) for p in prefixes),
+                  regex=re.compile(regex) if isinstance(regex, str) else regex,
+                  fuzzy=tuple(compact(f) for f in fuzzy), action=action, event=event,
+                  msg_type=msg_type, fallback=fallback)
+
+    def tag(fn):
+        fn.__dict__.setdefault("wx_routes", []).append(route)
+        return fn
+    return tag
+
+
+@dataclass
+class Router:
+    routes: list[tuple[Route, Callable]] = field(default_factory=list)
+    flows: dict[str, Flow] = field(default_factory=dict)
+
+    @classmethod
+    def from_modules(cls, modules: list[ModuleType]) -> "Router":
+        router = cls()
+        for module in modules:  # module order is priority order
+            for value in vars(module).values():
+                if isinstance(value, Flow):
+                    router.flows[value.name] = value
+                for route in getattr(value, "wx_routes", []) if callable(value) else []:
+                    router.routes.append((route, value))
+        return router
+
+    def for_event(self, event: str) -> Callable | None:
+        return next((fn for r, fn in self.routes if r.event == event), None)
+
+    def for_msg_type(self, msg_type: str) -> Callable | None:
+        return next((fn for r, fn in self.routes if r.msg_type == msg_type), None)
+
+    def for_action(self, action: str) -> Callable | None:
+        kind, _, arg = action.partition(":")
+        if kind == "menu":  # an exact key first, then a catch-all for keys not built yet
+            return next((fn for r, fn in self.routes if arg in r.menu), None) or next(
+                (fn for r, fn in self.routes if "*" in r.menu), None)
+        return next((fn for r, fn in self.routes if r.action == kind), None)
+
+    def for_text(self, text: str) -> tuple[Callable | None, str]:
+        """Exact keywords, then prefixes, regexes, fuzzy commands, then the fallback."""
+        key = compact(text)
+        checks = (
+            ("keyword", lambda r: key in r.keywords),
+            ("prefix", lambda r: any(key.startswith(p) for p in r.prefixes)),
+            ("regex", lambda r: r.regex is not None and r.regex.search(text)),
+            ("fuzzy", lambda r: len(key) <= 12 and any(fuzz.ratio(key, f) >= FUZZY_CUTOFF for f in r.fuzzy)),
+            ("fallback", lambda r: r.fallback),
+        )
+        for how, test in checks:
+            for route, fn in self.routes:
+                if test(route):
+                    return fn, how
+        return None, ""

@@ -1,0 +1,138 @@
+"""The main menu, the welcome, a human, and polite answers to media and events."""
+from __future__ import annotations
+
+from bot.outbox import enqueue_text
+from bot.reply import Reply
+from bot.router import handler
+from bot.db import utcnow
+
+MAIN_OPTIONS = [
+    ["政策咨询（补贴、办证、康复、辅具）", "menu:POLICY"],
+    ["找工作", "menu:JOBS"],
+    ["查残疾人证办理进度", "menu:CERT_STATUS"],
+    ["预约上门评残", "menu:BOOK_ASSESS"],
+    ["活动通知", "menu:NOTICES"],
+    ["联系我们（地址、电话）", "menu:CONTACT"],
+]
+
+
+def numbered(lines: list[list[str]]) -> str:
+    return "\n".join(f"{i}. {label}" for i, (label, _action) in enumerate(lines, 1))
+
+
+def main_menu(ctx, intro: str = "请回复数字选择：", kind: str = "command") -> Reply:
+    text = f"{intro}\n{numbered(MAIN_OPTIONS)}\n0. 转人工\n也可以直接打字或说话提问。"
+    return Reply(text=text, options=MAIN_OPTIONS, meta={"kind": kind})
+
+
+@handler(menu=("MAIN",), keywords=("菜单", "主菜单", "帮助", "功能", "?", "？", "help", "menu"))
+def show_menu(ctx):
+    return main_menu(ctx)
+
+
+@handler(event="subscribe")
+def welcome(ctx):
+    ctx.follower.subscribed, ctx.follower.subscribed_at = True, utcnow()
+    ctx.follower.unsubscribed_at = None
+    if ctx.msg.event_key.startswith("qrscene_"):
+        ctx.follower.scene = ctx.msg.event_key[len("qrscene_"):][:64]
+    intro = ("您好，欢迎关注平阳县残联！\n"
+             "我是残联的智能助手，可以回答残疾人政策问题、帮您找工作、查残疾人证办理进度、预约上门评残。\n"
+             "打字或直接发语音都可以，例如说“残疾证怎么办”。\n"
+             "底部菜单有“政策咨询”“办事服务”“就业活动”三栏。\n"
+             "现在也可以回复数字：")
+    return main_menu(ctx, intro)
+
+
+@handler(event="unsubscribe")
+def goodbye(ctx):
+    """Mark the follower; nothing more is sent (pending outbox rows are cancelled)."""
+    from bot.models import OutboxMessage
+    ctx.follower.subscribed, ctx.follower.unsubscribed_at = False, utcnow()
+    ctx.end_flow()
+    ctx.session.query(OutboxMessage).filter(
+        OutboxMessage.openid == ctx.openid, OutboxMessage.status == "pending").update(
+        {"status": "cancelled", "last_error": "unsubscribed"}, synchronize_session=False)
+    return Reply(silent=True, meta={"kind": "command"})
+
+
+@handler(menu=("HUMAN",))
+def human(ctx):
+    """Hand over to WeChat's customer-service system and send the phone as a message too."""
+    local = ctx.local
+    phone = local.office_phone
+    text = ("已为您转接人工客服，工作人员上班时间会尽快回复您。\n"
+            + (f"着急的话请直接打县残联电话：{phone}" if phone else "着急的话请拨打 12345 政务服务热线转县残联。")
+            + "\n想回到自助服务，回复“菜单”。")
+    enqueue_text(ctx.session, ctx.openid, text, dedupe_key=f"human:{ctx.msg.dedup_key}", source="human")
+    return Reply(transfer=True, text=text, meta={"kind": "command"})
+
+
+@handler(menu=("CONTACT",))
+def contact(ctx):
+    ctx.action_arg = "contact.office"
+    topic = ctx.services.router.for_action("topic:contact.office")
+    if topic is not None:
+        return topic(ctx)
+    local = ctx.local
+    return Reply(text=f"平阳县残联\n地址：{local.get('county.clf_address')}\n电话：{local.get('county.clf_phone')}\n"
+                      f"办公时间：{local.get('county.office_hours')}", meta={"kind": "command"})
+
+
+@handler(menu=("*",))
+def not_ready(ctx):
+    """Menu keys whose capability is not installed on this server."""
+    return Reply(text=f"这个功能暂时还不能在线办理。\n{ctx.local.way_out()}", meta={"kind": "fallback"})
+
+
+@handler(msg_type="voice_empty")
+def voice_not_heard(ctx):
+    return Reply(text="抱歉，这段语音没有听清。\n请再说一次（说慢一点、离手机近一点），或者直接打字。\n"
+                      + ctx.local.way_out(), meta={"kind": "fallback"})
+
+
+@handler(msg_type="image")
+@handler(msg_type="video")
+@handler(msg_type="shortvideo")
+def media_received(ctx):
+    return Reply(text="收到您发的图片或视频，谢谢。\n我只能看懂文字和语音，请用文字或语音说一下您要办什么。\n"
+                      "需要工作人员看材料，请" + ctx.local.way_out(), meta={"kind": "fallback"})
+
+
+@handler(msg_type="location")
+def location_received(ctx):
+    msg = ctx.msg
+    ctx.follower.latitude, ctx.follower.longitude = msg.latitude, msg.longitude
+    where = f"（{msg.label}）" if msg.label else ""
+    return Reply(text=f"收到您的位置{where}，谢谢。\n您想办什么事？可以直接打字或说话，或回复“菜单”。",
+                 meta={"kind": "command"})
+
+
+@handler(msg_type="link")
+def link_received(ctx):
+    return Reply(text="收到您分享的链接，谢谢。\n如有问题，请直接用文字或语音告诉我。\n" + ctx.local.way_out(),
+                 meta={"kind": "fallback"})
+
+
+@handler(msg_type="*")
+def unknown_type(ctx):
+    return Reply(text="收到。这类消息我暂时看不懂，请用文字或语音告诉我您要办什么。\n" + ctx.local.way_out(),
+                 meta={"kind": "fallback"})
+
+
+@handler(event="location")
+def location_reported(ctx):
+    """Periodic location reports (if enabled in the back office): remember, stay silent."""
+    ctx.follower.latitude, ctx.follower.longitude = ctx.msg.latitude, ctx.msg.longitude
+    return Reply(silent=True, meta={"kind": "command"})
+
+
+@handler(event="scan")
+def scanned(ctx):
+    return main_menu(ctx, "欢迎回来！请回复数字选择：")
+
+
+@handler(event="*")
+def other_event(ctx):
+    """VIEW clicks, send-job reports and the many other events need no answer."""
+    return Reply(silent=True, meta={"kind": "command"})

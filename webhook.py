@@ -1,0 +1,79 @@
+"""Flask app factory: the WeChat endpoint plus the simulator (and, when installed, console and API)."""
+from __future__ import annotations
+
+import importlib
+import logging
+
+from flask import Flask, Response, request
+
+from bot import engine
+from bot.config import Settings
+from bot.inbound import Inbound, MalformedMessage
+from bot.protocol import BadSignature, CallbackCodec
+from bot.reply import render_xml
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+# Optional blueprints, each `bp` in its module; a missing module means the feature is not installed.
+BLUEPRINTS = ["bot.simulator", "bot.api", "bot.admin"]
+
+
+def _text(body: str, status: int = 200) -> Response:
+    return Response(body, status=status, mimetype="text/plain")
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    settings = settings or Settings.from_env()
+    app = Flask(__name__)
+    app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=settings.max_body_bytes,
+                      SETTINGS=settings)
+    services = Services(settings)
+    codec = CallbackCodec(settings)
+    app.extensions["wxbot"] = services
+
+    @app.get("/wechat")
+    def verify_server():
+        try:
+            codec.check_url_signature(request.args)
+        except BadSignature:
+            return _text("forbidden", 403)
+        return _text(request.args.get("echostr", ""))
+
+    @app.post("/wechat")
+    def receive():
+        body = request.get_data(cache=False)  # raises 413 over MAX_CONTENT_LENGTH
+        try:
+            xml, encrypted = codec.decode(request.args, body)
+            msg = Inbound.from_xml(xml)
+        except BadSignature:
+            log.warning("forged or mis-signed callback from %s", request.remote_addr)
+            return _text("forbidden", 403)
+        except MalformedMessage as exc:
+            log.warning("malformed callback: %s", exc)
+            return _text("bad request", 400)
+        reply = engine.process(services, msg)
+        account = msg.to_user or settings.wechat_account
+        return _text(codec.encode(render_xml(reply, msg.openid, account), encrypted) or "success")
+
+    @app.errorhandler(413)
+    def too_large(_exc):
+        return _text("request body too large", 413)
+
+    @app.errorhandler(Exception)
+    def never_500(exc):
+        # WeChat shows residents "该公众号提供的服务出现故障" on a 500: acknowledge instead.
+        if getattr(exc, "code", None) and exc.code < 500:
+            return exc
+        log.exception("unhandled error on %s", request.path)
+        return _text("success") if request.path == "/wechat" else _text("服务暂时不可用，请稍后再试。", 503)
+
+    for name in BLUEPRINTS:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        if name != "bot.simulator" or settings.simulator_enabled:
+            module.register(app, services)
+    return app
