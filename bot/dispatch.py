@@ -50,6 +50,11 @@ def dispatch(ctx: Ctx) -> Reply:
     if pick is not None:
         return pick
     fn, how = router.for_text(ctx.text)
+    if fn is None:  # no Q&A installed: never leave the resident without a way on
+        reply = _call(router.for_action("menu:MAIN"), ctx, "text:unmatched")
+        reply.text = "抱歉，没有听懂您的意思。\n" + reply.text
+        reply.meta["kind"] = "fallback"
+        return reply
     return _call(fn, ctx, f"text:{how}")
 
 

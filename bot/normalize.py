@@ -22,3 +22,9 @@ def strip_emoji(text: str) -> str:
 def compact(text: str) -> str:
     """For command matching: no emoji, punctuation or spaces ("取 消!" → "取消")."""
     return _PUNCT_SPACE.sub("", strip_emoji(nfkc(text)))
+
+
+def pinyin_key(text: str) -> str:
+    """Toneless pinyin syllables, space-separated: homophones typed or dictated compare equal."""
+    from pypinyin import lazy_pinyin
+    return " ".join(lazy_pinyin(compact(text)))

@@ -9,7 +9,7 @@ from typing import Callable
 from rapidfuzz import fuzz
 
 from bot.flows import Flow
-from bot.normalize import compact
+from bot.normalize import compact, pinyin_key
 
 FUZZY_CUTOFF = 85
 
@@ -40,6 +40,13 @@ def handler(*, menu=(), keywords=(), prefixes=(), regex=None, fuzzy=(), action=N
         fn.__dict__.setdefault("wx_routes", []).append(route)
         return fn
     return tag
+
+
+def _close(said: str, command: str) -> bool:
+    """A short command typed with a typo, or dictated as a homophone (抱名 → 报名)."""
+    if fuzz.ratio(said, command) >= FUZZY_CUTOFF:
+        return True
+    return abs(len(said) - len(command)) <= 1 and fuzz.ratio(pinyin_key(said), pinyin_key(command)) >= 90
 
 
 @dataclass
@@ -78,7 +85,7 @@ class Router:
             ("keyword", lambda r: key in r.keywords),
             ("prefix", lambda r: any(key.startswith(p) for p in r.prefixes)),
             ("regex", lambda r: r.regex is not None and r.regex.search(text)),
-            ("fuzzy", lambda r: len(key) <= 12 and any(fuzz.ratio(key, f) >= FUZZY_CUTOFF for f in r.fuzzy)),
+            ("fuzzy", lambda r: len(key) <= 12 and any(_close(key, f) for f in r.fuzzy)),
             ("fallback", lambda r: r.fallback),
         )
         for how, test in checks:

@@ -1,0 +1,42 @@
+# Two commands for a newcomer: `make run` (demo with simulator) and `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+PORT ?= 8000
+
+.PHONY: install run test test-pg bench bench-webhook bench-match bench-fanout bench-import clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -e '.[dev]'
+	rm -f $(VENV)/.installed-* && touch $@
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/wxbot db upgrade
+	PORT=$(PORT) $(BIN)/wxbot serve --demo
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-pg: install
+	DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: bench-webhook bench-match bench-fanout
+
+bench-webhook: install
+	$(BIN)/python benchmarks/bench_webhook.py
+
+bench-match: install
+	$(BIN)/python benchmarks/bench_match.py
+
+bench-fanout: install
+	$(BIN)/python benchmarks/bench_fanout.py
+
+bench-import: install
+	$(BIN)/python benchmarks/bench_import.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

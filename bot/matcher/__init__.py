@@ -1,0 +1,134 @@
+"""Deterministic, explainable question → knowledge-entry matcher.
+
+Pipeline: normalise (text.py) → retrieve candidates from sparse TF-IDF indexes over characters
+and toneless pinyin (index.py) → re-rank with exact cosines, rapidfuzz and keywords, then decide
+answer / suggest / fallback (rank.py). Public API: ``Matcher.build(entries, normalizer)`` and
+``Matcher.match(question) -> Result``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.matcher.index import SparseIndex
+from bot.matcher.rank import Candidate, Result, combine, decide, fuzzy
+from bot.matcher.text import Analysed, Normalizer
+
+__all__ = ["Matcher", "Result", "Candidate", "Normalizer"]
+
+# Pinyin terms count a little less than characters: they catch homophones (残积证, 平残) but also
+# join unrelated words that sound alike.
+FAMILY_WEIGHT = {"c:": 1.0, "p:": 0.7}
+DOC_HITS = 80  # sample questions retrieved per query
+ENTRY_HITS = 12  # entries retrieved from the per-entry profiles
+
+
+@dataclass
+class _Entry:
+    id: str
+    kind: str
+    title: str
+    texts: list[str]  # normalised title and questions (for rapidfuzz)
+    pinyins: list[str]
+    originals: list[str]
+    keywords: list[tuple[str, str]]  # (normalised text, " pinyin ")
+
+
+class Matcher:
+    def __init__(self, normalizer: Normalizer, entries: list[_Entry], doc_entry: list[int],
+                 doc_index: SparseIndex, entry_index: SparseIndex, keyword_df: dict[str, int]):
+        self.normalizer = normalizer
+        self.entries = entries
+        self.doc_entry = doc_entry  # doc number → entry number
+        self.doc_index = doc_index  # one document per sample question (and title)
+        self.entry_index = entry_index  # one document per entry: all its words together
+        self.keyword_df = keyword_df  # keyword → how many entries list it
+        self.first_doc: dict[int, int] = {}  # entry → its first doc number
+        for doc, number in enumerate(doc_entry):
+            self.first_doc.setdefault(number, doc)
+
+    @classmethod
+    def build(cls, entries, normalizer: Normalizer) -> "Matcher":
+        """entries: objects with id, kind, title, questions, keywords (see bot.knowledge.Entry)."""
+        items, doc_terms, doc_entry, profiles, keyword_df = [], [], [], [], {}
+        for number, entry in enumerate(entries):
+            originals = [entry.title, *entry.questions]
+            analysed = [normalizer.analyse(q) for q in originals]
+            keywords = []
+            for kw in entry.keywords or []:
+                a = normalizer.analyse(kw)
+                if a.compact:
+                    keywords.append((a.compact, f" {a.pinyin_text} "))
+                    keyword_df[a.compact] = keyword_df.get(a.compact, 0) + 1
+            items.append(_Entry(entry.id, entry.kind, entry.title, [a.compact for a in analysed],
+                                [a.pinyin_text for a in analysed], originals, keywords))
+            profile: dict[str, int] = {}
+            for i, a in enumerate(analysed + [normalizer.analyse(k) for k in entry.keywords or []]):
+                terms = a.terms()
+                if i < len(analysed):
+                    doc_terms.append(terms)
+                    doc_entry.append(number)
+                for term, tf in terms.items():
+                    profile[term] = profile.get(term, 0) + tf
+            profiles.append(profile)
+        return cls(normalizer, items, doc_entry, SparseIndex.build(doc_terms, FAMILY_WEIGHT),
+                   SparseIndex.build(profiles, FAMILY_WEIGHT), keyword_df)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def match(self, question: str) -> Result:
+        analysed = self.normalizer.analyse(question)
+        if not analysed.text:
+            return decide(question, "", [])
+        terms = analysed.terms()
+        qvec, evec = self.doc_index.weigh(terms), self.entry_index.weigh(terms)
+        best_doc: dict[int, tuple[float, int]] = {}  # entry → (exact cosine, doc)
+        for doc, _partial in self.doc_index.search(qvec, DOC_HITS):
+            cos = self.doc_index.dot(qvec, doc)
+            entry = self.doc_entry[doc]
+            if cos > best_doc.get(entry, (-1.0, 0))[0]:
+                best_doc[entry] = (cos, doc)
+        entry_hits = {e for e, _ in self.entry_index.search(evec, ENTRY_HITS)}
+        candidates = [self._score(e, analysed, qvec, evec, best_doc.get(e))
+                      for e in entry_hits | set(best_doc)]
+        return decide(question, analysed.text, candidates)
+
+    def _score(self, number: int, analysed: Analysed, qvec, evec, doc_hit) -> Candidate:
+        entry = self.entries[number]
+        cos_q = doc_hit[0] if doc_hit else 0.0
+        fz, fz_i = fuzzy(analysed.compact, analysed.pinyin_text, entry.texts, entry.pinyins)
+        hits, kw = self.keyword_hits(entry, analysed)
+        components = {"cos_q": cos_q, "cos_e": self.entry_index.dot(evec, number), "fuzz": fz, "kw": kw}
+        if doc_hit:
+            components["cos_q_char"] = self.doc_index.dot(qvec, doc_hit[1], "c:")
+        matched = entry.originals[doc_hit[1] - self.first_doc[number]] if doc_hit and cos_q >= fz else entry.originals[fz_i]
+        return Candidate(entry.id, entry.kind, entry.title, combine(components), components, matched, hits)
+
+    def keyword_hits(self, entry: _Entry, analysed: Analysed) -> tuple[list[str], float]:
+        """Keywords found in the question (as written, or as sound); rarer keywords count more."""
+        text, sound = analysed.compact, f" {analysed.pinyin_text} "
+        hits, score = [], 0.0
+        for kw, kw_sound in entry.keywords:
+            if kw in text:
+                weight = 1.0
+            elif len(kw) >= 3 and kw_sound in sound:
+                weight = 0.8
+            else:
+                continue
+            hits.append(kw)
+            score += weight / self.keyword_df.get(kw, 1)
+        return hits, min(1.0, score)
+
+    def close_pairs(self, near: float) -> list[tuple[str, str, str, str, float]]:
+        """Sample questions of different entries that read almost the same (for `kb check`)."""
+        pairs, starts = [], self.first_doc
+        for doc, vec in enumerate(self.doc_index.vectors):
+            for other, _ in self.doc_index.search(vec, 10):
+                a, b = self.doc_entry[doc], self.doc_entry[other]
+                if other <= doc or a == b:
+                    continue
+                sim = self.doc_index.dot(vec, other)
+                if sim >= near:
+                    ea, eb = self.entries[a], self.entries[b]
+                    pairs.append((ea.id, ea.originals[doc - starts[a]], eb.id, eb.originals[other - starts[b]], sim))
+        return pairs

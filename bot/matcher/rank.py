@@ -1,0 +1,99 @@
+"""Re-ranking of retrieved candidates (component scores) and the answer/suggest/fallback decision."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz, process
+
+# Weights of the components in the final 0–1 score (tuned on the odd half of the dev set, checked
+# on the even half; see `wxbot eval --split`).
+WEIGHTS = {"cos_q": 0.40, "cos_e": 0.20, "fuzz": 0.20, "kw": 0.20}
+ANSWER_MIN = 0.50  # below this, never a confident answer
+MARGIN_MIN = 0.08  # the runner-up must be this far behind, else the resident chooses
+SUGGEST_MIN = 0.28  # below this the question is probably not about our topics at all
+SUGGEST_WINDOW = 0.20  # offer runners-up only if they are this close to the best
+MAX_OPTIONS = 3
+
+
+@dataclass
+class Candidate:
+    entry_id: str
+    kind: str
+    title: str
+    score: float = 0.0
+    components: dict[str, float] = field(default_factory=dict)
+    matched: str = ""  # the sample question (or title) closest to what was asked
+    keywords: list[str] = field(default_factory=list)
+
+    def explain(self) -> dict:
+        return {"id": self.entry_id, "score": round(self.score, 3), "matched": self.matched,
+                **{k: round(v, 3) for k, v in self.components.items()},
+                **({"keywords": self.keywords} if self.keywords else {})}
+
+
+@dataclass
+class Result:
+    question: str
+    normalized: str
+    decision: str  # answer | suggest | fallback
+    candidates: list[Candidate]  # best first
+    offered: list[Candidate] = field(default_factory=list)  # the answer, or the suggestions
+
+    @property
+    def top(self) -> Candidate | None:
+        return self.candidates[0] if self.candidates else None
+
+    @property
+    def score(self) -> float:
+        return round(self.candidates[0].score, 3) if self.candidates else 0.0
+
+    def explain(self) -> dict:
+        """For the message log: what was asked, how it was read, and why this decision."""
+        top = self.top
+        return {"q": self.question, "normalized": self.normalized, "decision": self.decision,
+                "matched": top.matched if top else None,
+                "components": top.explain() if top else None,
+                "candidates": [c.explain() for c in self.candidates[:5]]}
+
+
+def fuzzy(query_text: str, query_pinyin: str, texts: list[str], pinyins: list[str]) -> tuple[float, int]:
+    """Best rapidfuzz similarity to any sample question, on characters and on pinyin (homophones).
+
+    A long message that contains a whole sample question ("我家老人残疾证丢了咋补办 在鳌江") is
+    scored by partial alignment, slightly discounted; a short one is never padded up that way.
+    """
+    best, best_i = 0.0, 0
+    for scorer, query, choices in ((fuzz.ratio, query_text, texts), (fuzz.ratio, query_pinyin, pinyins)):
+        hit = process.extractOne(query, choices, scorer=scorer)
+        if hit and hit[1] / 100 > best:
+            best, best_i = hit[1] / 100, hit[2]
+    shorter = [i for i, t in enumerate(texts) if 4 <= len(t) <= len(query_text) * 0.8]
+    if shorter:
+        hit = process.extractOne(query_text, [texts[i] for i in shorter], scorer=fuzz.partial_ratio)
+        if hit and 0.9 * hit[1] / 100 > best:
+            best, best_i = 0.9 * hit[1] / 100, shorter[hit[2]]
+    return best, best_i
+
+
+def combine(components: dict[str, float]) -> float:
+    return max(0.0, min(1.0, sum(WEIGHTS[k] * components.get(k, 0.0) for k in WEIGHTS)))
+
+
+def decide(question: str, normalized: str, candidates: list[Candidate]) -> Result:
+    """Answer when clearly ahead; otherwise offer up to 3 distinct topics; otherwise fall back."""
+    candidates.sort(key=lambda c: -c.score)
+    result = Result(question, normalized, "fallback", candidates)
+    if not candidates or candidates[0].score < SUGGEST_MIN:
+        return result
+    top = candidates[0]
+    runner = next((c for c in candidates[1:] if c.kind != "smalltalk" or top.kind == "smalltalk"), None)
+    margin = top.score - runner.score if runner else top.score
+    if top.score >= ANSWER_MIN and margin >= MARGIN_MIN:
+        result.decision, result.offered = "answer", [top]
+        return result
+    # Small talk is never offered as a numbered option ("1. 你好" would puzzle a resident).
+    offered = [c for c in candidates if c.kind != "smalltalk" and c.score >= top.score - SUGGEST_WINDOW
+               and c.score >= SUGGEST_MIN][:MAX_OPTIONS]
+    if offered:
+        result.decision, result.offered = "suggest", offered
+    return result

@@ -1,0 +1,58 @@
+"""Test drivers that speak WeChat's side: build real XML, sign and encrypt it, read replies."""
+from __future__ import annotations
+
+import itertools
+
+from bot import engine
+from bot.inbound import Inbound
+from bot.reply import Reply
+from bot.simulate import build_xml, read_reply, signed_request
+
+_ids = itertools.count(1)
+
+
+class ChatDriver:
+    """Sends one resident's messages through XML parsing and the engine (no HTTP)."""
+
+    def __init__(self, services, openid: str = "o_resident"):
+        self.services, self.openid = services, openid
+
+    def send(self, msg_type: str = "text", openid: str | None = None, **fields) -> Reply:
+        xml = build_xml(openid or self.openid, msg_type, **fields)
+        return engine.process(self.services, Inbound.from_xml(xml))
+
+    def __call__(self, text: str, openid: str | None = None) -> Reply:
+        return self.send("text", openid, Content=text)
+
+    def voice(self, transcript: str, openid: str | None = None) -> Reply:
+        return self.send("voice", openid, MediaId="m1", Format="amr", Recognition=transcript)
+
+    def event(self, event: str, key: str = "", openid: str | None = None) -> Reply:
+        return self.send("event", openid, Event=event, EventKey=key, create_time=1_700_000_000 + next(_ids))
+
+    def click(self, key: str, openid: str | None = None) -> Reply:
+        return self.event("CLICK", key, openid)
+
+
+class WeChatHTTP:
+    """Posts signed (optionally encrypted) XML to /wechat through a Flask test client."""
+
+    def __init__(self, client, settings):
+        self.client, self.settings = client, settings
+
+    def post_xml(self, xml: str, encrypt: bool = False, **query_overrides):
+        query, body = signed_request(self.settings, xml, encrypt=encrypt)
+        if query_overrides:
+            from urllib.parse import parse_qsl, urlencode
+            args = dict(parse_qsl(query))
+            args.update(query_overrides)
+            query = urlencode(args)
+        return self.client.post(f"/wechat?{query}", data=body, content_type="text/xml")
+
+    def send(self, msg_type: str = "text", openid: str = "o_http", encrypt: bool = False, **fields) -> dict:
+        resp = self.post_xml(build_xml(openid, msg_type, **fields), encrypt=encrypt)
+        assert resp.status_code == 200, resp.data
+        return read_reply(self.settings, resp.data, encrypted=encrypt)
+
+    def text(self, content: str, openid: str = "o_http", encrypt: bool = False) -> dict:
+        return self.send("text", openid, encrypt, Content=content)

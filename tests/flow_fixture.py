@@ -1,0 +1,32 @@
+"""A small two-step flow used by the engine tests (name → town), with a side effect at the end."""
+from bot.flows import Flow
+from bot.models import OutboxMessage
+from bot.outbox import enqueue_text
+from bot.reply import Reply
+from bot.router import handler
+
+signup = Flow("signup", timeout_minutes=5)
+
+
+@handler(keywords=("报名",), fuzzy=("我要报名",))
+def start(ctx):
+    ctx.start_flow(signup, "name")
+    return Reply(text="请告诉我您的姓名。回复“取消”可以退出。")
+
+
+@signup.step("name")
+def name(ctx):
+    ctx.goto("town", name=ctx.text)
+    return Reply(text=f"{ctx.text}，您好。您住在哪个乡镇？")
+
+
+@signup.step("town")
+def town(ctx):
+    enqueue_text(ctx.session, ctx.openid, f"报名成功：{ctx.data['name']}，{ctx.text}",
+                 dedupe_key=f"signup:{ctx.openid}")
+    ctx.end_flow()
+    return Reply(text="报名成功！")
+
+
+def outbox_count(session, openid):
+    return session.query(OutboxMessage).filter_by(openid=openid).count()
