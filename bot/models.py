@@ -98,3 +98,15 @@ class AccessToken(Base):
     token: Mapped[str] = mapped_column(String(600))
     expires_at: Mapped[dt.datetime]
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class AuditLog(Base):
+    """Who did what to personal data or settings: staff in the console, CLI imports, API clients."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor: Mapped[str] = mapped_column(String(64))  # staff username, "cli:<user>", "api:<token name>"
+    action: Mapped[str] = mapped_column(String(64))  # e.g. certs.import, record.view, booking.mark
+    target: Mapped[Optional[str]] = mapped_column(String(200))  # never a whole ID number
+    detail: Mapped[Optional[dict]]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)

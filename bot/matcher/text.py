@@ -78,6 +78,9 @@ class Normalizer:
         synonyms: dict[str, str] = {}
         for canonical, variants in (data.get("synonyms") or {}).items():
             canonical = _prepare(str(canonical))
+            # The canonical word maps to itself so that, scanning longest-first, "危房改造" is
+            # kept whole instead of its variant "危房" being expanded inside it.
+            synonyms.setdefault(canonical, canonical)
             for variant in variants or []:
                 variant = _prepare(str(variant))
                 if variant and variant != canonical:
@@ -91,7 +94,8 @@ class Normalizer:
         if self._syn_re is not None:
             text = self._syn_re.sub(lambda m: self.synonyms[m.group(0)], text)
         if self._filler_re is not None:
-            text = self._filler_re.sub(" ", text)
+            # "你好" alone is a greeting, not filler: keep the words if nothing else is left.
+            text = self._filler_re.sub(" ", text).strip() or text
         return " ".join(text.split())
 
     def analyse(self, raw: str) -> "Analysed":

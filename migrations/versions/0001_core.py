@@ -2,7 +2,7 @@
 
 Revision ID: 0001_core
 Revises: 
-Create Date: 2026-11-28 16:50:25.239959
+Create Date: 2026-11-28 16:54:40.032640
 """
 from alembic import op
 import sqlalchemy as sa
@@ -24,6 +24,18 @@ def upgrade() -> None:
     sa.Column('updated_at', bot.db.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('app_id')
     )
+    op.create_table('audit_log',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('actor', sa.String(length=64), nullable=False),
+    sa.Column('action', sa.String(length=64), nullable=False),
+    sa.Column('target', sa.String(length=200), nullable=True),
+    sa.Column('detail', sa.JSON(), nullable=True),
+    sa.Column('created_at', bot.db.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('audit_log', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_audit_log_created_at'), ['created_at'], unique=False)
+
     op.create_table('conversation_state',
     sa.Column('openid', sa.String(length=64), nullable=False),
     sa.Column('flow', sa.String(length=40), nullable=True),
@@ -118,5 +130,9 @@ def downgrade() -> None:
     op.drop_table('inbound_seen')
     op.drop_table('follower')
     op.drop_table('conversation_state')
+    with op.batch_alter_table('audit_log', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_audit_log_created_at'))
+
+    op.drop_table('audit_log')
     op.drop_table('access_token')
     # ### end Alembic commands ###
