@@ -13,9 +13,10 @@ from bot.config import DEMO, Settings
 EXTRA_COMMANDS = {
     "bot.cli_kb": ["ask", "eval_cmd", "kb"],
     "bot.cli_delivery": ["fake_wechat", "scheduler", "notices", "menu"],
-    "bot.cli_people": ["certs", "staff", "token"],
+    "bot.cli_people": ["certs"],
     "bot.cli_booking": ["rounds"],
-    "bot.cli_jobs": ["jobs"],
+    "bot.cli_jobs": ["jobs", "token"],
+    "bot.cli_admin": ["staff"],
 }
 
 

@@ -28,7 +28,7 @@ class _Entry:
     kind: str
     title: str
     texts: list[str]  # normalised title and questions (for rapidfuzz)
-    pinyins: list[str]
+    sounds: list[tuple[str, ...]]  # pinyin syllables of each
     originals: list[str]
     keywords: list[tuple[str, str]]  # (normalised text, " pinyin ")
 
@@ -60,7 +60,7 @@ class Matcher:
                     keywords.append((a.compact, f" {a.pinyin_text} "))
                     keyword_df[a.compact] = keyword_df.get(a.compact, 0) + 1
             items.append(_Entry(entry.id, entry.kind, entry.title, [a.compact for a in analysed],
-                                [a.pinyin_text for a in analysed], originals, keywords))
+                                [a.syllables for a in analysed], originals, keywords))
             profile: dict[str, int] = {}
             for i, a in enumerate(analysed + [normalizer.analyse(k) for k in entry.keywords or []]):
                 terms = a.terms()
@@ -96,9 +96,9 @@ class Matcher:
     def _score(self, number: int, analysed: Analysed, qvec, evec, doc_hit) -> Candidate:
         entry = self.entries[number]
         cos_q = doc_hit[0] if doc_hit else 0.0
-        fz, fz_i = fuzzy(analysed.compact, analysed.pinyin_text, entry.texts, entry.pinyins)
+        fz, fz_i = fuzzy(analysed.compact, analysed.syllables, entry.texts, entry.sounds)
         hits, kw = self.keyword_hits(entry, analysed)
-        components = {"cos_q": cos_q, "cos_e": self.entry_index.dot(evec, number), "fuzz": fz, "kw": kw}
+        components = {"cos_q": cos_q, "cover": self.entry_index.coverage(evec, number), "fuzz": fz, "kw": kw}
         if doc_hit:
             components["cos_q_char"] = self.doc_index.dot(qvec, doc_hit[1], "c:")
         matched = entry.originals[doc_hit[1] - self.first_doc[number]] if doc_hit and cos_q >= fz else entry.originals[fz_i]

@@ -67,6 +67,15 @@ class SparseIndex:
                 scores[doc] = scores.get(doc, 0.0) + qw * weight
         return sorted(scores.items(), key=lambda kv: -kv[1])[:limit]
 
+    def coverage(self, query: dict[str, float], doc: int) -> float:
+        """Share of the query's weight whose terms occur in the document at all (0–1).
+
+        On an entry's profile (all its sample questions together) this says how much of the
+        question the topic has words for, however the words were spread over its samples.
+        """
+        vec = self.vectors[doc]
+        return sum(w * w for t, w in query.items() if t in vec)
+
     def dot(self, query: dict[str, float], doc: int, family: str | None = None) -> float:
         """Exact cosine of the query with one document (optionally one term family only)."""
         vec = self.vectors[doc]

@@ -7,7 +7,7 @@ from rapidfuzz import fuzz, process
 
 # Weights of the components in the final 0–1 score (tuned on the odd half of the dev set, checked
 # on the even half; see `wxbot eval --split`).
-WEIGHTS = {"cos_q": 0.40, "cos_e": 0.20, "fuzz": 0.20, "kw": 0.20}
+WEIGHTS = {"cos_q": 0.30, "cover": 0.30, "fuzz": 0.20, "kw": 0.20}
 ANSWER_MIN = 0.50  # below this, never a confident answer
 MARGIN_MIN = 0.08  # the runner-up must be this far behind, else the resident chooses
 SUGGEST_MIN = 0.28  # below this the question is probably not about our topics at all
@@ -56,22 +56,22 @@ class Result:
                 "candidates": [c.explain() for c in self.candidates[:5]]}
 
 
-def fuzzy(query_text: str, query_pinyin: str, texts: list[str], pinyins: list[str]) -> tuple[float, int]:
-    """Best rapidfuzz similarity to any sample question, on characters and on pinyin (homophones).
-
-    A long message that contains a whole sample question ("我家老人残疾证丢了咋补办 在鳌江") is
-    scored by partial alignment, slightly discounted; a short one is never padded up that way.
+def fuzzy(query_text: str, query_sound: tuple, texts: list[str], sounds: list[tuple]) -> tuple[float, int]:
+    """Best rapidfuzz similarity to any sample question: on characters, and on pinyin syllables
+    (so 护理不贴 ~ 护理补贴). A long message that contains a whole sample question scores by partial
+    alignment, slightly discounted; short samples are left out of that (they would fit anywhere).
     """
     best, best_i = 0.0, 0
-    for scorer, query, choices in ((fuzz.ratio, query_text, texts), (fuzz.ratio, query_pinyin, pinyins)):
-        hit = process.extractOne(query, choices, scorer=scorer)
+    for query, choices in ((query_text, texts), (query_sound, sounds)):
+        hit = process.extractOne(query, choices, scorer=fuzz.ratio)
         if hit and hit[1] / 100 > best:
             best, best_i = hit[1] / 100, hit[2]
-    shorter = [i for i, t in enumerate(texts) if 4 <= len(t) <= len(query_text) * 0.8]
-    if shorter:
-        hit = process.extractOne(query_text, [texts[i] for i in shorter], scorer=fuzz.partial_ratio)
+    longer = [i for i, t in enumerate(texts) if 6 <= len(t) <= len(query_text) * 0.8]
+    if longer:
+        hit = process.extractOne(query_text, [texts[i] for i in longer], scorer=fuzz.partial_ratio,
+                                 score_cutoff=85)
         if hit and 0.9 * hit[1] / 100 > best:
-            best, best_i = 0.9 * hit[1] / 100, shorter[hit[2]]
+            best, best_i = 0.9 * hit[1] / 100, longer[hit[2]]
     return best, best_i
 
 

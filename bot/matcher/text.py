@@ -20,6 +20,7 @@ _UNITS = re.compile(r"[\u4e00-\u9fff]|[0-9a-z]+")
 _CN_DIGITS = str.maketrans("零〇幺一二三四五六七八九", "001123456789")
 _CN_DIGIT_RUN = re.compile(r"[零〇幺一二三四五六七八九]{4,}")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
+PLACE = "乡镇"
 
 # Fold initials and finals that voice input and southern accents confuse (zh/z, ch/c, sh/s,
 # n/l, -ng/-n), so a near-homophone still meets its word in pinyin space.
@@ -69,9 +70,17 @@ class Normalizer:
 
     @classmethod
     def load(cls, knowledge_dir: str | Path) -> "Normalizer":
+        """synonyms.yaml, plus the county's towns (towns.yaml) all read as one word "乡镇"."""
         path = Path(knowledge_dir) / "synonyms.yaml"
-        data = yaml.safe_load(path.read_text("utf-8")) if path.exists() else {}
-        return cls.from_dict(data or {})
+        data = (yaml.safe_load(path.read_text("utf-8")) if path.exists() else None) or {}
+        towns = Path(knowledge_dir) / "towns.yaml"
+        if towns.exists():
+            # "鳌江有没有残疾人之家" and a sample saying "麻步…" are the same question; a town name
+            # the samples never mention would otherwise weigh like a rare, unmatched word.
+            places = [w for t in (yaml.safe_load(towns.read_text("utf-8")) or {}).get("towns", [])
+                      for w in (t.get("name"), *(t.get("aliases") or ())) if w]
+            data = {**data, "synonyms": {**(data.get("synonyms") or {}), PLACE: places}}
+        return cls.from_dict(data)
 
     @classmethod
     def from_dict(cls, data: dict) -> "Normalizer":
@@ -127,6 +136,10 @@ class Analysed:
     @property
     def compact(self) -> str:
         return self.text.replace(" ", "")
+
+    @property
+    def syllables(self) -> tuple[str, ...]:
+        return tuple(s for seg in self.pinyin for s in seg)
 
     @property
     def pinyin_text(self) -> str:

@@ -1,0 +1,79 @@
+"""Delivery tables: notices, WeChat's send-job reports, quota usage, synced tags, outbox attempt columns."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Optional
+
+from sqlalchemy import Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.db import Base, UTCDateTime, utcnow
+from bot.models import OutboxMessage
+
+# Extra outbox columns for crash-safe sending (migration 0002_delivery). They are appended to the core
+# model here so bot/models.py stays the core schema; SQLAlchemy's declarative supports adding columns
+# to a mapped class after it is built.
+OutboxMessage.attempt_id = mapped_column(String(32), nullable=True)  # fencing token of the claim/attempt
+OutboxMessage.attempt_started_at = mapped_column(UTCDateTime, nullable=True)  # when the last call began
+# Set when an attempt may or may not have reached WeChat (crash mid-call, read timeout); a resend is
+# only safe while the channel's own dedup (template client_msg_id 10 min, mass clientmsgid 24 h) covers it.
+OutboxMessage.ambiguous_since = mapped_column(UTCDateTime, nullable=True)
+OutboxMessage.wx_msg_id = mapped_column(String(32), nullable=True, index=True)  # WeChat's msgid / msg_id
+
+NOTICE_STATUSES = ("draft", "scheduled", "sending", "sent", "failed", "cancelled")
+
+
+class Notice(Base):
+    """An event notice staff compose; broadcast at scheduled_at to its audience."""
+
+    __tablename__ = "notice"
+    __table_args__ = (Index("ix_notice_due", "status", "scheduled_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(64))
+    body: Mapped[str] = mapped_column(Text)
+    event_at: Mapped[Optional[dt.datetime]]  # when the event takes place (shown to residents)
+    place: Mapped[Optional[str]] = mapped_column(String(100))
+    link: Mapped[Optional[str]] = mapped_column(String(500))
+    audience: Mapped[str] = mapped_column(String(64), default="all")  # all|town:NAME|registered|subscribers|round:ID
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    scheduled_at: Mapped[Optional[dt.datetime]]
+    created_by: Mapped[Optional[str]] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[Optional[dt.datetime]]
+    last_error: Mapped[Optional[str]] = mapped_column(Text)
+
+
+class DeliveryEvent(Base):
+    """WeChat's MASSSENDJOBFINISH / TEMPLATESENDJOBFINISH report for one send."""
+
+    __tablename__ = "delivery_event"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event: Mapped[str] = mapped_column(String(32))  # masssendjobfinish|templatesendjobfinish
+    msg_id: Mapped[Optional[str]] = mapped_column(String(32), index=True)
+    openid: Mapped[Optional[str]] = mapped_column(String(64))  # the recipient, for template reports
+    status: Mapped[Optional[str]] = mapped_column(String(64))  # send success | err(10001) | failed:user block…
+    total_count: Mapped[Optional[int]]
+    filter_count: Mapped[Optional[int]]
+    sent_count: Mapped[Optional[int]]
+    error_count: Mapped[Optional[int]]
+    detail: Mapped[Optional[dict]]
+    received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class QuotaUsage(Base):
+    """Successful API sends per local day and channel (mass sends have a small daily quota)."""
+
+    __tablename__ = "quota_usage"
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)  # YYYY-MM-DD, Asia/Shanghai
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)  # mass|template|custom
+    used: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class WeChatTag(Base):
+    """A WeChat user tag this system manages (audience → tag id), with the last sync result."""
+
+    __tablename__ = "wechat_tag"
+    name: Mapped[str] = mapped_column(String(30), primary_key=True)
+    tag_id: Mapped[int]
+    member_count: Mapped[int] = mapped_column(default=0)
+    synced_at: Mapped[Optional[dt.datetime]]

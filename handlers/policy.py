@@ -1,0 +1,147 @@
+"""Policy Q&A: free-text questions answered from knowledge/, topic menus, numbered picks."""
+from __future__ import annotations
+
+import logging
+
+from bot import knowledge
+from bot.reply import Reply
+from bot.router import handler
+from handlers.menu import main_menu, numbered
+
+log = logging.getLogger(__name__)
+
+# Topic menus group entries by their id prefix; an entry with a new prefix lands in "其他".
+CATEGORIES = [
+    ("subsidy", "补贴和保险（两项补贴、医保、养老、意外险）", ("subsidy.", "insurance.")),
+    ("cert", "残疾人证（新办、换证、补证、迁移）", ("cert.",)),
+    ("assess", "评残（残疾评定、上门评残）", ("assess.",)),
+    ("rehab", "康复和辅具（儿童康复、耳蜗、轮椅）", ("rehab.", "aids.")),
+    ("life", "生活（残疾人之家、无障碍改造、危房）", ("home.", "access.", "housing.", "culture.")),
+    ("employ", "就业和培训", ("employ.",)),
+    ("edu", "上学和助学", ("edu.",)),
+    ("rights", "维权投诉、联系我们", ("rights.", "contact.")),
+]
+OTHER = ("other", "其他问题", ())
+MENU_TOPICS = {"TOPIC_SUBSIDY": ("subsidy",), "TOPIC_CERT": ("cert", "assess"), "TOPIC_REHAB": ("rehab",)}
+
+SUGGEST_INTRO = "您是不是想问："
+FALLBACK_TEXT = ("抱歉，这个问题我还没学会。\n"
+                 "可以换个说法再问一次，比如“残疾证怎么办”“护理补贴多少钱”。\n"
+                 "也可以回复数字：\n")
+FALLBACK_OPTIONS = [["看政策目录", "menu:POLICY"], ["联系我们（地址、电话）", "menu:CONTACT"]]
+REFERRAL_INTRO = "这件事不归残联办理，要找其他部门：\n"
+ANSWER_FOOTER = "\n——\n还有问题直接问我；回复“菜单”看全部服务。"
+
+
+# ---- ctx-free core, shared with `wxbot ask` ----------------------------------------------------
+
+def respond(question: str, bundle: knowledge.Bundle) -> Reply:
+    """The reply to one free-text question, with kind/topic/score/explain in reply.meta."""
+    result = bundle.matcher.match(question)
+    explain = result.explain()
+    if result.decision == "answer":
+        entry = bundle.kb.get(result.offered[0].entry_id)
+        return entry_reply(entry, bundle, score=result.score, explain=explain)
+    if result.decision == "suggest":
+        options = [[c.title, f"topic:{c.entry_id}"] for c in result.offered]
+        text = f"{SUGGEST_INTRO}\n{numbered(options)}\n回复数字选择。\n{bundle.local.way_out()}"
+        return Reply(text=text, options=options, meta={
+            "kind": "suggest", "topic": None, "score": result.score,
+            "candidates": [c.entry_id for c in result.offered], "explain": explain})
+    return fallback_reply(bundle, score=result.score, explain=explain)
+
+
+def entry_reply(entry, bundle: knowledge.Bundle, score: float = 1.0, explain: dict | None = None) -> Reply:
+    """One entry as the resident reads it: placeholders filled, the right ending for its kind."""
+    text = bundle.local.render(entry.answer)
+    meta = {"kind": entry.kind, "topic": entry.id if entry.kind == "answer" else None,
+            "entry": entry.id, "score": score, "candidates": [], "explain": explain or {}}
+    if entry.kind == "smalltalk":  # a greeting or thanks, then what the account can do
+        reply = main_menu(None, text + "\n请回复数字选择：", kind="smalltalk")
+        reply.meta.update(meta)
+        return reply
+    if entry.kind == "referral":
+        return Reply(text=REFERRAL_INTRO + text, meta=meta)
+    return Reply(text=text + ANSWER_FOOTER, meta=meta)
+
+
+def fallback_reply(bundle: knowledge.Bundle, score: float = 0.0, explain: dict | None = None) -> Reply:
+    text = FALLBACK_TEXT + numbered(FALLBACK_OPTIONS) + "\n" + bundle.local.way_out()
+    return Reply(text=text, options=[list(o) for o in FALLBACK_OPTIONS], meta={
+        "kind": "fallback", "topic": None, "score": score, "candidates": [], "explain": explain or {}})
+
+
+def category_of(entry_id: str) -> str:
+    return next((key for key, _label, prefixes in CATEGORIES if entry_id.startswith(prefixes)), OTHER[0])
+
+
+def topics_in(bundle: knowledge.Bundle, keys) -> list[list[str]]:
+    """[title, "topic:id"] of the answer entries in these categories, in file order."""
+    return [[e.title, f"topic:{e.id}"] for e in bundle.kb.entries.values()
+            if e.kind == "answer" and category_of(e.id) in keys]
+
+
+# ---- handlers ----------------------------------------------------------------------------------
+
+@handler(fallback=True)
+def ask(ctx):
+    """Any text no other handler claimed: look it up in the knowledge base."""
+    reply = respond(ctx.text, knowledge.bundle(ctx.services))
+    if reply.meta["kind"] in ("suggest", "fallback") and not ctx.in_flow:
+        # Remember the question, so a later pick is logged as "question → entry" for staff to
+        # turn into a sample question.
+        ctx.state.data = {**(ctx.state.data or {}), "policy_question": ctx.text[:200]}
+    log.info("policy %s %s %.2f", reply.meta["kind"], reply.meta.get("entry") or "-", reply.meta["score"])
+    return reply
+
+
+@handler(action="topic")
+def topic(ctx):
+    """A numbered pick (or a menu) asked for one entry by id."""
+    bundle = knowledge.bundle(ctx.services)
+    entry = bundle.kb.get(ctx.action_arg)
+    data = dict(ctx.state.data or {})
+    asked = data.pop("policy_question", None)
+    if asked is not None:
+        ctx.state.data = data
+    if entry is None:  # the entry was renamed or removed since the list was shown
+        reply = policy_menu(ctx)
+        reply.text = "这一项的内容已经更新了，请重新选择。\n" + reply.text
+        return reply
+    explain = {"via": "pick", "question": asked, "entry": entry.id, "title": entry.title}
+    return entry_reply(entry, bundle, score=1.0, explain=explain)
+
+
+@handler(menu=("POLICY",), keywords=("政策", "政策咨询", "政策目录", "目录"))
+def policy_menu(ctx):
+    bundle = knowledge.bundle(ctx.services)
+    cats = [[label, f"cat:{key}"] for key, label, _p in (*CATEGORIES, OTHER) if topics_in(bundle, (key,))]
+    text = f"请选择想了解的政策，回复数字：\n{numbered(cats)}\n也可以直接打字或说话提问。\n{ctx.local.way_out()}"
+    return Reply(text=text, options=cats, meta={"kind": "command", "topic": None})
+
+
+@handler(action="cat")
+def category(ctx):
+    """One category's topics as a numbered list."""
+    keys = (ctx.action_arg,)
+    label = next((lbl for key, lbl, _p in (*CATEGORIES, OTHER) if key == ctx.action_arg), "政策")
+    return topic_list(ctx, keys, label)
+
+
+@handler(menu=tuple(MENU_TOPICS))
+def topic_menu(ctx):
+    """Bottom-menu shortcuts: 两项补贴 / 办残疾证 / 康复辅具."""
+    # A bottom-menu click carries the key in the event; a numbered "menu:KEY" pick in action_arg.
+    key = ctx.action_arg or (ctx.msg.event_key if ctx.msg.is_event else "")
+    keys = MENU_TOPICS.get(key, ())
+    label = next((lbl for k, lbl, _p in CATEGORIES if k == keys[0]), "政策") if keys else "政策"
+    return topic_list(ctx, keys, label)
+
+
+def topic_list(ctx, keys, label: str) -> Reply:
+    options = topics_in(knowledge.bundle(ctx.services), keys)
+    if not options:
+        return policy_menu(ctx)
+    text = (f"【{label}】请回复数字：\n{numbered(options)}\n"
+            f"回复“政策”看全部分类。\n{ctx.local.way_out()}")
+    return Reply(text=text, options=options, meta={"kind": "command", "topic": None})
