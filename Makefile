@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 PORT ?= 8000
 
-.PHONY: install run test test-pg bench bench-webhook bench-match bench-fanout bench-import clean
+.PHONY: install browser-deps run test test-pg bench bench-webhook bench-match bench-fanout bench-import clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -18,7 +18,13 @@ run: install
 	$(BIN)/wxbot db upgrade
 	PORT=$(PORT) $(BIN)/wxbot serve --demo
 
-test: install
+# Browser tests drive Debian's chromium; as root we install it, otherwise they skip with a message.
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { if [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; \
+	  else echo "chromium is not installed: browser tests will be skipped (apt-get install chromium)"; fi; }
+
+test: install browser-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-pg: install
