@@ -95,3 +95,7 @@ def main() -> None:
 
 
 __all__ = ["cli", "main", "DEMO"]
+
+
+if __name__ == "__main__":
+    main()

@@ -32,10 +32,10 @@ def dispatch(ctx: Ctx) -> Reply:
         ctx.end_flow()
         return _call(router.for_action("menu:HUMAN"), ctx, "human")
     if word in CANCEL_WORDS:
-        had_flow = ctx.in_flow
+        flow = router.flows.get(ctx.state.flow) if ctx.in_flow else None
         ctx.end_flow()
         reply = _call(router.for_action("menu:MAIN"), ctx, "cancel")
-        reply.text = ("好的，已取消，填过的内容没有保存。\n" if had_flow else "") + reply.text
+        reply.text = (flow.on_cancel + "\n" if flow else "") + reply.text
         return reply
     if ctx.in_flow:
         flow = router.flows.get(ctx.state.flow)
@@ -49,13 +49,16 @@ def dispatch(ctx: Ctx) -> Reply:
     pick = _numbered_pick(ctx, word)
     if pick is not None:
         return pick
-    fn, how = router.for_text(ctx.text)
-    if fn is None:  # no Q&A installed: never leave the resident without a way on
-        reply = _call(router.for_action("menu:MAIN"), ctx, "text:unmatched")
-        reply.text = "抱歉，没有听懂您的意思。\n" + reply.text
-        reply.meta["kind"] = "fallback"
-        return reply
-    return _call(fn, ctx, f"text:{how}")
+    for fn, how in router.text_candidates(ctx.text):
+        reply = fn(ctx)
+        if reply is not None:  # None: the handler declined, the next candidate gets the message
+            reply.meta.setdefault("route", f"text:{how}:{fn.__name__}")
+            return reply
+    # Nothing took it (no Q&A installed): never leave the resident without a way on.
+    reply = _call(router.for_action("menu:MAIN"), ctx, "text:unmatched")
+    reply.text = "抱歉，没有听懂您的意思。\n" + reply.text
+    reply.meta["kind"] = "fallback"
+    return reply
 
 
 def _expire_flow(ctx: Ctx) -> None:

@@ -11,6 +11,7 @@ from bot.context import Ctx
 from bot.db import utcnow
 from bot.inbound import Inbound
 from bot.models import ConversationState, Follower, InboundSeen, MessageLog
+from bot.pii import scrub
 from bot.reply import Reply
 
 log = logging.getLogger(__name__)
@@ -91,7 +92,8 @@ def _finish(session, msg: Inbound, reply: Reply, started: float, status: str = "
         seen.status, seen.reply = status, reply.to_dict()
     meta = reply.meta or {}
     msg_type = f"event:{msg.event}" if msg.is_event else msg.msg_type
-    text = msg.text or (msg.event_key if msg.is_event else "")
+    # Residents type ID and phone numbers anywhere; the log staff read never keeps them whole.
+    text = scrub(msg.text or (msg.event_key if msg.is_event else ""))
     session.add(MessageLog(
         openid=msg.openid, msg_type=msg_type[:32], text=text[:2000], route=meta.get("route"),
         kind=meta.get("kind"), topic=meta.get("topic"), score=meta.get("score"),

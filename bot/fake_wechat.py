@@ -23,6 +23,23 @@ from bot.fake_wechat_api import FakeState
 log = logging.getLogger(__name__)
 
 
+def sent_for(state: FakeState, touser: str | None = None, kind: str | None = None) -> list[dict]:
+    """What was sent to touser (directly, or by a mass send that reached them); tests, simulator."""
+    with state.lock:
+        rows = [r for r in state.sent if kind in (None, r["kind"])]
+    if touser:
+        rows = [r for r in rows if r.get("touser") == touser or r.get("to") == "all"
+                or (isinstance(r.get("to"), list) and touser in r["to"])]
+    return [{k: v for k, v in r.items() if k != "to" or not isinstance(v, list)} for r in rows]
+
+
+def snapshot(state: FakeState) -> dict:
+    with state.lock:
+        tags = {i: {"name": t["name"], "count": len(t["members"])} for i, t in state.tags.items()}
+        return {"tags": tags, "menu": state.menu, "sent": len(state.sent), "calls": dict(state.calls),
+                "mass_today": state.mass_days[state.today()]}
+
+
 class _Handler(WSGIRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, like the real API behind a load balancer
 
@@ -64,7 +81,10 @@ class FakeWeChat:
 
     # -- in-process helpers for tests ---------------------------------------------------------
     def sent(self, touser: str | None = None, kind: str | None = None) -> list[dict]:
-        return self.state.sent_for(touser, kind)
+        return sent_for(self.state, touser, kind)
+
+    def snapshot(self) -> dict:
+        return snapshot(self.state)
 
     def fault(self, path: str, errcode: int = 0, times: int = 1, **extra) -> None:
         self.state.add_fault({"path": path, "errcode": errcode, "times": times, **extra})
@@ -114,11 +134,11 @@ class FakeWeChat:
             state.clear_faults()
             return 200, {"ok": True}
         if what == "sent":
-            return 200, state.sent_for(request.args.get("touser"), request.args.get("kind"))
+            return 200, sent_for(state, request.args.get("touser"), request.args.get("kind"))
         if what == "calls":
             return 200, state.call_counts()
         if what == "state":
-            return 200, state.snapshot()
+            return 200, snapshot(state)
         if what == "reset" and method == "POST":
             state.reset(**body)
             return 200, {"ok": True}
@@ -144,7 +164,8 @@ def main(host: str, port: int, mass_quota: int) -> None:
     """Run the fake WeChat API server (tests, offline demo)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     server = FakeWeChat(host, port, mass_daily_quota=mass_quota)
-    click.echo(f"fake WeChat API on http://{host}:{port}  (control: /_fake/sent, /_fake/faults, /_fake/reset)")
+    click.echo(f"fake WeChat API on http://{host}:{port}  "
+               "(control: /_fake/sent, /_fake/faults, /_fake/reset)")
     server.serve_forever()
 
 

@@ -7,6 +7,7 @@ import secrets
 import threading
 import time
 from collections import Counter
+from functools import partialmethod
 
 from bot.config import DEMO
 from bot.db import LOCAL_TZ
@@ -57,8 +58,7 @@ class FakeState:
             self.faults.append(spec)
 
     def clear_faults(self) -> None:
-        with self.lock:
-            self.faults.clear()
+        self.faults.clear()
 
     def take_fault(self, api: str, body: dict) -> dict | None:
         with self.lock:
@@ -78,22 +78,7 @@ class FakeState:
             self.calls[api] += 1
 
     def call_counts(self) -> dict:
-        with self.lock:
-            return dict(self.calls)
-
-    def sent_for(self, touser: str | None = None, kind: str | None = None) -> list[dict]:
-        with self.lock:
-            rows = [r for r in self.sent if kind in (None, r["kind"])]
-        if touser:
-            rows = [r for r in rows if r.get("touser") == touser or r.get("to") == "all"
-                    or (isinstance(r.get("to"), list) and touser in r["to"])]
-        return [{k: v for k, v in r.items() if k != "to" or not isinstance(v, list)} for r in rows]
-
-    def snapshot(self) -> dict:
-        with self.lock:
-            return {"tags": {i: {"name": t["name"], "count": len(t["members"])} for i, t in self.tags.items()},
-                    "menu": self.menu, "sent": len(self.sent), "calls": dict(self.calls),
-                    "mass_today": self.mass_days[self._today()]}
+        return dict(self.calls)
 
     def _record(self, kind: str, body: dict, **extra) -> int:
         msgid = next(self.ids)
@@ -107,9 +92,8 @@ class FakeState:
 
     # -- tokens -------------------------------------------------------------------------------
     def expire_tokens(self) -> None:
-        with self.lock:
-            for entry in self.tokens.values():
-                entry[0] = 0.0
+        for entry in self.tokens.values():
+            entry[0] = 0.0
 
     def _issue(self, previous: str | None) -> str:
         now = time.time()
@@ -121,10 +105,8 @@ class FakeState:
         return token
 
     def _credentials(self, appid, secret) -> dict | None:
-        if appid != self.appid:
-            return _err(40013, "invalid appid")
-        if secret != self.secret:
-            return _err(40125, "invalid appsecret")
+        if appid != self.appid or secret != self.secret:
+            return _err(40013, "invalid appid") if appid != self.appid else _err(40125, "invalid appsecret")
         return None
 
     def check_token(self, token: str | None) -> dict | None:
@@ -134,7 +116,9 @@ class FakeState:
         if entry is None:
             return _err(40001, "invalid credential, access_token is invalid or not latest")
         if entry[0] <= time.time():
-            return _err(40001 if entry[1] else 42001, "access_token expired" if not entry[1] else "not latest")
+            if entry[1]:  # replaced by a newer token and past the grace period
+                return _err(40001, "invalid credential, access_token is not latest")
+            return _err(42001, "access_token expired")
         return None
 
     # -- API ----------------------------------------------------------------------------------
@@ -153,14 +137,15 @@ class FakeState:
                 entry = self.tokens.get(self.stable or "")
                 if entry is None or entry[0] <= time.time() or body.get("force_refresh"):
                     self.stable = self._issue(self.stable)
-                return {"access_token": self.stable, "expires_in": int(self.tokens[self.stable][0] - time.time())}
+                remaining = int(self.tokens[self.stable][0] - time.time())
+                return {"access_token": self.stable, "expires_in": remaining}
             bad = self.check_token(args.get("access_token"))
             if bad:
                 return bad
             handler = getattr(self, "api_" + api.replace("/", "_"), None)
             return handler(body) if handler else _err(48001, f"api unauthorized (fake has no {api})")
 
-    def _today(self) -> str:
+    def today(self) -> str:
         return dt.datetime.now(LOCAL_TZ).date().isoformat()
 
     def api_message_custom_send(self, body: dict) -> dict:
@@ -192,9 +177,9 @@ class FakeState:
         earlier = self.mass_ids.get(clientmsgid)
         if clientmsgid and earlier and time.time() - earlier[1] < MASS_DEDUP_SECONDS:
             return {**_err(45065, "clientmsgid exist"), "msg_id": earlier[0]}
-        if self.mass_days[self._today()] >= self.mass_daily_quota:
+        if self.mass_days[self.today()] >= self.mass_daily_quota:
             return _err(45028, "has no masssend quota")
-        self.mass_days[self._today()] += 1
+        self.mass_days[self.today()] += 1
         msgid = self._record("mass", body, to=to)
         if clientmsgid:
             self.mass_ids[clientmsgid] = (msgid, time.time())
@@ -226,7 +211,8 @@ class FakeState:
         return {"tag": {"id": tag_id, "name": name}}
 
     def api_tags_get(self, body: dict) -> dict:
-        return {"tags": [{"id": i, "name": t["name"], "count": len(t["members"])} for i, t in self.tags.items()]}
+        return {"tags": [{"id": i, "name": t["name"], "count": len(t["members"])}
+                         for i, t in self.tags.items()]}
 
     def _tag_members(self, body: dict, add: bool) -> dict:
         tag, openids = self.tags.get(int(body.get("tagid") or 0)), body.get("openid_list") or []
@@ -237,11 +223,8 @@ class FakeState:
         (tag["members"].update if add else tag["members"].difference_update)(openids)
         return _err(0, "ok")
 
-    def api_tags_members_batchtagging(self, body: dict) -> dict:
-        return self._tag_members(body, add=True)
-
-    def api_tags_members_batchuntagging(self, body: dict) -> dict:
-        return self._tag_members(body, add=False)
+    api_tags_members_batchtagging = partialmethod(_tag_members, add=True)
+    api_tags_members_batchuntagging = partialmethod(_tag_members, add=False)
 
     def api_user_tag_get(self, body: dict) -> dict:
         tag = self.tags.get(int(body.get("tagid") or 0))

@@ -12,10 +12,14 @@ class Flow:
     handled by the engine for every flow, so steps never need to.
     """
 
-    def __init__(self, name: str, timeout_minutes: int | None = None, on_timeout: str = ""):
+    def __init__(self, name: str, timeout_minutes: int | None = None, on_timeout: str = "",
+                 on_cancel: str = ""):
         self.name = name
         self.timeout_minutes = timeout_minutes
         self.on_timeout = on_timeout or "上次的办理超过时间没有完成，已自动取消。"
+        # What "取消"/"退出" means must be said plainly: in a "cancel my booking?" flow, leaving the
+        # flow keeps the booking, and the resident must not read "已取消" as "booking cancelled".
+        self.on_cancel = on_cancel or "好的，已取消，填过的内容没有保存。"
         self.steps: dict[str, Callable] = {}
 
     def step(self, name: str) -> Callable:

@@ -34,7 +34,8 @@ class Notice(Base):
     event_at: Mapped[Optional[dt.datetime]]  # when the event takes place (shown to residents)
     place: Mapped[Optional[str]] = mapped_column(String(100))
     link: Mapped[Optional[str]] = mapped_column(String(500))
-    audience: Mapped[str] = mapped_column(String(64), default="all")  # all|town:NAME|registered|subscribers|round:ID
+    # all | town:NAME | registered | subscribers | round:ID (see bot.audiences)
+    audience: Mapped[str] = mapped_column(String(64), default="all")
     status: Mapped[str] = mapped_column(String(16), default="draft")
     scheduled_at: Mapped[Optional[dt.datetime]]
     created_by: Mapped[Optional[str]] = mapped_column(String(64))
@@ -51,7 +52,7 @@ class DeliveryEvent(Base):
     event: Mapped[str] = mapped_column(String(32))  # masssendjobfinish|templatesendjobfinish
     msg_id: Mapped[Optional[str]] = mapped_column(String(32), index=True)
     openid: Mapped[Optional[str]] = mapped_column(String(64))  # the recipient, for template reports
-    status: Mapped[Optional[str]] = mapped_column(String(64))  # send success | err(10001) | failed:user block…
+    status: Mapped[Optional[str]] = mapped_column(String(64))  # "send success", "failed:user block"…
     total_count: Mapped[Optional[int]]
     filter_count: Mapped[Optional[int]]
     sent_count: Mapped[Optional[int]]

@@ -78,8 +78,12 @@ class Router:
                 (fn for r, fn in self.routes if "*" in r.menu), None)
         return next((fn for r, fn in self.routes if r.action == kind), None)
 
-    def for_text(self, text: str) -> tuple[Callable | None, str]:
-        """Exact keywords, then prefixes, regexes, fuzzy commands, then the fallback."""
+    def text_candidates(self, text: str):
+        """Every handler that matches, best first: exact keywords, prefixes, regexes, fuzzy, fallback.
+
+        The dispatcher calls them in turn; a handler that returns None declines ("not mine in this
+        context", e.g. "更多" when no job list was shown) and the next one gets the message.
+        """
         key = compact(text)
         checks = (
             ("keyword", lambda r: key in r.keywords),
@@ -88,8 +92,12 @@ class Router:
             ("fuzzy", lambda r: len(key) <= 12 and any(_close(key, f) for f in r.fuzzy)),
             ("fallback", lambda r: r.fallback),
         )
+        seen = set()
         for how, test in checks:
             for route, fn in self.routes:
-                if test(route):
-                    return fn, how
-        return None, ""
+                if fn not in seen and test(route):
+                    seen.add(fn)
+                    yield fn, how
+
+    def for_text(self, text: str) -> tuple[Callable | None, str]:
+        return next(self.text_candidates(text), (None, ""))

@@ -23,20 +23,12 @@ from wechatpy.exceptions import WeChatClientException
 from bot.db import utcnow
 from bot.models import AccessToken
 from bot.wechat_errors import (AlreadySent, PermanentError, TokenRejected, TransientError,  # noqa: F401
-                               WeChatError, from_errcode, from_http_status)
+                               WeChatError, from_errcode, from_http_status, never_sent)
 
 log = logging.getLogger(__name__)
 TOKEN_MARGIN = dt.timedelta(seconds=120)  # treat a token as expired a little early
 TOKEN_RECHECK_SECONDS = 30.0  # how long a worker trusts its in-memory copy before re-reading the DB
 FORCE_REFRESH_MIN_INTERVAL = 30.0  # WeChat allows force_refresh every 30 s, 20 times a day
-
-
-def _never_sent(exc: requests.RequestException) -> bool:
-    """True when the request cannot have reached WeChat (no connection was made)."""
-    if isinstance(exc, requests.ConnectTimeout):
-        return True
-    reason = getattr(exc.args[0], "reason", None) if exc.args else None
-    return isinstance(exc, requests.ConnectionError) and "NewConnectionError" in type(reason).__name__
 
 
 class WeChatAPI(WeChatClient):
@@ -57,7 +49,8 @@ class WeChatAPI(WeChatClient):
     def access_token(self) -> str:
         with self._lock:
             cached = self._cached
-            if cached and cached[1] - TOKEN_MARGIN > utcnow() and time.monotonic() - cached[2] < TOKEN_RECHECK_SECONDS:
+            fresh = cached and time.monotonic() - cached[2] < TOKEN_RECHECK_SECONDS
+            if fresh and cached[1] - TOKEN_MARGIN > utcnow():
                 return cached[0]
             row = self._stored_token()
             if row and row[1] - TOKEN_MARGIN > utcnow():
@@ -93,8 +86,15 @@ class WeChatAPI(WeChatClient):
         """Ask cgi-bin/stable_token and store the answer (callers hold self._lock)."""
         body = {"grant_type": "client_credential", "appid": self.appid, "secret": self.secret,
                 "force_refresh": force}
-        result = self._call_http("post", f"{self.base}/cgi-bin/stable_token", json=body)
-        token, expires_at = result["access_token"], utcnow() + dt.timedelta(seconds=int(result.get("expires_in", 7200)))
+        try:
+            result = self._call_http("post", f"{self.base}/cgi-bin/stable_token", json=body)
+        except WeChatError as exc:
+            # A wrong secret or IP whitelist (40125, 40164) is the account's problem, not the message's:
+            # queued messages wait (transient) while operators fix it.
+            log.error("cannot get an access_token: %s", exc.summary)
+            raise TransientError(exc.errcode, f"cannot get an access_token: {exc.errmsg}") from exc
+        token = result["access_token"]
+        expires_at = utcnow() + dt.timedelta(seconds=int(result.get("expires_in", 7200)))
         with self.sessions.begin() as session:
             row = session.get(AccessToken, self.appid)
             if row is None:
@@ -102,7 +102,8 @@ class WeChatAPI(WeChatClient):
             else:
                 row.token, row.expires_at = token, expires_at
         self._cached = (token, expires_at, time.monotonic())
-        log.info("access token refreshed (force=%s), valid until %s", force, expires_at.isoformat(timespec="seconds"))
+        log.info("access token refreshed (force=%s), valid until %s", force,
+                 expires_at.isoformat(timespec="seconds"))
         return token
 
     def _token_refused(self, token: str) -> None:
@@ -112,7 +113,12 @@ class WeChatAPI(WeChatClient):
             row = self._stored_token()
             if row and row[0] != token:
                 return  # someone already stored a newer token; the retry reads it
-            if self.settings.token_owner and time.monotonic() - self._forced_at > FORCE_REFRESH_MIN_INTERVAL:
+            if not self.settings.token_owner:
+                return
+            # Past its expiry the normal call already returns a new token; force only when WeChat still
+            # hands out the refused one (force_refresh is limited to 20 a day, 30 s apart).
+            may_force = time.monotonic() - self._forced_at > FORCE_REFRESH_MIN_INTERVAL
+            if self._refresh(force=False) == token and may_force:
                 self._forced_at = time.monotonic()
                 self._refresh(force=True)
 
@@ -122,7 +128,8 @@ class WeChatAPI(WeChatClient):
         try:
             res = self._http.request(method, url, timeout=self.timeout, **kwargs)
         except requests.RequestException as exc:
-            raise TransientError(None, f"{type(exc).__name__} calling WeChat", ambiguous=not _never_sent(exc)) from exc
+            raise TransientError(None, f"{type(exc).__name__} calling WeChat",
+                                 ambiguous=not never_sent(exc)) from exc
         if res.status_code >= 400:
             raise from_http_status(res.status_code)
         try:
@@ -140,7 +147,8 @@ class WeChatAPI(WeChatClient):
         for attempt in (1, 2):
             token = self.access_token
             try:
-                return super()._request(method, url_or_endpoint, params={**params, "access_token": token}, **kwargs)
+                return super()._request(method, url_or_endpoint, params={**params, "access_token": token},
+                                        **kwargs)
             except WeChatClientException as exc:
                 if exc.errcode is None:
                     status = getattr(exc.response, "status_code", 502)
@@ -148,7 +156,7 @@ class WeChatAPI(WeChatClient):
                 error = from_errcode(int(exc.errcode), str(exc.errmsg or ""))
             except requests.RequestException as exc:
                 raise TransientError(None, f"{type(exc).__name__} calling WeChat",
-                                     ambiguous=not _never_sent(exc)) from exc
+                                     ambiguous=not never_sent(exc)) from exc
             if isinstance(error, TokenRejected) and attempt == 1:
                 log.info("access token refused (%s); retrying once", error.errcode)
                 self._token_refused(token)
@@ -158,13 +166,16 @@ class WeChatAPI(WeChatClient):
 
     # -- messages -----------------------------------------------------------------------------
     def send_custom_text(self, openid: str, text: str) -> dict:
-        return self.post("message/custom/send", data={"touser": openid, "msgtype": "text", "text": {"content": text}})
+        return self.post("message/custom/send",
+                         data={"touser": openid, "msgtype": "text", "text": {"content": text}})
 
     def send_custom_news(self, openid: str, articles: list[dict]) -> dict:
         """Since 2018 a customer-service news message shows one article; extra ones are dropped."""
-        items = [{"title": a.get("title", ""), "description": a.get("description", ""), "url": a.get("url", ""),
-                  "picurl": a.get("picurl") or a.get("image", "")} for a in articles[:1]]
-        return self.post("message/custom/send", data={"touser": openid, "msgtype": "news", "news": {"articles": items}})
+        items = [{"title": a.get("title", ""), "description": a.get("description", ""),
+                  "url": a.get("url", ""), "picurl": a.get("picurl") or a.get("image", "")}
+                 for a in articles[:1]]
+        return self.post("message/custom/send",
+                         data={"touser": openid, "msgtype": "news", "news": {"articles": items}})
 
     def send_template(self, openid: str, template_id: str, data: dict, url: str | None = None,
                       client_msg_id: str | None = None) -> dict:
@@ -186,7 +197,8 @@ class WeChatAPI(WeChatClient):
             raise ValueError("give either tag_id or to_all=True")
         return {"filter": {"is_to_all": True} if to_all else {"is_to_all": False, "tag_id": int(tag_id)}}
 
-    def mass_send_text(self, text: str, *, clientmsgid: str, tag_id: int | None = None, to_all: bool = False) -> dict:
+    def mass_send_text(self, text: str, *, clientmsgid: str, tag_id: int | None = None,
+                       to_all: bool = False) -> dict:
         return self._mass("message/mass/sendall", self._filter(tag_id, to_all),
                           {"msgtype": "text", "text": {"content": text}}, clientmsgid)
 
@@ -222,11 +234,13 @@ class WeChatAPI(WeChatClient):
 
     def tag_users(self, tag_id: int, openids: list[str]) -> None:
         for i in range(0, len(openids), 50):  # batchtagging takes at most 50 openids
-            self.post("tags/members/batchtagging", data={"tagid": int(tag_id), "openid_list": openids[i:i + 50]})
+            self.post("tags/members/batchtagging",
+                      data={"tagid": int(tag_id), "openid_list": openids[i:i + 50]})
 
     def untag_users(self, tag_id: int, openids: list[str]) -> None:
         for i in range(0, len(openids), 50):
-            self.post("tags/members/batchuntagging", data={"tagid": int(tag_id), "openid_list": openids[i:i + 50]})
+            self.post("tags/members/batchuntagging",
+                      data={"tagid": int(tag_id), "openid_list": openids[i:i + 50]})
 
     def menu_create_from_file(self, path: str | Path | None = None) -> dict:
         """Push knowledge/menu.yaml as the account's custom menu."""

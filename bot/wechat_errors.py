@@ -4,6 +4,8 @@ from __future__ import annotations
 import datetime as dt
 import random
 
+import requests
+
 from bot.db import LOCAL_TZ, utcnow
 
 TOKEN_ERRORS = frozenset({40001, 40014, 42001})  # invalid / not latest / expired access_token
@@ -82,3 +84,11 @@ def from_http_status(status: int) -> WeChatError:
         # A gateway timeout may hide a request WeChat did process; other 5xx mean it did not run.
         return TransientError(None, f"HTTP {status}", ambiguous=status == 504)
     return PermanentError(None, f"HTTP {status}")
+
+
+def never_sent(exc: requests.RequestException) -> bool:
+    """True when the request cannot have reached WeChat (no connection was made)."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(exc, requests.ConnectionError) and "NewConnectionError" in type(reason).__name__

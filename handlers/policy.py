@@ -91,7 +91,7 @@ def ask(ctx):
         # Remember the question, so a later pick is logged as "question → entry" for staff to
         # turn into a sample question.
         ctx.state.data = {**(ctx.state.data or {}), "policy_question": ctx.text[:200]}
-    log.info("policy %s %s %.2f", reply.meta["kind"], reply.meta.get("entry") or "-", reply.meta["score"])
+    log.debug("policy %s %s %.2f", reply.meta["kind"], reply.meta.get("entry") or "-", reply.meta["score"])
     return reply
 
 

@@ -127,3 +127,10 @@ def test_retention_purges_old_log_rows_only(chat, services):
     assert purge_old_rows(services.sessions, retention_days=180)["message_log"] == 1
     with services.sessions() as s:
         assert s.query(MessageLog).count() == 1
+
+
+def test_numbers_typed_anywhere_are_masked_in_the_message_log(chat, services):
+    chat("我的身份证是 3303 2619 9001 0112 34 电话13812345678")
+    with services.sessions() as s:
+        logged = s.scalars(select(MessageLog)).one().text
+    assert "19900101" not in logged and "12345678" not in logged and "3303" in logged

@@ -1,14 +1,18 @@
 """Sparse TF-IDF vectors with an inverted index: candidate retrieval without scanning every entry."""
 from __future__ import annotations
 
+import heapq
 import math
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 # Postings visited per query at most. Terms are read rarest first, so the budget only drops the
 # most common terms ("怎么", "残疾"), which carry little weight; it keeps query time flat as the
 # knowledge base grows instead of growing with the number of sample questions.
-POSTINGS_BUDGET = 6000
-MIN_TERMS = 3  # always read the rarest few terms, whatever their length
+POSTINGS_BUDGET = 1000
+MIN_TERMS = 3  # always read the rarest few terms (at least MIN_TAKE postings of each)
+MIN_TAKE = 200
+PRUNE = 150  # candidates re-scored exactly (cosine over all the query's terms)
 
 
 @dataclass
@@ -22,21 +26,26 @@ class SparseIndex:
     n_docs: int
 
     @classmethod
-    def build(cls, docs: list[dict[str, int]], family_weight: dict[str, float] | None = None) -> "SparseIndex":
-        """docs: term frequencies per document; family_weight scales terms by prefix ("c:", "p:")."""
-        family_weight = family_weight or {}
-        df: dict[str, int] = {}
+    def build(cls, docs: list[dict[str, int]], family_weight: dict[str, float] | None = None,
+              postings: bool = True) -> "SparseIndex":
+        """docs: term frequencies per document; family_weight scales terms by prefix ("c:", "p:").
+        postings=False: vectors only, for scoring known documents (no search)."""
+        df: Counter = Counter()
         for terms in docs:
-            for term in terms:
-                df[term] = df.get(term, 0) + 1
+            df.update(terms.keys())  # counted in C
         n = len(docs)
         idf = {t: math.log((n + 1) / (d + 0.5)) for t, d in df.items()}
-        index = cls([], idf, {}, family_weight, n)
+        lists: defaultdict = defaultdict(list)
+        index = cls([], idf, {}, family_weight or {}, n)
         for i, terms in enumerate(docs):
             vec = index.weigh(terms)
             index.vectors.append(vec)
-            for term, weight in vec.items():
-                index.postings.setdefault(term, []).append((i, weight))
+            if postings:
+                for term, weight in vec.items():
+                    lists[term].append((i, weight))
+        # Highest weight first ("impact order"): when a list is cut short by the budget, the
+        # documents it keeps are those where the term matters most.
+        index.postings = {t: sorted(p, key=lambda dw: -dw[1]) for t, p in lists.items()}
         return index
 
     def term_idf(self, term: str) -> float:
@@ -46,26 +55,35 @@ class SparseIndex:
 
     def weigh(self, terms: dict[str, int]) -> dict[str, float]:
         """Sublinear tf × idf × family weight, L2-normalised."""
-        vec = {}
-        for term, tf in terms.items():
-            vec[term] = (1.0 + math.log(tf)) * self.term_idf(term) * self.family_weight.get(term[:2], 1.0)
+        idf, unseen, family = self.idf, self.term_idf(""), self.family_weight
+        vec = {t: (1.0 + math.log(tf) if tf > 1 else 1.0) * idf.get(t, unseen) * family.get(t[:2], 1.0)
+               for t, tf in terms.items()}
         norm = math.sqrt(sum(w * w for w in vec.values())) or 1.0
         return {t: w / norm for t, w in vec.items()}
 
-    def search(self, query: dict[str, float], limit: int, budget: int = POSTINGS_BUDGET) -> list[tuple[int, float]]:
-        """Top documents by (partial) dot product, reading postings rarest term first."""
+    def search(self, query: dict[str, float], limit: int, budget: int = POSTINGS_BUDGET,
+               prune: int = PRUNE) -> list[tuple[int, float]]:
+        """Top documents by cosine: gather candidates from the rarest terms' postings (within the
+        budget), keep the best `prune` by that partial score, then score those exactly."""
         scores: dict[int, float] = {}
         visited = 0
-        terms = sorted((t for t in query if t in self.postings), key=lambda t: len(self.postings[t]))
+        postings = self.postings
+        terms = sorted((t for t in query if t in postings), key=lambda t: len(postings[t]))
         for k, term in enumerate(terms):
-            plist = self.postings[term]
-            if k >= MIN_TERMS and visited + len(plist) > budget:
-                break
+            plist = postings[term]
+            if visited + len(plist) > budget:
+                if k >= MIN_TERMS:
+                    break
+                plist = plist[:max(budget - visited, MIN_TAKE)]  # a common word: its best documents
             visited += len(plist)
             qw = query[term]
+            get = scores.get
             for doc, weight in plist:
-                scores[doc] = scores.get(doc, 0.0) + qw * weight
-        return sorted(scores.items(), key=lambda kv: -kv[1])[:limit]
+                scores[doc] = get(doc, 0.0) + qw * weight
+        if len(scores) > prune:
+            scores = dict(heapq.nlargest(prune, scores.items(), key=lambda kv: kv[1]))
+        exact = [(doc, self.dot(query, doc)) for doc in scores]
+        return heapq.nlargest(limit, exact, key=lambda kv: kv[1])
 
     def coverage(self, query: dict[str, float], doc: int) -> float:
         """Share of the query's weight whose terms occur in the document at all (0–1).
@@ -73,12 +91,10 @@ class SparseIndex:
         On an entry's profile (all its sample questions together) this says how much of the
         question the topic has words for, however the words were spread over its samples.
         """
-        vec = self.vectors[doc]
-        return sum(w * w for t, w in query.items() if t in vec)
+        return sum(query[t] ** 2 for t in query.keys() & self.vectors[doc].keys())
 
     def dot(self, query: dict[str, float], doc: int, family: str | None = None) -> float:
         """Exact cosine of the query with one document (optionally one term family only)."""
         vec = self.vectors[doc]
-        if family is None:
-            return sum(w * vec.get(t, 0.0) for t, w in query.items())
-        return sum(w * vec.get(t, 0.0) for t, w in query.items() if t.startswith(family))
+        shared = query.keys() & vec.keys()  # set intersection in C: the short way round
+        return sum(query[t] * vec[t] for t in shared if family is None or t.startswith(family))

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -20,7 +19,6 @@ _UNITS = re.compile(r"[\u4e00-\u9fff]|[0-9a-z]+")
 _CN_DIGITS = str.maketrans("零〇幺一二三四五六七八九", "001123456789")
 _CN_DIGIT_RUN = re.compile(r"[零〇幺一二三四五六七八九]{4,}")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
-PLACE = "乡镇"
 
 # Fold initials and finals that voice input and southern accents confuse (zh/z, ch/c, sh/s,
 # n/l, -ng/-n), so a near-homophone still meets its word in pinyin space.
@@ -39,19 +37,49 @@ def fold_syllable(syl: str) -> str:
     return syl
 
 
-_HAN_RUN = re.compile(r"[\u4e00-\u9fff]+|[0-9a-z]+")
+_READINGS: dict[str, str] = {}  # Han character → folded toneless syllable
 
 
-@lru_cache(maxsize=20000)
+def _reading(char: str) -> str:
+    """The character's usual reading, cached. One reading per character (not per phrase) keeps the
+    index build fast and is consistent on both sides; homophones typed by voice input (残积/残疾,
+    平/评, 不贴/补贴) share the usual reading anyway."""
+    syl = _READINGS.get(char)
+    if syl is None:
+        syl = _READINGS[char] = fold_syllable(lazy_pinyin(char, errors=lambda c: [c])[0])
+    return syl
+
+
 def pinyin_units(segment: str) -> tuple[str, ...]:
-    """Folded toneless syllables, one per unit (phrase-aware, so 重庆/重度 get the right reading)."""
-    out: list[str] = []
-    for run in _HAN_RUN.findall(segment):
-        if _HAN.match(run):  # a Han character without a reading stays itself
-            out.extend(fold_syllable(s) for s in lazy_pinyin(run, errors=lambda c: list(c)))
-        else:
-            out.append(run)
-    return tuple(out)
+    """Folded toneless syllables, one per unit of the segment (Han char, or digit/letter run)."""
+    return tuple(_reading(u) if _HAN.match(u) else u for u in _UNITS.findall(segment))
+
+
+class Replacer:
+    """Longest-match, left-to-right replacement of many literal words (faster than a regex
+    alternation of hundreds of words, which tries every word at every position)."""
+
+    def __init__(self, mapping: dict[str, str]):
+        self.mapping = {k: v for k, v in mapping.items() if k}
+        self.lengths: dict[str, list[int]] = {}  # first character → word lengths, longest first
+        for word in self.mapping:
+            self.lengths.setdefault(word[0], []).append(len(word))
+        for first, lengths in self.lengths.items():
+            self.lengths[first] = sorted(set(lengths), reverse=True)
+
+    def __call__(self, text: str) -> str:
+        out, i, n = [], 0, len(text)
+        while i < n:
+            for length in self.lengths.get(text[i], ()):
+                word = text[i:i + length]
+                if word in self.mapping:
+                    out.append(self.mapping[word])
+                    i += length
+                    break
+            else:
+                out.append(text[i])
+                i += 1
+        return "".join(out)
 
 
 @dataclass
@@ -60,26 +88,24 @@ class Normalizer:
 
     synonyms: dict[str, str] = field(default_factory=dict)  # variant → canonical
     fillers: list[str] = field(default_factory=list)
+    objects: list[str] = field(default_factory=list)  # certificates and cards told apart (see rank.py)
 
     def __post_init__(self):
-        def alternation(words):
-            words = sorted({w for w in words if w}, key=len, reverse=True)  # longest first
-            return re.compile("|".join(map(re.escape, words))) if words else None
-        self._syn_re = alternation(self.synonyms)
-        self._filler_re = alternation(self.fillers)
+        self._synonyms = Replacer(self.synonyms)
+        self._fillers = Replacer({f: " " for f in self.fillers})
 
     @classmethod
     def load(cls, knowledge_dir: str | Path) -> "Normalizer":
-        """synonyms.yaml, plus the county's towns (towns.yaml) all read as one word "乡镇"."""
+        """synonyms.yaml, plus the county's towns (towns.yaml), which are dropped like fillers."""
         path = Path(knowledge_dir) / "synonyms.yaml"
         data = (yaml.safe_load(path.read_text("utf-8")) if path.exists() else None) or {}
         towns = Path(knowledge_dir) / "towns.yaml"
         if towns.exists():
-            # "鳌江有没有残疾人之家" and a sample saying "麻步…" are the same question; a town name
-            # the samples never mention would otherwise weigh like a rare, unmatched word.
+            # "麻步有没有残疾人之家" asks what "鳌江有没有…" asks: the town does not choose the topic,
+            # and a town the samples never mention would weigh like a rare, unmatched word.
             places = [w for t in (yaml.safe_load(towns.read_text("utf-8")) or {}).get("towns", [])
                       for w in (t.get("name"), *(t.get("aliases") or ())) if w]
-            data = {**data, "synonyms": {**(data.get("synonyms") or {}), PLACE: places}}
+            data = {**data, "fillers": [*(data.get("fillers") or []), *places]}
         return cls.from_dict(data)
 
     @classmethod
@@ -95,17 +121,18 @@ class Normalizer:
                 if variant and variant != canonical:
                     synonyms[variant] = canonical
         fillers = [_prepare(str(f)) for f in data.get("fillers") or []]
-        return cls(synonyms, fillers)
+        objects = [_prepare(str(o)) for o in data.get("objects") or []]
+        return cls(synonyms, fillers, [o for o in objects if o])
 
     def text(self, raw: str) -> str:
         """Normalised text: segments separated by single spaces."""
-        text = _prepare(raw)
-        if self._syn_re is not None:
-            text = self._syn_re.sub(lambda m: self.synonyms[m.group(0)], text)
-        if self._filler_re is not None:
-            # "你好" alone is a greeting, not filler: keep the words if nothing else is left.
-            text = self._filler_re.sub(" ", text).strip() or text
+        text = self._synonyms(_prepare(raw))
+        # "你好" alone is a greeting, not filler: keep the words if nothing else is left.
+        text = self._fillers(text).strip() or text
         return " ".join(text.split())
+
+    def objects_in(self, normalized: str) -> frozenset[str]:
+        return frozenset(o for o in self.objects if o in normalized)
 
     def analyse(self, raw: str) -> "Analysed":
         return Analysed.of(self.text(raw))

@@ -1,0 +1,72 @@
+"""The staff console at /admin: server-rendered Chinese pages over the capabilities' service functions.
+
+Each page group is a views module; pages for a capability that is not installed (its package missing)
+are left out of the menu. Registered by webhook.create_app via BLUEPRINTS. Choices, for operators:
+
+- Accounts come from `wxbot staff create`; passwords are werkzeug scrypt hashes. 5 wrong passwords in
+  a row lock an account for 15 minutes (an admin can unlock); 30 idle minutes end a session
+  (ADMIN_IDLE_MINUTES); a password reset, role change or disabling ends the account's other sessions.
+  Roles: admin (accounts, audit log, settings, export), editor (content, jobs, notices, rounds,
+  imports), viewer (read only: buttons are not shown and POSTs get 403).
+- CSRF is checked on every console POST (Flask-WTF, only under /admin: the WeChat callback, the
+  simulator and the bearer-token API are not browser forms). Set SESSION_COOKIE_SECURE=1 behind HTTPS.
+- knowledge/ stays what the matcher reads: saving an entry or a local fact writes the YAML file at
+  once (atomically; local.yaml is edited line by line so its comments survive) and records the before
+  and after in knowledge_edit. With several hosts, "导出到 knowledge/" rewrites a host's files from
+  those rows. An edit made against an older version of a file is refused, not merged.
+- The registry import runs in a background thread; its progress lives in the admin_task table, so the
+  progress page works whichever worker answers (a worker that dies leaves the task "running").
+- Personal data: whole ID/certificate numbers never reach a page (masked with bot.pii); record views,
+  searches, booking lists and route sheets are audited by the capability functions the pages call;
+  pages are sent with Cache-Control: no-store and a strict Content-Security-Policy (no inline script).
+"""
+from __future__ import annotations
+
+import importlib
+import logging
+
+log = logging.getLogger(__name__)
+
+# views module → the capability package it drives (None: always there).
+PAGES = {
+    "bot.admin.views_auth": None,
+    "bot.admin.views_dashboard": None,
+    "bot.admin.views_kb": "bot.matcher",
+    "bot.admin.views_unanswered": "bot.matcher",
+    "bot.admin.views_facts": None,
+    "bot.admin.views_staff": None,
+    "bot.admin.views_jobs": "bot.jobs",
+    "bot.admin.views_people": "bot.people.api",
+    "bot.admin.views_booking": "bot.booking.staff",
+    "bot.admin.views_notices": "bot.notices",
+}
+
+
+def _available(name: str | None) -> bool:
+    if name is None:
+        return True
+    try:
+        importlib.import_module(name)
+        return True
+    except ModuleNotFoundError as exc:
+        if name == exc.name or name.startswith(f"{exc.name}."):
+            return False
+        raise
+
+
+def register(app, services) -> None:
+    from bot.admin import auth
+    from bot.admin.blueprint import bp, install_template_helpers
+
+    loaded = []
+    for module, needs in PAGES.items():
+        if _available(needs) and _available(module):
+            importlib.import_module(module)
+            loaded.append(module.rsplit("_", 1)[-1])
+        else:
+            log.info("console page %s left out: %s not installed", module, needs)
+    auth.init_app(app)
+    app.config["ADMIN_PAGES"] = set(loaded)
+    install_template_helpers(app)
+    if "admin" not in app.blueprints:
+        app.register_blueprint(bp)

@@ -1,0 +1,133 @@
+"""Notices: compose, preview as residents see it, schedule or send, cancel, delivery report, quota."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+from sqlalchemy import select
+
+from bot import notices
+from bot.admin.auth import actor, require
+from bot.admin.blueprint import bp, reader, settings, tx
+from bot.audit import audit
+from bot.db import LOCAL_TZ
+from bot.models_delivery import Notice
+from bot.towns import towns
+
+log = logging.getLogger(__name__)
+STATUS_LABELS = {"draft": "草稿", "scheduled": "已安排", "sending": "发送中", "sent": "已发送", "failed": "失败",
+                 "cancelled": "已取消"}
+OUTBOX_LABELS = {"pending": "待发送", "claimed": "准备发送", "sending": "发送中", "sent": "已发送", "failed": "失败",
+                 "unknown": "不确定是否送达", "cancelled": "已取消"}
+
+
+def audience_choices() -> list[tuple[str, str]]:
+    return ([("all", "全部关注者（群发，占每天的群发次数）"), ("registered", "已注册的居民"),
+             ("subscribers", "订阅岗位的居民")] + [(f"town:{t}", f"{t}的关注者") for t in towns(settings().knowledge_dir)])
+
+
+def audience_label(value: str) -> str:
+    if value.startswith("round:"):
+        return f"评残场次 {value[6:]} 的预约居民"
+    return dict(audience_choices()).get(value, value)
+
+
+def _local(value: str | None) -> dt.datetime | None:
+    """An <input type=datetime-local> value, read as Pingyang time."""
+    if not value:
+        return None
+    try:
+        return dt.datetime.fromisoformat(value).replace(tzinfo=LOCAL_TZ)
+    except ValueError:
+        return None
+
+
+@bp.get("/notices")
+@login_required
+def notices_list():
+    with reader() as db:
+        rows = list(db.scalars(select(Notice).order_by(Notice.id.desc()).limit(200)))
+        quota = notices.remaining_mass_quota(db, settings().knowledge_dir)
+    return render_template("admin/notices.html", title="通知", rows=rows, quota=quota, labels=STATUS_LABELS,
+                           audience_label=audience_label)
+
+
+@bp.route("/notices/new", methods=["GET", "POST"])
+@require("editor")
+def notices_new():
+    form = request.form
+    values = {k: (form.get(k) or "").strip() for k in ("title", "body", "audience", "event_at", "place", "link",
+                                                         "when", "scheduled_at")}
+    values["audience"] = values["audience"] or "all"
+    values["when"] = values["when"] or "later"
+    preview, errors = None, []
+    if request.method == "POST":
+        event_at, scheduled_at = _local(values["event_at"]), _local(values["scheduled_at"])
+        draft = Notice(title=values["title"], body=values["body"], audience=values["audience"], event_at=event_at,
+                       place=values["place"] or None, link=values["link"] or None)
+        errors = notices.validate(draft)
+        if values["when"] == "later" and scheduled_at is None:
+            errors.append("请填写发送时间，或选择“马上发送”/“存为草稿”")
+        if form.get("action") == "preview" or errors:
+            preview = notices.compose_text(draft) if not notices.validate(draft) else None
+        else:
+            try:
+                with tx() as db:
+                    notice = notices.create(db, title=values["title"], body=values["body"],
+                                            audience=values["audience"], event_at=event_at, place=values["place"],
+                                            link=values["link"], created_by=actor(), draft=values["when"] == "draft",
+                                            scheduled_at=scheduled_at if values["when"] == "later" else None)
+                    audit(db, actor(), "notice.create", f"notice:{notice.id}", audience=notice.audience,
+                          status=notice.status)
+                    notice_id = notice.id
+            except notices.NoticeError as exc:
+                errors = exc.errors
+            else:
+                flash({"draft": "已存为草稿。", "now": "已安排马上发送（下一次调度时发出）。"}.get(
+                    values["when"], "已安排定时发送。"), "success")
+                return redirect(url_for("admin.notices_detail", notice_id=notice_id))
+    with reader() as db:
+        quota = notices.remaining_mass_quota(db, settings().knowledge_dir)
+    return render_template("admin/notice_new.html", title="写通知", values=values, errors=errors, preview=preview,
+                           audiences=audience_choices(), quota=quota)
+
+
+@bp.get("/notices/<int:notice_id>")
+@login_required
+def notices_detail(notice_id: int):
+    with reader() as db:
+        try:
+            info = notices.report(db, notice_id, settings().knowledge_dir)
+        except KeyError:
+            abort(404)
+        notice = db.get(Notice, notice_id)
+    return render_template("admin/notice_detail.html", title=f"通知：{info['title']}", info=info, notice=notice,
+                           labels=STATUS_LABELS, outbox_labels=OUTBOX_LABELS, audience_label=audience_label)
+
+
+@bp.post("/notices/<int:notice_id>/schedule")
+@require("editor")
+def notices_schedule(notice_id: int):
+    at = _local(request.form.get("scheduled_at"))
+    try:
+        with tx() as db:
+            notices.schedule(db, notice_id, at)
+            audit(db, actor(), "notice.schedule", f"notice:{notice_id}", at=at.isoformat() if at else "now")
+    except notices.NoticeError as exc:
+        flash("；".join(exc.errors), "error")
+    else:
+        flash("已安排发送。" if at else "已安排马上发送。", "success")
+    return redirect(url_for("admin.notices_detail", notice_id=notice_id))
+
+
+@bp.post("/notices/<int:notice_id>/cancel")
+@require("editor")
+def notices_cancel(notice_id: int):
+    with tx() as db:
+        cancelled = notices.cancel(db, notice_id)
+        if cancelled:
+            audit(db, actor(), "notice.cancel", f"notice:{notice_id}")
+    flash("已取消，不会发出。" if cancelled else "取消不了：微信已经收到（或已发完）。", "success" if cancelled else "error")
+    return redirect(url_for("admin.notices_detail", notice_id=notice_id))

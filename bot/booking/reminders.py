@@ -1,0 +1,130 @@
+"""Notices to booked residents (reminder, round changed or cancelled, waitlist offer) and the ticks.
+
+Ticks are plain functions the scheduler registers: `send_reminders(sessions, settings, now)` and
+`mark_missed(sessions, now)`. Both are idempotent: a reminder's dedupe key names the booking and the
+visit day, and `reminded_for` records it, so a restarted scheduler or a doubled tick sends nothing new.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from bot.audit import audit
+from bot.booking.models import ACTIVE, AssessmentRound, Booking, Waitlist
+from bot.booking.notify import delivery_installed, send
+from bot.booking.rounds import cancel_deadline, describe
+from bot.db import LOCAL_TZ, utcnow
+
+log = logging.getLogger(__name__)
+REMINDER_HOUR = 9  # local time: no reminders in the night even if the tick runs then
+BRING = "请准备好身份证、户口本、照片，以及病历、诊断证明、检查报告，评定时给医生看。"
+
+
+def _fields(item: str, rnd: AssessmentRound, row) -> dict:
+    """Template values (knowledge/templates.yaml: item, time, place); changes, cancellations and
+    offers reuse the reminder template so they reach residents outside the 48-hour window too."""
+    return {"item": item, "time": describe(rnd), "place": row.town or "、".join(rnd.towns)}
+
+
+def _when(rnd: AssessmentRound) -> str:
+    return describe(rnd) + (f"，{rnd.note}" if rnd.note else "")
+
+
+def send_reminders(sessions, settings=None, now: dt.datetime | None = None) -> int:
+    """The day before the visit (from REMINDER_HOUR local), one reminder per booking and visit day."""
+    now = now or utcnow()
+    local = now.astimezone(LOCAL_TZ)
+    if local.hour < REMINDER_HOUR:
+        return 0
+    tomorrow = local.date() + dt.timedelta(days=1)
+    count = 0
+    with sessions.begin() as session:
+        rows = session.execute(select(Booking, AssessmentRound).join(
+            AssessmentRound, AssessmentRound.id == Booking.round_id).where(
+            Booking.status == ACTIVE, AssessmentRound.status == "open", AssessmentRound.date == tomorrow,
+            or_(Booking.reminded_for.is_(None), Booking.reminded_for != tomorrow))).all()
+        for booking, rnd in rows:
+            late = now >= cancel_deadline(rnd)
+            text = (f"上门评残提醒：明天 {_when(rnd)}，评定医生会上门。\n"
+                    f"预约码：{booking.code}\n{BRING}\n"
+                    + ("有变化请尽快打电话告诉县残联，或回复 0 转人工。" if late
+                       else "时间不合适，可以回复“改约”或“取消预约”。"))
+            send(session, booking.openid, "booking_reminder", _fields("上门评残（明天）", rnd, booking),
+                 dedupe_key=f"booking:{booking.id}:remind:{tomorrow.isoformat()}", text=text)
+            booking.reminded_for = tomorrow
+            count += 1
+    if count:
+        log.info("queued %s visit reminders for %s", count, tomorrow)
+    return count
+
+
+def mark_missed(sessions, now: dt.datetime | None = None) -> int:
+    """Bookings still 'booked' after their visit day become 'missed' (staff did not mark them)."""
+    now = now or utcnow()
+    today = now.astimezone(LOCAL_TZ).date()
+    with sessions.begin() as session:
+        rows = session.scalars(select(Booking).join(AssessmentRound, AssessmentRound.id == Booking.round_id)
+                               .where(Booking.status == ACTIVE, AssessmentRound.date < today)).all()
+        for booking in rows:
+            booking.status, booking.status_reason = "missed", "到期未登记结果"
+            booking.marked_by, booking.marked_at = "system", now
+        if rows:
+            audit(session, "system", "booking.mark_missed", None, bookings=[b.id for b in rows])
+    if rows:
+        log.info("marked %s past bookings as missed", len(rows))
+    return len(rows)
+
+
+def notify_booked(session: Session, booking: Booking, rnd: AssessmentRound) -> None:
+    """A service notice of the booking, only through bot.delivery (templates): the chat reply
+    already says the same, so a plain-text copy would be noise."""
+    if delivery_installed():
+        send(session, booking.openid, "booking_confirm", _fields("上门评残", rnd, booking),
+             dedupe_key=f"booking:{booking.id}:confirm", text=f"上门评残预约成功：{_when(rnd)}，预约码 {booking.code}。")
+
+
+def notify_round_changed(session: Session, rnd: AssessmentRound, before: dict) -> None:
+    """Staff moved the day or changed the team: tell every booked resident once per edit."""
+    lines = ["您预约的上门评残有变动："]
+    if "date" in before:
+        old = dt.date.fromisoformat(before["date"])
+        lines.append(f"原来：{old.month}月{old.day}日")
+        lines.append(f"现在：{_when(rnd)}")
+    else:
+        lines.append(f"日期不变：{_when(rnd)}")
+    if "team" in before and rnd.team:
+        lines.append(f"评定医生：{rnd.team}")
+    for booking in _active(session, rnd.id):
+        text = "\n".join(lines + [f"预约码：{booking.code}", "时间不合适，可以回复“改约”或“取消预约”。"])
+        send(session, booking.openid, "booking_reminder", _fields("上门评残时间有变动", rnd, booking),
+             dedupe_key=f"booking:{booking.id}:round:{rnd.id}:v{rnd.version}", text=text)
+
+
+def notify_round_cancelled(session: Session, rnd: AssessmentRound, bookings: list[Booking],
+                           waiting: list[Waitlist]) -> None:
+    reason = f"原因：{rnd.cancel_reason}\n" if rnd.cancel_reason else ""
+    for booking in bookings:
+        text = (f"很抱歉，{describe(rnd)}的上门评残取消了。\n{reason}"
+                f"您的预约（预约码 {booking.code}）已作废。\n回复“预约评残”可以预约其他日期。")
+        send(session, booking.openid, "booking_reminder", _fields("上门评残已取消", rnd, booking),
+             dedupe_key=f"booking:{booking.id}:round_cancelled", text=text)
+    for entry in waiting:
+        send(session, entry.openid, "booking_reminder", _fields("候补的上门评残已取消", rnd, entry),
+             dedupe_key=f"waitlist:{entry.id}:round_cancelled",
+             text=f"很抱歉，您候补的{describe(rnd)}上门评残取消了。\n回复“预约评残”可以预约其他日期。")
+
+
+def notify_waitlist_offer(session: Session, entry: Waitlist, rnd: AssessmentRound) -> None:
+    text = (f"您候补的 {_when(rnd)} 上门评残有空位了。\n"
+            "名额先确认先得。\n要预约，请回复“候补确认”。")
+    stamp = int(entry.offered_at.timestamp()) if entry.offered_at else 0
+    send(session, entry.openid, "booking_reminder", _fields("上门评残有空位了", rnd, entry),
+         dedupe_key=f"waitlist:{entry.id}:offer:{stamp}", text=text)
+
+
+def _active(session: Session, round_id: int) -> list[Booking]:
+    return list(session.scalars(select(Booking).where(Booking.round_id == round_id,
+                                                      Booking.status == ACTIVE)))

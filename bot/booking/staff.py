@@ -1,0 +1,106 @@
+"""What the staff console calls: the per-round list with filters, and marking visit outcomes.
+
+Rows are decrypted here, for staff only; every read of the list and every mark is audited.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.audit import audit
+from bot.booking.models import ACTIVE, AssessmentRound, Booking
+from bot.booking.rounds import CATEGORIES
+from bot.booking.service import BookingError, Details, cancel
+from bot.db import utcnow
+from bot.pii import decrypt
+
+log = logging.getLogger(__name__)
+REASONS = {"bedridden": "卧床", "immobile": "行动不便", "mental": "精神类无法出门", "other": "其他"}
+STATUS_LABELS = {"booked": "已预约", "cancelled": "已取消", "round_cancelled": "场次取消", "visited": "已上门",
+                 "not_home": "不在家", "missed": "未登记（已过期）"}
+# Outcomes staff record after (or instead of) the visit.
+MARKS = ("visited", "not_home", "cancelled")
+
+
+def details_of(row, data_key: str) -> Details:
+    """The decrypted snapshot of a booking or waitlist entry."""
+    return Details(resident_key=row.resident_key, name=decrypt(data_key, row.name_enc) or "",
+                   id_masked=row.id_masked or "", phone=decrypt(data_key, row.phone_enc) or "",
+                   address=decrypt(data_key, row.address_enc) or "",
+                   town=row.town, category=row.category, reason=row.reason, reason_note=row.reason_note,
+                   registration_id=row.registration_id)
+
+
+def reason_label(row) -> str:
+    label = REASONS.get(row.reason, row.reason or "")
+    return f"{label}：{row.reason_note}" if row.reason_note else label
+
+
+def booking_row(booking: Booking, data_key: str) -> dict:
+    d = details_of(booking, data_key)
+    return {"id": booking.id, "code": booking.code, "round_id": booking.round_id, "name": d.name,
+            "id_masked": d.id_masked, "phone": d.phone, "address": d.address, "town": d.town or "",
+            "category": CATEGORIES.get(d.category, "不清楚"), "category_code": d.category,
+            "reason": reason_label(booking), "status": booking.status,
+            "status_label": STATUS_LABELS.get(booking.status, booking.status),
+            "status_reason": booking.status_reason or "", "booked_at": booking.created_at}
+
+
+def list_bookings(session: Session, data_key: str, round_id: int, actor: str, *, status: str | None = None,
+                  town: str | None = None, category: int | None = None, search: str | None = None,
+                  include_inactive: bool = True, audited: bool = True) -> list[dict]:
+    """Bookings of one round for staff, sorted by town then address (a sensible visiting order)."""
+    query = select(Booking).where(Booking.round_id == round_id)
+    if status:
+        query = query.where(Booking.status == status)
+    elif not include_inactive:
+        query = query.where(Booking.status == ACTIVE)
+    if town:
+        query = query.where(Booking.town == town)
+    if category:
+        query = query.where(Booking.category == category)
+    rows = [booking_row(b, data_key) for b in session.scalars(query)]
+    if search:  # name, code or phone tail; decrypted fields cannot be searched in SQL
+        needle = search.strip().upper()
+        rows = [r for r in rows
+                if needle in r["name"].upper() or needle == r["code"] or r["phone"].endswith(needle)]
+    rnd = session.get(AssessmentRound, round_id)
+    order = {town: i for i, town in enumerate(rnd.towns if rnd else [])}  # staff list towns in route order
+    rows.sort(key=lambda r: (r["status"] != ACTIVE, order.get(r["town"], len(order)), r["town"],
+                             _natural(r["address"]), r["booked_at"]))
+    if audited:
+        audit(session, actor, "booking.list", f"round:{round_id}", rows=len(rows),
+              filters={k: v for k, v in {"status": status, "town": town, "category": category}.items() if v})
+    return rows
+
+
+def _natural(text: str) -> list:
+    """'新河村 9 号' before '新河村 12 号': digits compare as numbers."""
+    parts = [p for p in re.split(r"(\d+)", text) if p]
+    return [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts]
+
+
+def mark_booking(session: Session, booking_id: int, status: str, actor: str, reason: str | None = None,
+                 now: dt.datetime | None = None) -> Booking:
+    """Record visited / not at home / cancelled; cancelling frees the place (no cutoff for staff)."""
+    if status not in MARKS:
+        raise ValueError(f"status must be one of {MARKS}")
+    now = now or utcnow()
+    booking = session.get(Booking, booking_id)
+    if booking is None:
+        raise BookingError("not_found")
+    if status == "cancelled":
+        if not reason:
+            raise ValueError("a cancellation needs a reason")
+        return cancel(session, booking_id, actor, reason, now=now, enforce_cutoff=False)
+    before = booking.status
+    if before not in (ACTIVE, "missed", "visited", "not_home"):
+        raise BookingError("not_active", booking)
+    booking.status, booking.status_reason = status, (reason or "")[:200] or None
+    booking.marked_by, booking.marked_at = actor[:64], now
+    audit(session, actor, "booking.mark", f"booking:{booking.id}", before=before, after=status, reason=reason)
+    return booking

@@ -1,0 +1,140 @@
+"""CLI commands of the delivery capability: scheduler, notices, menu push, the fake WeChat API."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+
+import click
+
+from bot.config import Settings
+from bot.db import LOCAL_TZ, session_factory
+from bot.fake_wechat import main as fake_wechat  # noqa: F401  (exported: `wxbot fake-wechat`)
+
+
+def _when(value: str | None) -> dt.datetime | None:
+    """ISO date-time; without a zone it is Beijing time (what staff mean)."""
+    if not value:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"not an ISO date-time: {value} (e.g. 2026-12-03T09:30)") from exc
+    return parsed.replace(tzinfo=LOCAL_TZ) if parsed.tzinfo is None else parsed
+
+
+def _local(at: dt.datetime | None) -> str:
+    return at.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M") if at else "-"
+
+
+@click.command("scheduler")
+@click.option("--once", is_flag=True, help="Run every tick once and exit.")
+def scheduler(once: bool) -> None:
+    """Run the one scheduler process: outbox, notices, token refresh, log retention."""
+    from bot.scheduler import run
+    sys.exit(run(Settings.from_env(token_owner=True), once=once))
+
+
+@click.group("notices")
+def notices() -> None:
+    """Event notices broadcast to followers."""
+
+
+@notices.command("add")
+@click.option("--title", required=True, help="≤ 64 characters.")
+@click.option("--body", required=True, help="≤ 600 characters; put long texts behind --link.")
+@click.option("--audience", default="all", show_default=True,
+              help="all | town:NAME | registered | subscribers | round:ID")
+@click.option("--at", "at", help="When to send (ISO, Beijing time); default: at the next scheduler run.")
+@click.option("--time", "event_time", help="When the event takes place (ISO, Beijing time).")
+@click.option("--place", help="Where the event takes place.")
+@click.option("--link", help="A page with details (http/https).")
+@click.option("--by", "created_by", default="cli", show_default=True, help="Who composed it.")
+@click.option("--draft", is_flag=True, help="Save without scheduling.")
+def notices_add(title, body, audience, at, event_time, place, link, created_by, draft) -> None:
+    """Compose a notice and schedule it."""
+    from bot import notices as svc
+    settings = Settings.from_env()
+    sessions = session_factory(settings.database_url)
+    try:
+        with sessions.begin() as session:
+            notice = svc.create(session, title=title, body=body, audience=audience,
+                                event_at=_when(event_time), place=place, link=link, scheduled_at=_when(at),
+                                created_by=created_by, draft=draft)
+            left = svc.remaining_mass_quota(session, settings.knowledge_dir)
+            click.echo(f"notice {notice.id}: {notice.status} for {_local(notice.scheduled_at)}"
+                       f" → {notice.audience}")
+            click.echo(f"mass sends left today: {left}")
+            click.echo("---\n" + svc.compose_text(notice))
+    except svc.NoticeError as exc:
+        raise click.ClickException("；".join(exc.errors)) from exc
+
+
+@notices.command("list")
+@click.option("--limit", default=20, show_default=True)
+def notices_list(limit: int) -> None:
+    """Latest notices with their status."""
+    from sqlalchemy import select
+
+    from bot.models_delivery import Notice
+    settings = Settings.from_env()
+    with session_factory(settings.database_url)() as session:
+        for n in session.scalars(select(Notice).order_by(Notice.id.desc()).limit(limit)):
+            click.echo(f"{n.id:>4}  {n.status:<9}  at {_local(n.scheduled_at)}  sent {_local(n.sent_at)}  "
+                       f"{n.audience:<16} {n.title}" + (f"  [{n.last_error}]" if n.last_error else ""))
+
+
+@notices.command("cancel")
+@click.argument("notice_id", type=int)
+def notices_cancel(notice_id: int) -> None:
+    """Cancel a notice that has not gone out yet."""
+    from bot import notices as svc
+    with session_factory(Settings.from_env().database_url).begin() as session:
+        if not svc.cancel(session, notice_id):
+            raise click.ClickException(f"notice {notice_id} cannot be cancelled "
+                                       "(unknown, finished or already sent)")
+    click.echo(f"notice {notice_id} cancelled")
+
+
+@notices.command("send")
+@click.argument("notice_id", type=int)
+def notices_send(notice_id: int) -> None:
+    """Send a draft or scheduled notice at the next scheduler run."""
+    from bot import notices as svc
+    try:
+        with session_factory(Settings.from_env().database_url).begin() as session:
+            svc.send_now(session, notice_id)
+    except svc.NoticeError as exc:
+        raise click.ClickException("；".join(exc.errors)) from exc
+    click.echo(f"notice {notice_id} scheduled for now")
+
+
+@notices.command("report")
+@click.argument("notice_id", type=int, required=False)
+def notices_report(notice_id: int | None) -> None:
+    """Delivery report (JSON): of one notice, or of all outgoing messages."""
+    from bot import notices as svc
+    from bot.delivery import delivery_report
+    settings = Settings.from_env()
+    with session_factory(settings.database_url)() as session:
+        data = (svc.report(session, notice_id, settings.knowledge_dir) if notice_id
+                else delivery_report(session, knowledge_dir=settings.knowledge_dir))
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+@click.group("menu")
+def menu() -> None:
+    """The account's custom menu."""
+
+
+@menu.command("push")
+def menu_push() -> None:
+    """Push knowledge/menu.yaml to WeChat as the custom menu."""
+    from bot.wechat_api import WeChatAPI
+    from bot.wechat_errors import WeChatError
+    settings = Settings.from_env(token_owner=True)
+    try:
+        WeChatAPI(settings, session_factory(settings.database_url)).menu_create_from_file()
+    except WeChatError as exc:
+        raise click.ClickException(f"WeChat refused the menu: {exc.summary}") from exc
+    click.echo("menu pushed")

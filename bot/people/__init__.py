@@ -1,0 +1,1 @@
+"""People: the certificate registry import, resident registration, certificate status (see api.py)."""

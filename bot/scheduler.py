@@ -1,0 +1,195 @@
+"""The one scheduler process (`wxbot scheduler`): outbox, due notices, token refresh, log retention.
+
+Exactly one may run: a PostgreSQL advisory lock held on a dedicated connection for the process's life,
+or on SQLite an flock'ed file next to the database. Web workers never start it (each would run every
+job); `make run` starts an in-process copy with start_embedded() for the demo only.
+
+Ticks are idempotent functions of a Runtime, registered with fixed ids; features add their own:
+
+    from bot.scheduler import register_tick
+    register_tick("booking.reminders", lambda rt: send_reminders(rt.sessions, rt.settings), seconds=300)
+
+Register at import time of your handler module (the scheduler imports every handler module) or add
+the module to TICK_MODULES. State (broadcast times, reminders, delivery) lives in our tables, never in
+pickled APScheduler jobs, so restarts lose nothing.
+"""
+from __future__ import annotations
+
+import importlib
+import logging
+import signal
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Callable
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+
+from bot.db import LOCAL_TZ
+from bot.scheduler_lock import SchedulerLock
+
+log = logging.getLogger(__name__)
+MISFIRE_GRACE_SECONDS = 300  # APScheduler's default is 1 s: a busy minute would silently skip runs
+TICK_MODULES: list[str] = []  # extra modules that call register_tick() when imported
+
+
+@dataclass(frozen=True)
+class Tick:
+    name: str
+    fn: Callable[["Runtime"], object]
+    seconds: float
+
+
+TICKS: dict[str, Tick] = {}
+
+
+def register_tick(name: str, fn: Callable[["Runtime"], object], seconds: float) -> None:
+    """Add (or replace) a periodic job; `name` is its fixed APScheduler id."""
+    TICKS[name] = Tick(name, fn, seconds)
+
+
+class Runtime:
+    """What ticks get: settings (token owner), sessions, services, the WeChat client, the dispatcher."""
+
+    def __init__(self, settings):
+        from bot.delivery.dispatcher import Dispatcher
+        from bot.services import Services
+        from bot.wechat_api import WeChatAPI
+        self.settings = settings.with_(token_owner=True)
+        self.services = Services(self.settings)
+        self.sessions = self.services.sessions
+        self.api = WeChatAPI(self.settings, self.sessions)
+        # Long-lived, so its rate buckets span ticks.
+        self.dispatcher = Dispatcher(self.settings, self.sessions, self.api)
+
+    def load_feature_ticks(self) -> None:
+        """Import handler modules (and TICK_MODULES) so their register_tick() calls run.
+
+        A module that fails to import is logged, not fatal: the outbox must keep delivering even when
+        one feature is broken."""
+        from bot.services import HANDLER_MODULES
+        for name in [*HANDLER_MODULES, *TICK_MODULES]:
+            try:
+                importlib.import_module(name)
+            except ModuleNotFoundError as exc:
+                if exc.name != name:
+                    log.exception("feature module %s failed to import; its ticks will not run", name)
+            except Exception:
+                log.exception("feature module %s failed to import; its ticks will not run", name)
+
+    def close(self) -> None:
+        self.dispatcher.stop()
+        self.dispatcher.close()
+
+
+def _token_refresh(rt: Runtime):
+    return rt.api.refresh_if_needed()
+
+
+def _notices_due(rt: Runtime):
+    from bot import notices
+    return notices.send_due(rt.settings, rt.sessions, rt.api)
+
+
+def _outbox(rt: Runtime):
+    return rt.dispatcher.run()
+
+
+def _notices_settle(rt: Runtime):
+    from bot import notices
+    return notices.settle(rt.sessions)
+
+
+def _purge_logs(rt: Runtime):
+    from bot.retention import purge_old_rows
+    return purge_old_rows(rt.sessions, rt.settings.log_retention_days)
+
+
+# Order matters for --once: a token first, notices queue their messages, the outbox sends them.
+register_tick("token.refresh", _token_refresh, 60)
+register_tick("notices.due", _notices_due, 30)
+register_tick("outbox.dispatch", _outbox, 3)
+register_tick("notices.settle", _notices_settle, 30)
+register_tick("logs.purge", _purge_logs, 6 * 3600)
+
+
+def run_tick(rt: Runtime, tick: Tick) -> bool:
+    """Run one tick, logging (not raising) its failure so the other ticks go on."""
+    started = time.monotonic()
+    try:
+        result = tick.fn(rt)
+    except Exception:
+        log.exception("tick %s failed", tick.name)
+        return False
+    log.debug("tick %s done in %.2fs: %s", tick.name, time.monotonic() - started, result)
+    return True
+
+
+def run_once(rt: Runtime) -> bool:
+    """Every tick once, in registration order; True when all succeeded."""
+    return all([run_tick(rt, tick) for tick in list(TICKS.values())])
+
+
+def _add_jobs(scheduler, rt: Runtime) -> None:
+    # APScheduler logs every run at INFO: with the outbox every 3 s that buries what matters.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    now = datetime.now(LOCAL_TZ)  # first run at start-up, not one interval later
+    for tick in TICKS.values():
+        scheduler.add_job(run_tick, "interval", args=(rt, tick), seconds=tick.seconds, id=tick.name,
+                          name=tick.name, replace_existing=True, coalesce=True, max_instances=1,
+                          misfire_grace_time=MISFIRE_GRACE_SECONDS, next_run_time=now)
+
+
+def run(settings, once: bool = False) -> int:
+    """`wxbot scheduler [--once]`; returns the exit status (2 when another scheduler holds the lock)."""
+    lock = SchedulerLock(settings)
+    if not lock.acquire():
+        log.error("another scheduler is already running (%s); refusing to start", lock.describe())
+        return 2
+    rt = Runtime(settings)
+    try:
+        rt.load_feature_ticks()
+        if once:
+            return 0 if run_once(rt) else 1
+        scheduler = BlockingScheduler(timezone=LOCAL_TZ)
+        _add_jobs(scheduler, rt)
+
+        def _stop(signum, _frame):
+            log.info("signal %s: stopping the scheduler", signum)
+            rt.dispatcher.stop()  # finish the current message, give unstarted ones back
+            scheduler.shutdown(wait=False)
+        signal.signal(signal.SIGTERM, _stop)
+        signal.signal(signal.SIGINT, _stop)
+        log.info("scheduler running: %s", ", ".join(f"{t.name}/{t.seconds:g}s" for t in TICKS.values()))
+        scheduler.start()
+        return 0
+    finally:
+        rt.close()
+        lock.release()
+
+
+def start_embedded(settings) -> BackgroundScheduler | None:
+    """For `make run` only: the ticks in a background thread of the web process (demo convenience)."""
+    lock = SchedulerLock(settings)
+    if not lock.acquire():
+        log.warning("a scheduler process is running already; the demo does not start its own")
+        return None
+    rt = Runtime(settings)
+    rt.load_feature_ticks()
+    scheduler = BackgroundScheduler(timezone=LOCAL_TZ, daemon=True)
+    _add_jobs(scheduler, rt)
+    scheduler.start()
+    scheduler.wxbot_lock, scheduler.wxbot_runtime = lock, rt  # keep the lock alive with the scheduler
+    log.info("embedded scheduler started (demo)")
+    return scheduler
+
+
+def stop_embedded(scheduler: BackgroundScheduler | None) -> None:
+    """Stop start_embedded()'s scheduler and free the lock (tests, demo shutdown)."""
+    if scheduler is None:
+        return
+    scheduler.wxbot_runtime.dispatcher.stop()
+    scheduler.shutdown(wait=True)
+    scheduler.wxbot_runtime.close()
+    scheduler.wxbot_lock.release()

@@ -1,0 +1,148 @@
+"""Registration, certificate progress, unbinding and deleting one's data, as residents ask for them."""
+from __future__ import annotations
+
+import logging
+
+from bot.db import local_now
+from bot.flows import Flow
+from bot.normalize import compact
+from bot.people import registration as service
+from bot.people.flow import NO_RECORD, choice, register_flow, start_registration, summary_lines  # noqa: F401
+from bot.people.status import progress_text
+from bot.pii import decrypt, mask_name
+from bot.reply import Reply
+from bot.router import handler
+
+log = logging.getLogger(__name__)
+
+
+def _install_audience() -> None:
+    """Feed the notices' "registered" audience (tag 已注册居民) when bot.audiences is installed."""
+    try:
+        from bot.audiences import register_tag_provider
+    except ModuleNotFoundError as exc:
+        if exc.name != "bot.audiences":
+            raise
+        return
+    from bot.people.api import registered_openids
+    register_tag_provider("registered", registered_openids)
+
+
+_install_audience()
+manage_flow = Flow("people_manage", timeout_minutes=10, on_cancel="好的，什么都没有改，您的信息照旧保存。")
+STATUS_REGEX = r"(查|我的|我家).{0,4}(残疾人?证|证件|办证).{0,4}(进度|办到哪|好了没|办好了)|(残疾人?证|办证)进度"
+
+
+def _reply(text: str, options=None, kind: str = "command") -> Reply:
+    return Reply(text=text, options=options, meta={"kind": kind})
+
+
+def _summary(ctx, reg) -> str:
+    key = ctx.settings.data_key
+    number = decrypt(key, reg.cert_enc) or decrypt(key, reg.id_enc)
+    return summary_lines(decrypt(key, reg.name_enc) or "", reg.relation, number or "",
+                         decrypt(key, reg.phone_enc) or "", reg.town)
+
+
+@handler(menu=("REGISTER",), keywords=("注册", "绑定", "我要注册", "我要绑定", "注册绑定", "绑定身份", "实名注册",
+                                       "重新注册", "我的信息", "我的资料"), fuzzy=("我要注册", "注册绑定"))
+def register(ctx):
+    reg = service.current(ctx.session, ctx.openid)
+    if reg is None and compact(ctx.text) in ("我的信息", "我的资料"):
+        return _reply("您还没有注册，这里没有保存您的姓名、证件号。\n请回复数字：\n1. 现在注册\n2. 回主菜单",
+                      options=[["现在注册", "people_register:"], ["回主菜单", "menu:MAIN"]])
+    if reg is None or compact(ctx.text) == "重新注册":
+        return start_registration(ctx)
+    return _reply(f"您已经注册过了：\n{_summary(ctx, reg)}\n请回复数字：\n1. 重新注册（换人或改信息）\n"
+                  "2. 查办证进度\n3. 解除绑定\n4. 删除我的信息",
+                  options=[["重新注册", "people_register:"], ["查办证进度", "menu:CERT_STATUS"],
+                           ["解除绑定", "people_unbind:"], ["删除我的信息", "people_delete:"]])
+
+
+@handler(action="people_register")
+def register_picked(ctx):
+    """A numbered pick "现在注册": register, then continue with the menu key in the action."""
+    return start_registration(ctx, then=ctx.action_arg or None)
+
+
+@handler(menu=("CERT_STATUS",), keywords=("我的证件", "查询进度", "办证进度", "查进度", "进度查询", "证件进度",
+                                          "残疾证进度", "我的残疾证", "查办证进度", "办理进度"),
+         regex=STATUS_REGEX, fuzzy=("办证进度", "查询进度"))
+def cert_status(ctx):
+    reg = service.current(ctx.session, ctx.openid)
+    if reg is None:
+        return _reply("查办证进度要先注册，核对身份后才能看，保护您的信息。\n请回复数字：\n"
+                      "1. 现在注册（大约 2 分钟）\n2. 回主菜单",
+                      options=[["现在注册", "people_register:CERT_STATUS"], ["回主菜单", "menu:MAIN"]])
+    name = mask_name(decrypt(ctx.settings.data_key, reg.name_enc))
+    records = service.linked_records(ctx.session, reg)
+    if not records:  # unlinked or no record: the same words, so nothing leaks about someone else's ID
+        return _reply(f"{name}已经注册。\n{NO_RECORD}\n信息填错了可以回复“重新注册”。\n{ctx.local.way_out()}")
+    text = progress_text(records, name, ctx.settings.data_key, ctx.local, local_now().date())
+    return _reply(text)
+
+
+@handler(keywords=("解绑", "解除绑定", "取消绑定", "解除注册"), action="people_unbind")
+def unbind(ctx):
+    reg = service.current(ctx.session, ctx.openid)
+    if reg is None:
+        return _reply(f"您还没有注册，不需要解绑。\n回复“菜单”看看能办什么。\n{ctx.local.way_out()}")
+    ctx.start_flow(manage_flow, "unbind")
+    return _reply(f"要解除这个微信号的绑定吗？\n{_summary(ctx, reg)}\n"
+                  "解绑后这个微信号查不到办证进度，残联的办证档案不受影响。\n1. 确定解绑\n2. 不解绑了")
+
+
+@handler(keywords=("删除我的信息", "删除信息", "删除我的资料", "删除个人信息", "删除我的个人信息"),
+         action="people_delete")
+def delete_data(ctx):
+    reg = service.current(ctx.session, ctx.openid)
+    if reg is None:
+        removed = service.delete_my_data(ctx.session, ctx.openid)
+        extra = f"\n聊天记录里 {removed['messages_masked']} 条消息中的证件号、手机号已经遮住。" \
+            if removed["messages_masked"] else ""
+        extra += "".join(f"\n已删除{label} {count} 条。" for label, count in removed["elsewhere"].items() if count)
+        return _reply(f"这里没有保存您的注册信息（姓名、证件号、电话）。{extra}\n{ctx.local.way_out()}")
+    family = "\n- 您家人的微信绑定（您是本人，一起删除）" if reg.relation == "本人" else ""
+    ctx.start_flow(manage_flow, "delete")
+    return _reply("删除后，这里保存的下面这些信息会被删掉：\n"
+                  f"- 注册信息：姓名、身份证号或残疾人证号、电话、乡镇{family}\n"
+                  "- 聊天记录里的证件号和手机号会被遮住\n"
+                  "残联的办证档案是正式记录，不在这里删除；要更正请联系县残联。\n1. 确定删除\n2. 不删了")
+
+
+@manage_flow.step("unbind")
+def confirm_unbind(ctx):
+    said = choice(ctx)
+    if said not in ("1", "2", "确定", "确定解绑", "解绑", "不", "不解绑了", "不解绑"):
+        return _reply("请回复数字：\n1. 确定解绑\n2. 不解绑了")
+    ctx.end_flow()
+    if said in ("2", "不", "不解绑了", "不解绑"):
+        return _reply("好的，没有解绑，一切照旧。\n回复“菜单”看看能办什么。")
+    reg = service.unbind(ctx.session, ctx.openid)
+    if reg is None:
+        return _reply("您已经不在注册名单里了。")
+    return _reply(f"已解除绑定，删掉了这个微信号的注册信息：\n{_summary(ctx, reg)}\n"
+                  "残联的办证档案不受影响；以后想查进度，回复“注册”重新绑定。")
+
+
+@manage_flow.step("delete")
+def confirm_delete(ctx):
+    said = choice(ctx)
+    if said not in ("1", "2", "确定", "确定删除", "删除", "不", "不删了", "不删"):
+        return _reply("请回复数字：\n1. 确定删除\n2. 不删了")
+    ctx.end_flow()
+    if said in ("2", "不", "不删了", "不删"):
+        return _reply("好的，没有删除，一切照旧。\n回复“菜单”看看能办什么。")
+    removed = service.delete_my_data(ctx.session, ctx.openid)
+    lines = ["已删除："]
+    if removed["registration"]:
+        lines.append("- 注册信息（姓名、证件号、电话、乡镇）")
+    if removed["family"]:
+        lines.append(f"- 家人的微信绑定 {removed['family']} 个")
+    if removed["failures"]:
+        lines.append(f"- 身份核对记录 {removed['failures']} 条")
+    if removed["messages_masked"]:
+        lines.append(f"- 聊天记录里 {removed['messages_masked']} 条消息中的证件号、手机号已遮住")
+    lines += [f"- {label} {count} 条" for label, count in removed["elsewhere"].items() if count]
+    lines.append("残联的办证档案没有改动。以后需要，可以回复“注册”重新登记。")
+    return _reply("\n".join(lines))

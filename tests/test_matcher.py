@@ -1,0 +1,220 @@
+"""The matcher as a resident would notice it: typos, voice homophones, scripts, fillers, scope."""
+from __future__ import annotations
+
+import shutil
+from types import SimpleNamespace
+
+import pytest
+import yaml
+
+from bot import knowledge
+from bot.config import ROOT, Settings
+from bot.knowledge import Bundle
+from bot.matcher.index import SparseIndex
+from bot.matcher.text import Normalizer
+
+KNOWLEDGE = ROOT / "knowledge"
+
+
+@pytest.fixture(scope="module")
+def bundle():
+    return Bundle.load(KNOWLEDGE)
+
+
+@pytest.fixture(scope="module")
+def match(bundle):
+    return bundle.matcher.match
+
+
+@pytest.fixture(scope="module")
+def norm(bundle):
+    return bundle.matcher.normalizer
+
+
+def answered(result) -> str | None:
+    return result.offered[0].entry_id if result.decision == "answer" else None
+
+
+# ---- normalisation ----------------------------------------------------------------------------
+
+def test_traditional_fullwidth_emoji_and_emoticons_are_folded(norm):
+    assert norm.text("殘疾證") == norm.text("残疾证")
+    assert norm.text("１２３８５") == "12385"
+    assert norm.text("残疾证😀[微笑]怎么办/::)") == norm.text("残疾证怎么办")
+
+
+def test_fillers_and_dialect_words_are_dropped_or_mapped(norm):
+    assert norm.text("请问，我想问一下那个残疾证咋办啊？") == norm.text("残疾证怎么办")
+    assert norm.text("你好") == "你好"  # a greeting alone is kept, not stripped to nothing
+
+
+def test_synonyms_map_everyday_names_to_one_word(norm):
+    assert norm.text("残废证") == norm.text("残疾人证") == "残疾证"
+    assert norm.text("两补") == "两项补贴"
+    assert norm.text("自闭症") == "孤独症"
+    # a canonical word containing a shorter variant is kept whole
+    assert norm.text("危房改造") == norm.text("危房") == "危房改造"
+
+
+def test_phone_number_read_out_in_chinese_digits(norm):
+    assert norm.text("幺二三八五") == "12385"
+
+
+def test_town_names_do_not_steer_the_topic(norm):
+    assert norm.text("鳌江有没有残疾人之家") == norm.text("麻步有没有残疾人之家")
+
+
+def test_homophones_share_pinyin(norm):
+    assert norm.analyse("残积证").pinyin == norm.analyse("残疾证").pinyin
+    assert norm.analyse("平残").pinyin == norm.analyse("评残").pinyin
+
+
+# ---- answers a resident would notice --------------------------------------------------------------
+
+@pytest.mark.parametrize("question, topic", [
+    ("我想问一下那个殘疾證丟了咋補辦😭[流泪]", "cert.renew"),  # fillers, traditional, emoji, dialect
+    ("殘疾人護理補貼要幾級才能領", "subsidy.care"),  # traditional script
+    ("护理不贴要几级残疾才给", "subsidy.care"),  # voice homophone 不贴/补贴
+    ("家里老人想申请个论椅", "aids.fitting"),  # 论椅/轮椅
+    ("１２３８５这个号码是干什么的", "rights.complaint"),  # full-width digits
+])
+def test_typos_voice_and_scripts_still_get_the_answer(match, question, topic):
+    result = match(question)
+    assert answered(result) == topic, result.explain()
+
+
+def test_homophone_in_the_certificate_name_finds_the_certificate_topic(match):
+    result = match("残积证怎么申请")
+    assert result.top.entry_id == "cert.apply", result.explain()
+
+
+def test_long_rambling_message_is_still_understood(match):
+    question = ("你好，我是鳌江镇的，我家老头子前年中风了，现在瘫在床上起不来，"
+                "听村里人说残联可以派人上门来评残，想问问这个要怎么预约啊，麻烦了谢谢")
+    result = match(question)
+    assert answered(result) == "assess.home", result.explain()
+
+
+@pytest.mark.parametrize("question", ["明天平阳会不会下雨", "帮我点个外卖", "手机屏幕碎了去哪修"])
+def test_out_of_scope_questions_get_no_confident_answer(match, question):
+    assert match(question).decision != "answer"
+
+
+@pytest.mark.parametrize("question, referral", [
+    ("身份证丢了怎么补办", "ref.id_card"),
+    ("驾驶证到期了去哪里换", "ref.driving"),
+    ("社保卡密码忘了怎么办", "ref.social_card"),
+])
+def test_other_offices_questions_are_referred_not_answered_as_disability_certificate(match, question, referral):
+    result = match(question)
+    assert answered(result) == referral, result.explain()
+    assert result.top.kind == "referral"
+
+
+def test_disability_certificate_is_not_sent_to_the_police(match):
+    result = match("残疾证丢了怎么补办")
+    assert answered(result) == "cert.renew", result.explain()
+
+
+def test_vague_question_offers_up_to_three_distinct_choices(match):
+    result = match("残疾人补贴")
+    assert result.decision in ("suggest", "answer")
+    vague = match("残疾人")
+    assert vague.decision != "answer"
+    if vague.decision == "suggest":
+        ids = [c.entry_id for c in vague.offered]
+        assert 1 <= len(ids) <= 3 and len(set(ids)) == len(ids)
+        assert all(c.kind != "smalltalk" for c in vague.offered)
+
+
+def test_result_explains_itself(match):
+    explain = match("残疾证到期了怎么换").explain()
+    assert explain["decision"] == "answer"
+    assert explain["matched"]  # the closest sample question
+    assert {"cos_q", "cover", "fuzz", "kw"} <= set(explain["components"])
+    assert explain["candidates"][0]["id"] == "cert.renew"
+
+
+def test_same_question_same_result(match):
+    a, b = match("护理补贴多少钱一个月"), match("护理补贴多少钱一个月")
+    assert a.explain() == b.explain()
+
+
+# ---- index ----------------------------------------------------------------------------------------
+
+def test_index_reads_rare_terms_first_within_budget():
+    docs = [{"c:common": 1, f"c:rare{i}": 1} for i in range(100)]
+    index = SparseIndex.build(docs)
+    query = index.weigh({"c:common": 1, "c:rare7": 1})
+    top = index.search(query, 3, budget=10)  # "common" (100 postings) is over budget: skipped
+    assert top[0][0] == 7
+
+
+def test_unknown_words_count_against_the_match():
+    index = SparseIndex.build([{"c:a": 1}, {"c:b": 1}])
+    assert index.dot(index.weigh({"c:a": 1}), 0) > index.dot(index.weigh({"c:a": 1, "c:zzz": 1}), 0)
+
+
+# ---- loading and hot reload -----------------------------------------------------------------------
+
+def _services(path):
+    settings = Settings(knowledge_dir=str(path))
+
+    def mtime():
+        from bot.services import Services
+        return Services.knowledge_mtime(SimpleNamespace(settings=settings))
+    return SimpleNamespace(settings=settings, knowledge_mtime=mtime)
+
+
+def test_edit_in_knowledge_is_seen_without_restart(tmp_path, monkeypatch):
+    copy = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE, copy)
+    monkeypatch.setattr(knowledge, "RELOAD_CHECK_SECONDS", 0.0)
+    services = _services(copy)
+    question = "导盲犬可以去哪里申请"
+    before = knowledge.bundle(services)
+    assert answered(before.matcher.match(question)) is None
+    new = {"id": "life.guide_dog", "kind": "answer", "title": "导盲犬申请",
+           "questions": ["导盲犬怎么申请", "盲人想要一只导盲犬", "申请导盲犬要什么条件"],
+           "keywords": ["导盲犬"], "answer": "导盲犬的申请，请咨询县残联。", "source": "测试", "updated": "2026-11-28"}
+    (copy / "entries" / "life.guide_dog.yaml").write_text(yaml.safe_dump(new, allow_unicode=True), "utf-8")
+    renew = copy / "entries" / "cert.renew.yaml"
+    data = yaml.safe_load(renew.read_text("utf-8"))
+    data["answer"] = "换证的说明已经更新。"
+    renew.write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
+    after = knowledge.bundle(services)
+    assert after is not before
+    assert answered(after.matcher.match(question)) == "life.guide_dog"
+    assert after.kb.get("cert.renew").answer == "换证的说明已经更新。"
+
+
+def test_broken_entry_file_keeps_its_last_good_version(tmp_path, monkeypatch):
+    copy = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE, copy)
+    monkeypatch.setattr(knowledge, "RELOAD_CHECK_SECONDS", 0.0)
+    services = _services(copy)
+    assert "cert.renew" in knowledge.bundle(services).kb.entries
+    (copy / "entries" / "cert.renew.yaml").write_text("id: cert.renew\nquestions: [unclosed\n", "utf-8")
+    fresh = knowledge.bundle(services)
+    assert "cert.renew" in fresh.kb.entries
+    assert any("cert.renew.yaml" in p for p in fresh.kb.problems)
+
+
+def test_kb_check_reports_problems(tmp_path):
+    copy = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE, copy)
+    path = copy / "entries" / "home.center.yaml"
+    data = yaml.safe_load(path.read_text("utf-8"))
+    data["answer"] = "地址：{{no.such.fact}}\n" + "很长的答复。" * 120
+    del data["source"]
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
+    errors, notes = knowledge.check(copy)
+    text = "\n".join(errors)
+    assert "no.such.fact" in text and "chars after rendering" in text and "no source" in text
+    errors, _ = knowledge.check(copy, near=0.5)
+    assert any(e.startswith("too close") for e in errors)
+    assert any("not filled" in n for n in notes) or not notes
+
+
+def test_normalizer_without_synonyms_file(tmp_path):
+    assert Normalizer.load(tmp_path).text("残疾证") == "残疾证"
