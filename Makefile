@@ -18,11 +18,14 @@ run: install
 	$(BIN)/wxbot db upgrade
 	PORT=$(PORT) $(BIN)/wxbot serve --demo
 
-# Browser tests drive Debian's chromium; as root we install it, otherwise they skip with a message.
+# Browser tests drive Debian's chromium (screenshots need a CJK font); as root we install both,
+# otherwise the browser tests skip with a message (and fail under CI=true).
 browser-deps:
-	@command -v chromium >/dev/null 2>&1 || { if [ "$$(id -u)" = 0 ]; then \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; \
-	  else echo "chromium is not installed: browser tests will be skipped (apt-get install chromium)"; fi; }
+	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "wenquanyi\|wqy"; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	      chromium fonts-wqy-microhei fontconfig; \
+	  else echo "chromium or a Chinese font is missing: browser tests will be skipped (apt-get install chromium fonts-wqy-microhei)"; fi; fi
 
 test: install browser-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -54,17 +54,19 @@ class Asker:
         from handlers import policy
         word = compact(question)
         if word in HUMAN_WORDS or word in CANCEL_WORDS:
-            fn = self.router.for_action("menu:HUMAN" if word in HUMAN_WORDS else "menu:MAIN")
-        else:
-            fn = self.router.for_text(question)[0]
-        try:
-            reply = fn(_StubCtx(question, self)) if fn is not None else policy.respond(question, self.bundle)
-        except Exception:  # noqa: BLE001 - a handler that needs the database or WeChat: a command
-            reply = None
+            candidates = [self.router.for_action("menu:HUMAN" if word in HUMAN_WORDS else "menu:MAIN")]
+        else:  # like bot.dispatch: a handler returning None declines, the next one gets the text
+            candidates = [fn for fn, _how in self.router.text_candidates(question)]
+        reply, fn = None, None
+        for fn in candidates:
+            try:
+                reply = fn(_StubCtx(question, self))
+            except Exception:  # noqa: BLE001 - a handler that needs the database or WeChat
+                return self._command(question, fn)
+            if reply is not None:
+                break
         if reply is None:
-            name = getattr(fn, "__name__", "?")
-            return {"q": question, "kind": "command", "topic": None, "candidates": [], "score": 1.0,
-                    "reply": f"（由“{name}”处理，需要在公众号对话里使用）", "_explain": None, "_entry": None}
+            reply = policy.respond(question, self.bundle)
         meta = reply.meta or {}
         if "explain" in meta and "candidates" in meta:  # answered by handlers.policy
             return {"q": question, "kind": meta["kind"], "topic": meta["topic"], "candidates": meta["candidates"],
@@ -73,6 +75,12 @@ class Asker:
         kind = meta.get("kind") if meta.get("kind") in KINDS else "command"
         return {"q": question, "kind": kind, "topic": None, "candidates": [], "score": 1.0,
                 "reply": reply.text, "_explain": None, "_entry": None}
+
+    @staticmethod
+    def _command(question: str, fn) -> dict:
+        name = getattr(fn, "__name__", "?")
+        return {"q": question, "kind": "command", "topic": None, "candidates": [], "score": 1.0,
+                "reply": f"（由“{name}”处理，需要在公众号对话里使用）", "_explain": None, "_entry": None}
 
 
 class _StubServices:

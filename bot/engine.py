@@ -15,7 +15,8 @@ from bot.pii import scrub
 from bot.reply import Reply
 
 log = logging.getLogger(__name__)
-RETRY_WAIT_SECONDS = 3.0  # a retry waits this long for the first delivery's answer
+RETRY_WAIT_SECONDS = 3.0
+SYSTEM_EVENTS = {"masssendjobfinish", "templatesendjobfinish"}  # delivery reports, not residents  # a retry waits this long for the first delivery's answer
 
 
 def apology(services) -> Reply:
@@ -69,13 +70,17 @@ def _handle(services, session, msg: Inbound) -> Reply:
     follower = session.get(Follower, msg.openid)
     if follower is None:
         follower = Follower(openid=msg.openid, subscribed=True)
-        session.add(follower)
-    if not msg.is_event or msg.event in ("click", "view", "scan", "subscribe"):
-        follower.last_message_at = utcnow()  # opens WeChat's customer-service window
+        if msg.event not in SYSTEM_EVENTS:  # mass-send reports come from WeChat's own account
+            session.add(follower)
+    if not msg.is_event:
+        follower.last_message_at = utcnow()  # opens WeChat's 48-hour customer-service window
+    elif msg.event in ("click", "scan", "subscribe"):
+        follower.last_event_at = utcnow()  # opens a one-minute window (3 sends)
     state = session.get(ConversationState, msg.openid)
     if state is None:
         state = ConversationState(openid=msg.openid, data={}, options=[])
-        session.add(state)
+        if msg.event not in SYSTEM_EVENTS:
+            session.add(state)
     ctx = Ctx(msg=msg, session=session, services=services, state=state, follower=follower,
               text=msg.text.strip())
     reply = dispatch.dispatch(ctx)

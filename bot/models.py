@@ -20,6 +20,8 @@ class Follower(Base):
     unsubscribed_at: Mapped[Optional[dt.datetime]]
     scene: Mapped[Optional[str]] = mapped_column(String(64))  # qrscene_… of a parametric QR code
     last_message_at: Mapped[Optional[dt.datetime]]
+    # A menu click, scan or follow opens only a short window (3 sends within 1 minute), not 48 hours.
+    last_event_at: Mapped[Optional[dt.datetime]]
     town: Mapped[Optional[str]] = mapped_column(String(32))
     latitude: Mapped[Optional[float]]
     longitude: Mapped[Optional[float]]

@@ -134,3 +134,22 @@ def test_numbers_typed_anywhere_are_masked_in_the_message_log(chat, services):
     with services.sessions() as s:
         logged = s.scalars(select(MessageLog)).one().text
     assert "19900101" not in logged and "12345678" not in logged and "3303" in logged
+
+
+def test_a_click_opens_only_the_short_window_and_reports_create_no_follower(chat, services):
+    from bot.delivery.policy import FollowerView, window_open
+    chat.click("MAIN", openid="o_clicker")
+    chat.event("MASSSENDJOBFINISH", openid="o_wechat_mass_helper")
+    with services.sessions() as s:
+        clicker = s.get(Follower, "o_clicker")
+        assert s.get(Follower, "o_wechat_mass_helper") is None
+    assert clicker.last_message_at is None and clicker.last_event_at is not None
+    view = FollowerView(True, clicker.last_message_at, clicker.last_event_at)
+    assert window_open(view, clicker.last_event_at + dt.timedelta(seconds=20))
+    assert not window_open(view, clicker.last_event_at + dt.timedelta(minutes=2))
+    chat("你好", openid="o_clicker")
+    with services.sessions() as s:
+        talker = s.get(Follower, "o_clicker")
+    view = FollowerView(True, talker.last_message_at, talker.last_event_at)
+    assert window_open(view, talker.last_message_at + dt.timedelta(hours=47))
+    assert not window_open(view, talker.last_message_at + dt.timedelta(hours=49))

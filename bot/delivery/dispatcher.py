@@ -95,7 +95,7 @@ class Dispatcher:
                 return None, []
             openids = {r.openid for r in rows if r.openid}
             found = session.scalars(select(Follower).where(Follower.openid.in_(openids))) if openids else []
-            followers = {f.openid: policy.FollowerView(f.subscribed, f.last_message_at) for f in found}
+            followers = {f.openid: policy.FollowerView(f.subscribed, f.last_message_at, f.last_event_at) for f in found}
             mass_left = config.mass_daily_quota - state.used_today(session, "mass", now)
             for row in rows:
                 view = policy.RowView(row.id, row.dedupe_key, row.channel, row.openid,

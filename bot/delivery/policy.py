@@ -38,6 +38,7 @@ class RowView:
 class FollowerView:
     subscribed: bool
     last_message_at: dt.datetime | None
+    last_event_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -48,8 +49,16 @@ class SendPlan:
     client_msg_id: str | None = None
 
 
+EVENT_WINDOW = dt.timedelta(seconds=50)  # WeChat allows 1 minute after a click/follow; keep a margin
+
+
 def window_open(follower: FollowerView | None, now: dt.datetime) -> bool:
-    return bool(follower and follower.last_message_at and follower.last_message_at > now - WINDOW)
+    """A message from the resident opens 48 hours; a menu click or follow only about a minute."""
+    if not follower:
+        return False
+    if follower.last_message_at and follower.last_message_at > now - WINDOW:
+        return True
+    return bool(follower.last_event_at and follower.last_event_at > now - EVENT_WINDOW)
 
 
 def backoff(attempts: int) -> dt.timedelta:

@@ -42,7 +42,7 @@ class Matcher:
         self.doc_entry = doc_entry  # doc number → entry number
         self.doc_index = doc_index  # one document per sample question (and title)
         self.entry_index = entry_index  # one document per entry, all its words (for coverage only)
-        self.keyword_df = keyword_df  # keyword → how many entries list it
+        self.keyword_df = keyword_df  # keyword → how many entries use it (in samples or keywords)
         self.first_doc: dict[int, int] = {}  # entry → its first doc number
         for doc, number in enumerate(doc_entry):
             self.first_doc.setdefault(number, doc)
@@ -50,16 +50,16 @@ class Matcher:
     @classmethod
     def build(cls, entries, normalizer: Normalizer) -> "Matcher":
         """entries: objects with id, kind, title, questions, keywords (see bot.knowledge.Entry)."""
-        items, doc_terms, doc_entry, profiles, keyword_df = [], [], [], [], {}
+        items, doc_terms, doc_entry, profiles = [], [], [], []
         for number, entry in enumerate(entries):
             originals = [entry.title, *entry.questions]
             analysed = [normalizer.analyse(q) for q in originals]
-            keywords = []
+            keywords = {}  # 论椅 and 轮椅 both normalise to 轮椅: count it once
             for kw in entry.keywords or []:
                 a = normalizer.analyse(kw)
                 if a.compact:
-                    keywords.append((a.compact, f" {a.pinyin_text} "))
-                    keyword_df[a.compact] = keyword_df.get(a.compact, 0) + 1
+                    keywords.setdefault(a.compact, (a.compact, f" {a.pinyin_text} "))
+            keywords = list(keywords.values())
             objects = normalizer.objects_in(" ".join([a.compact for a in analysed] + [k for k, _ in keywords]))
             items.append(_Entry(entry.id, entry.kind, entry.title, [a.compact for a in analysed],
                                 [a.syllables for a in analysed], originals, keywords, objects))
@@ -72,8 +72,9 @@ class Matcher:
                 for term, tf in terms.items():
                     profile[term] = profile.get(term, 0) + tf
             profiles.append(profile)
-        return cls(normalizer, items, doc_entry, SparseIndex.build(doc_terms, FAMILY_WEIGHT),
-                   SparseIndex.build(profiles, FAMILY_WEIGHT, postings=False), keyword_df)
+        doc_index = SparseIndex.build(doc_terms, FAMILY_WEIGHT)
+        return cls(normalizer, items, doc_entry, doc_index, SparseIndex.build(profiles, FAMILY_WEIGHT, postings=False),
+                   _keyword_df(items, doc_index, doc_entry))
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -137,3 +138,21 @@ class Matcher:
                     ea, eb = self.entries[a], self.entries[b]
                     pairs.append((ea.id, ea.originals[doc - starts[a]], eb.id, eb.originals[other - starts[b]], sim))
         return pairs
+
+
+def _keyword_df(items: list[_Entry], doc_index: SparseIndex, doc_entry: list[int]) -> dict[str, int]:
+    """How many entries use each keyword anywhere. 轮椅 is a keyword of aids.fitting, but
+    aids.sharing and access.home talk about 轮椅 too, so it says less than 驿站 or 护理补贴.
+    Only entries sharing the keyword's rarest character pair are checked (fast at any size)."""
+    joined = [" ".join(item.texts + [k for k, _ in item.keywords]) for item in items]
+    listed: dict[str, set[int]] = {}
+    for number, item in enumerate(items):
+        for kw, _sound in item.keywords:
+            listed.setdefault(kw, set()).add(number)
+    df = {}
+    for kw, owners in listed.items():
+        terms = [t for t in Analysed.of(kw).terms() if t.startswith("c:")]
+        rare = min(terms, key=lambda t: len(doc_index.postings.get(t, ())), default=None)
+        near = {doc_entry[d] for d, _w in doc_index.postings.get(rare, ())} if rare else set()
+        df[kw] = len(owners | {e for e in near if kw in joined[e]})
+    return df
