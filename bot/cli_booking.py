@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from bot.config import Settings
-from bot.db import LOCAL_TZ, session_factory
+from bot.db import LOCAL_TZ, parse_local_datetime, session_factory
 
 _CATEGORY_NAMES = {"视力": 1, "听力": 2, "言语": 3, "肢体": 4, "智力": 5, "精神": 6, "多重": 7}
 
@@ -36,14 +36,12 @@ def _date(value: str | None) -> dt.date | None:
 
 
 def _when(value: str | None) -> dt.datetime | None:
-    """'2026-12-01' (00:00) or '2026-12-01 17:00'; without a zone it is Beijing time."""
     if not value:
         return None
     try:
-        parsed = dt.datetime.fromisoformat(value)
+        return parse_local_datetime(value)
     except ValueError as exc:
         raise click.BadParameter(f"时间格式应为 YYYY-MM-DD 或 'YYYY-MM-DD HH:MM'：{value}") from exc
-    return parsed.replace(tzinfo=LOCAL_TZ) if parsed.tzinfo is None else parsed
 
 
 def _towns(settings: Settings, names: list[str]) -> list[str]:

@@ -8,19 +8,17 @@ import sys
 import click
 
 from bot.config import Settings
-from bot.db import LOCAL_TZ, session_factory
+from bot.db import LOCAL_TZ, parse_local_datetime, session_factory
 from bot.fake_wechat import main as fake_wechat  # noqa: F401  (exported: `wxbot fake-wechat`)
 
 
 def _when(value: str | None) -> dt.datetime | None:
-    """ISO date-time; without a zone it is Beijing time (what staff mean)."""
     if not value:
         return None
     try:
-        parsed = dt.datetime.fromisoformat(value)
+        return parse_local_datetime(value)
     except ValueError as exc:
         raise click.BadParameter(f"not an ISO date-time: {value} (e.g. 2026-12-03T09:30)") from exc
-    return parsed.replace(tzinfo=LOCAL_TZ) if parsed.tzinfo is None else parsed
 
 
 def _local(at: dt.datetime | None) -> str:

@@ -88,3 +88,10 @@ def dispose_all() -> None:
     for engine in _engines.values():
         engine.dispose()
     _engines.clear()
+
+
+def parse_local_datetime(value: str) -> dt.datetime:
+    """'2026-12-01', '2026-12-01 17:00' or ISO with a zone; without a zone it is Beijing time,
+    which is what staff mean. Raises ValueError for anything else."""
+    parsed = dt.datetime.fromisoformat(value.strip())
+    return parsed.replace(tzinfo=LOCAL_TZ) if parsed.tzinfo is None else parsed

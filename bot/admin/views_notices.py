@@ -12,7 +12,7 @@ from bot import notices
 from bot.admin.auth import actor, require
 from bot.admin.blueprint import bp, reader, settings, tx
 from bot.audit import audit
-from bot.db import LOCAL_TZ
+from bot.db import parse_local_datetime
 from bot.models_delivery import Notice
 from bot.towns import towns
 
@@ -39,7 +39,7 @@ def _local(value: str | None) -> dt.datetime | None:
     if not value:
         return None
     try:
-        return dt.datetime.fromisoformat(value).replace(tzinfo=LOCAL_TZ)
+        return parse_local_datetime(value)
     except ValueError:
         return None
 

@@ -20,6 +20,7 @@ __all__ = ["Matcher", "Result", "Candidate", "Normalizer"]
 FAMILY_WEIGHT = {"c:": 1.0, "p:": 0.7}
 DOC_HITS = 50  # sample questions retrieved per query
 RERANK = 12  # candidates scored in full
+KW_USERS_POWER = 0.5  # how much a keyword's use by other topics' samples discounts it
 
 
 @dataclass
@@ -42,7 +43,7 @@ class Matcher:
         self.doc_entry = doc_entry  # doc number → entry number
         self.doc_index = doc_index  # one document per sample question (and title)
         self.entry_index = entry_index  # one document per entry, all its words (for coverage only)
-        self.keyword_df = keyword_df  # keyword → how many entries use it (in samples or keywords)
+        self.keyword_weight = keyword_df  # keyword → what a hit is worth (0–1)
         self.first_doc: dict[int, int] = {}  # entry → its first doc number
         for doc, number in enumerate(doc_entry):
             self.first_doc.setdefault(number, doc)
@@ -122,7 +123,7 @@ class Matcher:
             else:
                 continue
             hits.append(kw)
-            score += weight / self.keyword_df.get(kw, 1)
+            score += weight * self.keyword_weight.get(kw, 1.0)
         return hits, min(1.0, score)
 
     def close_pairs(self, near: float) -> list[tuple[str, str, str, str, float]]:
@@ -140,19 +141,26 @@ class Matcher:
         return pairs
 
 
-def _keyword_df(items: list[_Entry], doc_index: SparseIndex, doc_entry: list[int]) -> dict[str, int]:
-    """How many entries use each keyword anywhere. 轮椅 is a keyword of aids.fitting, but
-    aids.sharing and access.home talk about 轮椅 too, so it says less than 驿站 or 护理补贴.
-    Only entries sharing the keyword's rarest character pair are checked (fast at any size)."""
-    joined = [" ".join(item.texts + [k for k, _ in item.keywords]) for item in items]
+
+
+def _keyword_df(items: list[_Entry], doc_index: SparseIndex, doc_entry: list[int]) -> dict[str, float]:
+    """Keyword → how much a hit says (1 = only this topic uses the word).
+
+    Editors list a keyword for the topic it points to; a word several topics list (一级, 代缴)
+    says less. So does a word many other topics' samples use: 丢了 is a keyword of cert.renew
+    but also fits 身份证/社保卡/户口本 — and "狗走丢了怎么办". Only entries sharing the keyword's
+    rarest character pair are checked, so this stays fast at any size.
+    """
+    joined = [" ".join(item.texts) for item in items]
     listed: dict[str, set[int]] = {}
     for number, item in enumerate(items):
         for kw, _sound in item.keywords:
             listed.setdefault(kw, set()).add(number)
-    df = {}
+    weight = {}
     for kw, owners in listed.items():
         terms = [t for t in Analysed.of(kw).terms() if t.startswith("c:")]
         rare = min(terms, key=lambda t: len(doc_index.postings.get(t, ())), default=None)
         near = {doc_entry[d] for d, _w in doc_index.postings.get(rare, ())} if rare else set()
-        df[kw] = len(owners | {e for e in near if kw in joined[e]})
-    return df
+        users = owners | {e for e in near if kw in joined[e]}
+        weight[kw] = 1.0 / len(owners) / len(users) ** KW_USERS_POWER
+    return weight

@@ -10,7 +10,7 @@ from rapidfuzz import fuzz, process
 WEIGHTS = {"cos_q": 0.20, "cover": 0.35, "fuzz": 0.25, "kw": 0.20}
 ANSWER_MIN = 0.40  # below this, never a confident answer
 MARGIN_MIN = 0.09  # the runner-up must be this far behind, else the resident chooses
-SUGGEST_MIN = 0.24  # below this the question is probably not about our topics at all
+SUGGEST_MIN = 0.20  # below this the question is probably not about our topics at all
 SUGGEST_WINDOW = 0.20  # offer runners-up only if they are this close to the best
 MAX_OPTIONS = 3
 OBJECT_MISMATCH = 0.6  # score factor for an entry that never mentions the certificate/card asked about
