@@ -35,18 +35,8 @@ class Asker:
 
     @cached_property
     def router(self):
-        import importlib
-
-        from bot.router import Router
-        from bot.services import HANDLER_MODULES
-        modules = []
-        for name in HANDLER_MODULES:
-            try:
-                modules.append(importlib.import_module(name))
-            except ModuleNotFoundError as exc:
-                if exc.name != name:
-                    raise
-        return Router.from_modules(modules)
+        from bot.services import Services
+        return Services.router.func(self.services)  # the same handler modules, same order
 
     def ask(self, question: str) -> dict:
         from bot.dispatch import CANCEL_WORDS, HUMAN_WORDS
@@ -57,30 +47,27 @@ class Asker:
             candidates = [self.router.for_action("menu:HUMAN" if word in HUMAN_WORDS else "menu:MAIN")]
         else:  # like bot.dispatch: a handler returning None declines, the next one gets the text
             candidates = [fn for fn, _how in self.router.text_candidates(question)]
-        reply, fn = None, None
         for fn in candidates:
             try:
                 reply = fn(_StubCtx(question, self))
             except Exception:  # noqa: BLE001 - a handler that needs the database or WeChat
-                return self._command(question, fn)
+                return _row(question, "command", f"（由“{fn.__name__}”处理，需要在公众号对话里使用）")
             if reply is not None:
                 break
-        if reply is None:
+        else:
             reply = policy.respond(question, self.bundle)
         meta = reply.meta or {}
         if "explain" in meta and "candidates" in meta:  # answered by handlers.policy
-            return {"q": question, "kind": meta["kind"], "topic": meta["topic"], "candidates": meta["candidates"],
-                    "score": meta["score"], "reply": reply.text, "_explain": meta["explain"],
-                    "_entry": meta.get("entry")}
-        kind = meta.get("kind") if meta.get("kind") in KINDS else "command"
-        return {"q": question, "kind": kind, "topic": None, "candidates": [], "score": 1.0,
-                "reply": reply.text, "_explain": None, "_entry": None}
+            return _row(question, meta["kind"], reply.text, meta)
+        return _row(question, meta.get("kind") if meta.get("kind") in KINDS else "command", reply.text)
 
-    @staticmethod
-    def _command(question: str, fn) -> dict:
-        name = getattr(fn, "__name__", "?")
-        return {"q": question, "kind": "command", "topic": None, "candidates": [], "score": 1.0,
-                "reply": f"（由“{name}”处理，需要在公众号对话里使用）", "_explain": None, "_entry": None}
+
+def _row(question: str, kind: str, reply: str, meta: dict | None = None) -> dict:
+    """The contract's fields, plus "_explain"/"_entry" for eval (not printed)."""
+    meta = meta or {}
+    return {"q": question, "kind": kind, "topic": meta.get("topic"), "candidates": meta.get("candidates", []),
+            "score": meta.get("score", 1.0), "reply": reply, "_explain": meta.get("explain"),
+            "_entry": meta.get("entry")}
 
 
 class _StubServices:

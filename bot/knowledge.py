@@ -11,6 +11,7 @@ from pathlib import Path
 import yaml
 
 from bot.local_facts import PLACEHOLDER, LocalFacts
+from bot.reply import MAX_TEXT_BYTES
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +126,16 @@ def bundle(services) -> Bundle:
         if cached and cached[0] == sig:
             _cache[key] = (sig, cached[1], now)
             return cached[1]
-        fresh = Bundle.load(key, cached[1] if cached else None)
+        try:
+            fresh = Bundle.load(key, cached[1] if cached else None)
+        except (yaml.YAMLError, OSError, ValueError, TypeError, AttributeError):
+            if cached is None:
+                raise
+            # A staff edit broke synonyms.yaml or local.yaml: keep answering from the last good
+            # version until the next change; `wxbot kb check` shows what is wrong.
+            log.exception("knowledge reload failed; still using the previous version")
+            _cache[key] = (sig, cached[1], now)
+            return cached[1]
         log.info("knowledge loaded: %d entries in %.0f ms", len(fresh.kb.entries), fresh.built_seconds * 1000)
         _cache[key] = (sig, fresh, now)
         return fresh
@@ -138,8 +148,17 @@ def check(knowledge_dir: str | Path, near: float = 0.9) -> tuple[list[str], list
     from bot.matcher import Matcher
     from bot.matcher.text import Normalizer
     kb = KnowledgeBase.load(knowledge_dir)
-    local = LocalFacts.load(knowledge_dir)
     errors = list(kb.problems)
+    try:
+        local = LocalFacts.load(knowledge_dir)
+    except (yaml.YAMLError, OSError, AttributeError) as exc:
+        errors.append(f"local.yaml: {exc}")
+        local = LocalFacts({})
+    try:
+        normalizer = Normalizer.load(knowledge_dir)
+    except (yaml.YAMLError, OSError, AttributeError, TypeError) as exc:
+        errors.append(f"synonyms.yaml or towns.yaml: {exc}")
+        normalizer = Normalizer()
     for entry_id, entry in sorted(kb.entries.items()):
         data = kb.raw.get(entry_id, {})
         name = Path(entry.path).name
@@ -157,7 +176,9 @@ def check(knowledge_dir: str | Path, near: float = 0.9) -> tuple[list[str], list
         if len(rendered) > MAX_ANSWER_CHARS:
             errors.append(f"{name}: {entry_id} answer is {len(rendered)} chars after rendering "
                           f"(max {MAX_ANSWER_CHARS})")
-    matcher = Matcher.build(kb.entries.values(), Normalizer.load(knowledge_dir))
+        elif len(rendered.encode()) > MAX_TEXT_BYTES - 200:  # room for the reply's last lines
+            errors.append(f"{name}: {entry_id} answer is {len(rendered.encode())} bytes: WeChat would cut it")
+    matcher = Matcher.build(kb.entries.values(), normalizer)
     for a, qa, b, qb, sim in matcher.close_pairs(near):
         errors.append(f"too close ({sim:.2f}): {a} “{qa}” ~ {b} “{qb}”")
     notes = [f"local fact not filled yet: {k} ({local.facts[k].get('label', '')})" for k in local.unfilled()]

@@ -8,7 +8,6 @@ import base64
 import hashlib
 import hmac
 import re
-import unicodedata
 from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -70,16 +69,17 @@ def mask_name(name: str | None) -> str:
     return name[0] + "*" * (len(name) - 1)
 
 
+_FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９Ｘｘ", "0123456789Xx")
 _SPACED_DIGITS = re.compile(r"(?:\d[\s\-]*){11,}[\dXx]?")
 
 
 def scrub(text: str) -> str:
     """Masks anything that looks like an ID/certificate or mobile number (for logs and the message log).
 
-    Full-width digits are folded first, and runs of 11+ digits typed with spaces or dashes
+    Full-width digits are folded first (nothing else: punctuation stays as written), and runs of 11+ digits typed with spaces or dashes
     ("3303 2719 …") are masked too, since residents type numbers in groups.
     """
-    text = unicodedata.normalize("NFKC", text)
+    text = text.translate(_FULL_WIDTH_DIGITS)
     text = _ID_LIKE.sub(lambda m: mask_id(m.group(0)), text)
     text = _PHONE_LIKE.sub(lambda m: mask_phone(m.group(0)), text)
     return _SPACED_DIGITS.sub(lambda m: mask_id(re.sub(r"[\s\-]", "", m.group(0))), text)

@@ -44,6 +44,8 @@ def respond(question: str, bundle: knowledge.Bundle) -> Reply:
         return entry_reply(entry, bundle, score=result.score, explain=explain)
     if result.decision == "suggest":
         options = [[c.title, f"topic:{c.entry_id}"] for c in result.offered]
+        if result.vague:  # "补贴", "残疾证": the best three are a guess; offer the whole list too
+            options.append(more_option(result.offered))
         text = f"{SUGGEST_INTRO}\n{numbered(options)}\n回复数字选择。\n{bundle.local.way_out()}"
         return Reply(text=text, options=options, meta={
             "kind": "suggest", "topic": None, "score": result.score,
@@ -71,6 +73,20 @@ def fallback_reply(bundle: knowledge.Bundle, score: float = 0.0, explain: dict |
         "kind": "fallback", "topic": None, "score": score, "candidates": [], "explain": explain or {}})
 
 
+def more_option(offered) -> list[str]:
+    """The category the suggestions share ("都不是，看残疾人证的全部问题"), else the policy menu."""
+    cats = {category_of(c.entry_id) for c in offered}
+    if len(cats) == 1 and OTHER[0] not in cats:
+        key = cats.pop()
+        label = next(lbl for k, lbl, _p in CATEGORIES if k == key).split("（")[0]
+        return [f"都不是，看{label}的全部问题", f"cat:{key}"]
+    return ["都不是，看政策目录", "menu:POLICY"]
+
+
+def category_options(bundle: knowledge.Bundle) -> list[list[str]]:
+    return [[label, f"cat:{key}"] for key, label, _p in (*CATEGORIES, OTHER) if topics_in(bundle, (key,))]
+
+
 def category_of(entry_id: str) -> str:
     return next((key for key, _label, prefixes in CATEGORIES if entry_id.startswith(prefixes)), OTHER[0])
 
@@ -87,10 +103,16 @@ def topics_in(bundle: knowledge.Bundle, keys) -> list[list[str]]:
 def ask(ctx):
     """Any text no other handler claimed: look it up in the knowledge base."""
     reply = respond(ctx.text, knowledge.bundle(ctx.services))
-    if reply.meta["kind"] in ("suggest", "fallback") and not ctx.in_flow:
-        # Remember the question, so a later pick is logged as "question → entry" for staff to
-        # turn into a sample question.
-        ctx.state.data = {**(ctx.state.data or {}), "policy_question": ctx.text[:200]}
+    if not ctx.in_flow:
+        # Remember a question we could not answer outright, so that the pick that follows is
+        # logged as "question → entry" for staff to turn into a sample question.
+        data = dict(ctx.state.data or {})
+        if reply.meta["kind"] in ("suggest", "fallback"):
+            data["policy_question"] = ctx.text[:200]
+        else:
+            data.pop("policy_question", None)
+        if data != (ctx.state.data or {}):
+            ctx.state.data = data  # a new dict: JSON columns track assignment
     log.debug("policy %s %s %.2f", reply.meta["kind"], reply.meta.get("entry") or "-", reply.meta["score"])
     return reply
 
@@ -114,8 +136,7 @@ def topic(ctx):
 
 @handler(menu=("POLICY",), keywords=("政策", "政策咨询", "政策目录", "目录"))
 def policy_menu(ctx):
-    bundle = knowledge.bundle(ctx.services)
-    cats = [[label, f"cat:{key}"] for key, label, _p in (*CATEGORIES, OTHER) if topics_in(bundle, (key,))]
+    cats = category_options(knowledge.bundle(ctx.services))
     text = f"请选择想了解的政策，回复数字：\n{numbered(cats)}\n也可以直接打字或说话提问。\n{ctx.local.way_out()}"
     return Reply(text=text, options=cats, meta={"kind": "command", "topic": None})
 

@@ -52,6 +52,15 @@ def test_suggestion_then_pick_answers_that_entry_and_logs_the_question(chat, ser
     assert log.detail["question"] == "残疾人每个月能领什么钱"
 
 
+def test_bare_word_offers_the_whole_list_as_last_option(chat):
+    reply = chat("残疾证")
+    assert reply.meta["kind"] == "suggest" and len(reply.meta["candidates"]) <= 3
+    label, action = reply.options[-1]
+    assert action == "cat:cert" and "都不是" in label
+    listing = chat(str(len(reply.options)))
+    assert "topic:cert.apply" in [a for _l, a in listing.options]
+
+
 def test_referral_names_the_other_office(chat):
     reply = chat("身份证丢了去哪补办")
     assert reply.meta["kind"] == "referral" and reply.meta["topic"] is None

@@ -20,7 +20,6 @@ __all__ = ["Matcher", "Result", "Candidate", "Normalizer"]
 FAMILY_WEIGHT = {"c:": 1.0, "p:": 0.7}
 DOC_HITS = 50  # sample questions retrieved per query
 RERANK = 12  # candidates scored in full
-KW_USERS_POWER = 0.5  # how much a keyword's use by other topics' samples discounts it
 
 
 @dataclass
@@ -37,13 +36,13 @@ class _Entry:
 
 class Matcher:
     def __init__(self, normalizer: Normalizer, entries: list[_Entry], doc_entry: list[int],
-                 doc_index: SparseIndex, entry_index: SparseIndex, keyword_df: dict[str, int]):
+                 doc_index: SparseIndex, entry_index: SparseIndex, keyword_weight: dict[str, float]):
         self.normalizer = normalizer
         self.entries = entries
         self.doc_entry = doc_entry  # doc number → entry number
         self.doc_index = doc_index  # one document per sample question (and title)
         self.entry_index = entry_index  # one document per entry, all its words (for coverage only)
-        self.keyword_weight = keyword_df  # keyword → what a hit is worth (0–1)
+        self.keyword_weight = keyword_weight  # keyword → what a hit is worth (0–1)
         self.first_doc: dict[int, int] = {}  # entry → its first doc number
         for doc, number in enumerate(doc_entry):
             self.first_doc.setdefault(number, doc)
@@ -55,27 +54,28 @@ class Matcher:
         for number, entry in enumerate(entries):
             originals = [entry.title, *entry.questions]
             analysed = [normalizer.analyse(q) for q in originals]
-            keywords = {}  # 论椅 and 轮椅 both normalise to 轮椅: count it once
+            kw_analysed = {}  # 论椅 and 轮椅 both normalise to 轮椅: one keyword
             for kw in entry.keywords or []:
                 a = normalizer.analyse(kw)
                 if a.compact:
-                    keywords.setdefault(a.compact, (a.compact, f" {a.pinyin_text} "))
-            keywords = list(keywords.values())
-            objects = normalizer.objects_in(" ".join([a.compact for a in analysed] + [k for k, _ in keywords]))
+                    kw_analysed.setdefault(a.compact, a)
+            keywords = [(k, f" {a.pinyin_text} ") for k, a in kw_analysed.items()]
+            objects = normalizer.objects_in(" ".join([a.compact for a in analysed] + list(kw_analysed)))
             items.append(_Entry(entry.id, entry.kind, entry.title, [a.compact for a in analysed],
                                 [a.syllables for a in analysed], originals, keywords, objects))
             profile: dict[str, int] = {}
-            for i, a in enumerate(analysed + [normalizer.analyse(k) for k in entry.keywords or []]):
+            for a in analysed:
                 terms = a.terms()
-                if i < len(analysed):
-                    doc_terms.append(terms)
-                    doc_entry.append(number)
+                doc_terms.append(terms)
+                doc_entry.append(number)
                 for term, tf in terms.items():
                     profile[term] = profile.get(term, 0) + tf
+            for a in kw_analysed.values():
+                for term, tf in a.terms().items():
+                    profile[term] = profile.get(term, 0) + tf
             profiles.append(profile)
-        doc_index = SparseIndex.build(doc_terms, FAMILY_WEIGHT)
-        return cls(normalizer, items, doc_entry, doc_index, SparseIndex.build(profiles, FAMILY_WEIGHT, postings=False),
-                   _keyword_df(items, doc_index, doc_entry))
+        return cls(normalizer, items, doc_entry, SparseIndex.build(doc_terms, FAMILY_WEIGHT),
+                   SparseIndex.build(profiles, FAMILY_WEIGHT, postings=False), _keyword_weights(items))
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -108,8 +108,10 @@ class Matcher:
         components = {"cos_q": cos_q, "cover": self.entry_index.coverage(evec, number), "fuzz": fz, "kw": kw}
         if objects:  # the question names a certificate or card: does this entry ever talk about it?
             components["object"] = 1.0 if objects & entry.objects else 0.0
-        matched = entry.originals[doc_hit[1] - self.first_doc[number]] if doc_hit and cos_q >= fz else entry.originals[fz_i]
-        return Candidate(entry.id, entry.kind, entry.title, combine(components), components, matched, hits)
+        # The sample shown as "matched": the closest by cosine, or by rapidfuzz if that is closer.
+        best = doc_hit[1] - self.first_doc[number] if doc_hit and cos_q >= fz else fz_i
+        return Candidate(entry.id, entry.kind, entry.title, combine(components), components,
+                         entry.originals[best], hits)
 
     def keyword_hits(self, entry: _Entry, analysed: Analysed) -> tuple[list[str], float]:
         """Keywords found in the question (as written, or as sound); rarer keywords count more."""
@@ -130,37 +132,22 @@ class Matcher:
         """Sample questions of different entries that read almost the same (for `kb check`)."""
         pairs, starts = [], self.first_doc
         for doc, vec in enumerate(self.doc_index.vectors):
-            for other, _ in self.doc_index.search(vec, 10):
+            for other, sim in self.doc_index.search(vec, 10):
                 a, b = self.doc_entry[doc], self.doc_entry[other]
-                if other <= doc or a == b:
-                    continue
-                sim = self.doc_index.dot(vec, other)
-                if sim >= near:
+                if other > doc and a != b and sim >= near:
                     ea, eb = self.entries[a], self.entries[b]
                     pairs.append((ea.id, ea.originals[doc - starts[a]], eb.id, eb.originals[other - starts[b]], sim))
         return pairs
 
 
+def _keyword_weights(items: list[_Entry]) -> dict[str, float]:
+    """Keyword → what a hit is worth: 1 if one topic lists it, 1/n if n topics do (一级, 代缴).
 
-
-def _keyword_df(items: list[_Entry], doc_index: SparseIndex, doc_entry: list[int]) -> dict[str, float]:
-    """Keyword → how much a hit says (1 = only this topic uses the word).
-
-    Editors list a keyword for the topic it points to; a word several topics list (一级, 代缴)
-    says less. So does a word many other topics' samples use: 丢了 is a keyword of cert.renew
-    but also fits 身份证/社保卡/户口本 — and "狗走丢了怎么办". Only entries sharing the keyword's
-    rarest character pair are checked, so this stays fast at any size.
+    Discounting words that other topics' samples merely use (轮椅, 丢了) was tried too; it lost
+    more right answers than it saved on the dev set: the editors' choice of keywords is signal.
     """
-    joined = [" ".join(item.texts) for item in items]
-    listed: dict[str, set[int]] = {}
-    for number, item in enumerate(items):
+    listed: dict[str, int] = {}
+    for item in items:
         for kw, _sound in item.keywords:
-            listed.setdefault(kw, set()).add(number)
-    weight = {}
-    for kw, owners in listed.items():
-        terms = [t for t in Analysed.of(kw).terms() if t.startswith("c:")]
-        rare = min(terms, key=lambda t: len(doc_index.postings.get(t, ())), default=None)
-        near = {doc_entry[d] for d, _w in doc_index.postings.get(rare, ())} if rare else set()
-        users = owners | {e for e in near if kw in joined[e]}
-        weight[kw] = 1.0 / len(owners) / len(users) ** KW_USERS_POWER
-    return weight
+            listed[kw] = listed.get(kw, 0) + 1
+    return {kw: 1.0 / n for kw, n in listed.items()}
