@@ -43,7 +43,9 @@ class Asker:
         from bot.normalize import compact
         from handlers import policy
         word = compact(question)
-        if word in HUMAN_WORDS or word in CANCEL_WORDS:
+        if not question.strip():  # a blank line: nothing to route
+            candidates = []
+        elif word in HUMAN_WORDS or word in CANCEL_WORDS:
             candidates = [self.router.for_action("menu:HUMAN" if word in HUMAN_WORDS else "menu:MAIN")]
         else:  # like bot.dispatch: a handler returning None declines, the next one gets the text
             candidates = [fn for fn, _how in self.router.text_candidates(question)]
@@ -117,7 +119,8 @@ def _print(obj: dict) -> None:
 
 @click.command("ask")
 @click.argument("question", required=False)
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (q, kind, topic, candidates, score, reply).")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print one JSON object (q, kind, topic, candidates, score, reply).")
 @click.option("--jsonl", "jsonl", type=click.File("r", encoding="utf-8"), default=None,
               help="Read one question a line from FILE (or - for stdin); print one JSON object a line.")
 @click.option("--explain", is_flag=True, help="Also print how the question was matched.")
@@ -126,10 +129,9 @@ def ask(question: str | None, as_json: bool, jsonl, explain: bool) -> None:
     asker = Asker(Settings.from_env())
     if jsonl is not None:
         asker.bundle  # load the index once, before the first question (reused, checked for edits)
-        for line in jsonl:
-            if line.strip():
-                _print(asker.ask(line.rstrip("\r\n")))
-                sys.stdout.flush()
+        for line in jsonl:  # one object per line, blank lines too, so output lines up with input
+            _print(asker.ask(line.rstrip("\r\n")))
+            sys.stdout.flush()
         return
     if not question:
         raise click.UsageError("give a QUESTION or --jsonl FILE")
@@ -145,15 +147,10 @@ def ask(question: str | None, as_json: bool, jsonl, explain: bool) -> None:
 # ---- eval --------------------------------------------------------------------------------------
 
 def read_tsv(path: str) -> list[tuple[set[str], str]]:
-    rows = []
-    with open(path, encoding="utf-8") as handle:
-        for line in handle:
-            line = line.rstrip("\r\n")
-            if not line.strip() or line.lstrip().startswith("#") or "\t" not in line:
-                continue
-            ids, question = line.split("\t", 1)
-            rows.append(({i.strip() for i in ids.split("|") if i.strip()}, question.strip()))
-    return rows
+    """(acceptable ids, question) per line "a|b<TAB>question"; '#' lines are comments."""
+    lines = [ln.rstrip("\r\n") for ln in open(path, encoding="utf-8")]
+    return [({i.strip() for i in ln.split("\t", 1)[0].split("|") if i.strip()}, ln.split("\t", 1)[1].strip())
+            for ln in lines if "\t" in ln and not ln.lstrip().startswith("#")]
 
 
 def evaluate(asker: Asker, rows: list[tuple[set[str], str]]) -> dict:
@@ -162,31 +159,32 @@ def evaluate(asker: Asker, rows: list[tuple[set[str], str]]) -> dict:
              "oos_answered": 0, "kinds": {}, "misses": []}
     for ok, question in rows:
         res = asker.ask(question)
-        stats["kinds"][res["kind"]] = stats["kinds"].get(res["kind"], 0) + 1
-        explain = res.get("_explain") or {}
-        entry = res.get("_entry")  # the entry given as a confident reply, if any
+        kind, entry, expected = res["kind"], res.get("_entry"), "|".join(sorted(ok))
+        stats["kinds"][kind] = stats["kinds"].get(kind, 0) + 1
+
+        def miss(label: str, got: str) -> None:
+            stats["misses"].append((label, question, expected, got, res["score"]))
         if "none" in ok:
             stats["out_of_scope"] += 1
-            if res["kind"] == "answer":
+            if kind == "answer":
                 stats["oos_answered"] += 1
-                stats["misses"].append(("OUT-OF-SCOPE ANSWERED", question, "none", res["topic"], res["score"]))
+                miss("OUT-OF-SCOPE ANSWERED", res["topic"])
             continue
         stats["in_scope"] += 1
-        top3 = [c["id"] for c in explain.get("candidates", [])[:3]]
+        top3 = [c["id"] for c in (res.get("_explain") or {}).get("candidates", [])[:3]]
         stats["hit3"] += bool(ok & set(top3))
         if entry in ok:
             stats["right"] += 1
             stats["offered"] += 1
-            continue
-        stats["offered"] += bool(ok & set(res["candidates"]))
-        if entry is not None or res["kind"] == "command":
-            stats["wrong"] += res["kind"] != "command"
-            label = "WRONG" if res["kind"] != "command" else "COMMAND"
-            stats["misses"].append((label, question, "|".join(sorted(ok)), entry or res["kind"], res["score"]))
+        elif entry is not None:  # a confident reply from the wrong entry
+            stats["wrong"] += 1
+            miss("WRONG", entry)
+        elif kind == "command":  # another handler took the text
+            miss("COMMAND", kind)
         else:
-            got = ",".join(res["candidates"]) or "-"
+            stats["offered"] += bool(ok & set(res["candidates"]))
             flag = "" if ok & set(top3) else " (not in top 3: " + ",".join(top3) + ")"
-            stats["misses"].append((res["kind"].upper(), question, "|".join(sorted(ok)), got + flag, res["score"]))
+            miss(kind.upper(), (",".join(res["candidates"]) or "-") + flag)
     return stats
 
 
@@ -213,7 +211,8 @@ def eval_cmd(path: str, split: str, quiet: bool) -> None:
 
     def pct(k, d):
         return f"{s[k]:>4}  {s[k] / d:6.1%}"
-    click.echo(f"{path} ({split}): {len(rows)} questions, {s['in_scope']} in scope, {s['out_of_scope']} out of scope")
+    click.echo(f"{path} ({split}): {len(rows)} questions, {s['in_scope']} in scope, "
+               f"{s['out_of_scope']} out of scope")
     click.echo(f"answered with the right topic      {pct('right', n)}")
     click.echo(f"hit@3 (right topic in top 3)       {pct('hit3', n)}")
     click.echo(f"right topic answered or offered    {pct('offered', n)}")

@@ -105,7 +105,7 @@ def test_out_of_scope_questions_get_no_confident_answer(match, question):
     ("驾驶证到期了去哪里换", "ref.driving"),
     ("社保卡密码忘了怎么办", "ref.social_card"),
 ])
-def test_other_offices_questions_are_referred_not_answered_as_disability_certificate(match, question, referral):
+def test_other_offices_questions_are_referred_not_as_disability_certificate(match, question, referral):
     result = match(question)
     assert answered(result) == referral, result.explain()
     assert result.top.kind == "referral"

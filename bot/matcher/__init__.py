@@ -136,7 +136,8 @@ class Matcher:
                 a, b = self.doc_entry[doc], self.doc_entry[other]
                 if other > doc and a != b and sim >= near:
                     ea, eb = self.entries[a], self.entries[b]
-                    pairs.append((ea.id, ea.originals[doc - starts[a]], eb.id, eb.originals[other - starts[b]], sim))
+                    qa, qb = ea.originals[doc - starts[a]], eb.originals[other - starts[b]]
+                    pairs.append((ea.id, qa, eb.id, qb, sim))
         return pairs
 
 

@@ -100,7 +100,8 @@ def decide(question: str, normalized: str, candidates: list[Candidate]) -> Resul
     margin = top.score - runner.score if runner else top.score
     # "残疾证" alone fits ten topics about equally: never a confident policy answer, and the three
     # suggestions picked by a hair may all be wrong (the reply offers the whole list too).
-    result.vague = len(normalized.replace(" ", "")) <= VAGUE_CHARS and not top.keywords and top.kind == "answer"
+    short = len(normalized.replace(" ", "")) <= VAGUE_CHARS
+    result.vague = short and not top.keywords and top.kind == "answer"
     if top.score >= ANSWER_MIN and margin >= MARGIN_MIN and not result.vague:
         result.decision, result.offered = "answer", [top]
         return result
