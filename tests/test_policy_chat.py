@@ -35,7 +35,7 @@ def test_voice_transcript_with_homophones(chat):
 
 
 def test_suggestion_then_pick_answers_that_entry_and_logs_the_question(chat, services):
-    reply = chat("补贴")  # a bare word is never answered outright
+    reply = chat("评残和办证的事")  # two topics in one breath: ask which
     assert reply.meta["kind"] == "suggest", reply.meta["explain"]
     lines = reply.text.splitlines()
     assert lines[0] == "您是不是想问："
@@ -49,7 +49,7 @@ def test_suggestion_then_pick_answers_that_entry_and_logs_the_question(chat, ser
     assert picked.meta["entry"] == second
     log = last_log(services)
     assert log.detail["via"] == "pick" and log.detail["entry"] == second
-    assert log.detail["question"] == "残疾人每个月能领什么钱"
+    assert log.detail["question"] == "评残和办证的事"
 
 
 def test_bare_word_offers_the_whole_list_as_last_option(chat):
