@@ -12,7 +12,7 @@ from rapidfuzz import fuzz, process
 WEIGHTS = {"cos_q": 0.20, "cover": 0.35, "fuzz": 0.25, "kw": 0.20}
 ANSWER_MIN = 0.40  # below this, never a confident answer
 MARGIN_MIN = 0.07  # the runner-up must be this far behind, else the resident chooses
-SUGGEST_MIN = 0.20  # below this the question is probably not about our topics at all
+SUGGEST_MIN = 0.22  # below this the question is probably not about our topics at all
 SUGGEST_WINDOW = 0.20  # offer runners-up only if they are this close to the best
 MAX_OPTIONS = 3
 VAGUE_CHARS = 4  # a question this short that hits no keyword is too vague to guess from
