@@ -68,7 +68,8 @@ document.getElementById('image').addEventListener('click', () => { add('me', '[�
 document.getElementById('location').addEventListener('click', () => { add('me', '[位置]'); send({type: 'location'}); });
 
 // Messages delivered later through the WeChat API (notices, reminders, confirmations).
-async function poll() {
+// The first poll only notes what was delivered before this page was opened.
+async function poll(quiet) {
   try {
     const openid = document.getElementById('openid').value;
     const resp = await fetch('/simulator/sent?openid=' + encodeURIComponent(openid));
@@ -76,10 +77,11 @@ async function poll() {
       const key = m.id || JSON.stringify(m);
       if (seen.has(key)) continue;
       seen.add(key);
+      if (quiet) continue;
       const body = (m.text && m.text.content) || m.content || JSON.stringify(m.data || m);
       add('bot', '【推送】' + body);
     }
   } catch (e) { /* the fake WeChat server may not be running */ }
 }
-setInterval(poll, 3000);
-poll().then(() => send({type: 'event', event: 'subscribe'}));
+setInterval(() => poll(false), 3000);
+poll(true).then(() => send({type: 'event', event: 'subscribe'}));
