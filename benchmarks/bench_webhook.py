@@ -82,7 +82,8 @@ def summary(name: str, elapsed: float, lat: list[float]) -> dict:
 
 def main() -> None:
     tmp = tempfile.mkdtemp(prefix="bench-webhook-")
-    env = dict(os.environ, DATABASE_URL=f"sqlite:///{tmp}/bench.sqlite3", WECHAT_AES_KEY=DEMO["WECHAT_AES_KEY"],
+    database_url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tmp}/bench.sqlite3"
+    env = dict(os.environ, DATABASE_URL=database_url, WECHAT_AES_KEY=DEMO["WECHAT_AES_KEY"],
                WECHAT_API_BASE="http://127.0.0.1:9")
     settings = Settings.from_env(env)
     subprocess.run([str(ROOT / ".venv/bin/wxbot"), "db", "upgrade"], cwd=ROOT, env=env, check=True,
@@ -101,7 +102,8 @@ def main() -> None:
         finally:
             proc.terminate()
             proc.wait()
-    print(f"\n{REQUESTS} requests, {CLIENTS} clients, gunicorn -w {WORKERS} --threads 4, SQLite, safe mode (AES)")
+    backend = "PostgreSQL" if database_url.startswith("postgresql") else "SQLite"
+    print(f"\n{REQUESTS} requests, {CLIENTS} clients, gunicorn -w {WORKERS} --threads 4, {backend}, safe mode (AES)")
     print(f"{'endpoint':<14}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}")
     for r in results:
         print(f"{r['name']:<14}{r['rps']:>10.0f}{r['p50']:>10.1f}{r['p99']:>10.1f}")
