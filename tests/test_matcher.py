@@ -95,7 +95,8 @@ def test_long_rambling_message_is_still_understood(match):
     assert answered(result) == "assess.home", result.explain()
 
 
-@pytest.mark.parametrize("question", ["明天平阳会不会下雨", "帮我点个外卖", "手机屏幕碎了去哪修"])
+@pytest.mark.parametrize("question", ["明天平阳会不会下雨", "帮我点个外卖", "手机屏幕碎了去哪修", "狗走丢了怎么办",
+                                      "今天天气怎么样"])
 def test_out_of_scope_questions_get_no_confident_answer(match, question):
     assert match(question).decision != "answer"
 
