@@ -16,6 +16,7 @@ pickled APScheduler jobs, so restarts lose nothing.
 from __future__ import annotations
 
 import importlib
+import os
 import logging
 import signal
 import time
@@ -141,6 +142,9 @@ def _add_jobs(scheduler, rt: Runtime) -> None:
                           misfire_grace_time=MISFIRE_GRACE_SECONDS, next_run_time=now)
 
 
+LOCK_CHECK_SECONDS = float(os.environ.get("SCHEDULER_LOCK_CHECK_SECONDS", 30))
+
+
 def run(settings, once: bool = False) -> int:
     """`wxbot scheduler [--once]`; returns the exit status (2 when another scheduler holds the lock)."""
     lock = SchedulerLock(settings)
@@ -161,9 +165,18 @@ def run(settings, once: bool = False) -> int:
             scheduler.shutdown(wait=False)
         signal.signal(signal.SIGTERM, _stop)
         signal.signal(signal.SIGINT, _stop)
+        lost = []
+
+        def _check_lock():
+            if not lock.still_held():  # exit; a supervisor restarts us, and the lock decides again
+                log.critical("scheduler lock lost (%s); stopping so two schedulers never run", lock.describe())
+                lost.append(True)
+                _stop("lock-lost", None)
+        scheduler.add_job(_check_lock, "interval", seconds=LOCK_CHECK_SECONDS, id="scheduler.lock_check",
+                          replace_existing=True, coalesce=True, max_instances=1)
         log.info("scheduler running: %s", ", ".join(f"{t.name}/{t.seconds:g}s" for t in TICKS.values()))
         scheduler.start()
-        return 0
+        return 3 if lost else 0
     finally:
         rt.close()
         lock.release()

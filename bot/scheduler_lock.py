@@ -64,6 +64,21 @@ class SchedulerLock:
         self._fh.flush()
         return True
 
+    def still_held(self) -> bool:
+        """False when the advisory lock's connection died (a PostgreSQL restart or a killed backend):
+        the lock went with it, so another scheduler may have started and this one must stop."""
+        if self._conn is None:
+            return self._fh is not None
+        try:
+            held = self._conn.execute(text(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                " AND pid = pg_backend_pid() AND objid = :k"), {"k": ADVISORY_KEY}).scalar()
+            self._conn.commit()
+            return bool(held)
+        except Exception:  # noqa: BLE001 - any failure means we can no longer prove we hold it
+            log.warning("scheduler lock connection lost", exc_info=True)
+            return False
+
     def release(self) -> None:
         if self._conn is not None:
             try:

@@ -182,3 +182,26 @@ def test_retention_tick_purges_old_logs(dsettings, dsessions):
     with dsessions() as s:
         assert [m.text for m in s.query(MessageLog)] == ["new"]
         assert s.get(InboundSeen, "k-old") is None
+
+
+def test_scheduler_stops_when_its_postgresql_lock_is_lost(dsettings, dsessions, wx_fake):
+    """A PostgreSQL restart drops the advisory lock; the scheduler must notice and exit (status 3)
+    rather than keep running beside a second scheduler that could now start."""
+    if not dsettings.database_url.startswith("postgresql"):
+        pytest.skip("advisory locks are PostgreSQL's; SQLite uses a lock file that cannot be lost")
+    from sqlalchemy import create_engine, text
+    env = {**scheduler_env(dsettings), "SCHEDULER_LOCK_CHECK_SECONDS": "0.5"}
+    first = subprocess.Popen([sys.executable, "-c", SCHEDULER_CMD], cwd=ROOT, env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        wait_until(lambda: lock_is_held(dsettings))
+        engine = create_engine(dsettings.database_url)
+        with engine.begin() as conn:  # what a server restart does to that one connection
+            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' "
+                              "AND objid = :k"), {"k": 0x77786274})
+        engine.dispose()
+        assert first.wait(timeout=30) == 3
+        assert "scheduler lock lost" in first.stdout.read()
+    finally:
+        if first.poll() is None:
+            first.kill()
