@@ -6,9 +6,7 @@ employer + title + town, so re-importing the same sheet updates instead of dupli
 """
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import logging
 import re
 from dataclasses import dataclass, field
@@ -20,6 +18,7 @@ from bot.jobs.postings import InvalidPosting, save_posting
 from bot.jobs.validation import LABELS
 from bot.audit import audit
 from bot.normalize import compact
+from bot.spreadsheet import csv_rows
 from bot.towns import match_town
 
 log = logging.getLogger(__name__)
@@ -105,18 +104,10 @@ def read_table(path: Path) -> list[tuple[int, list]]:
         finally:
             book.close()
     if suffix == ".csv":
-        raw = path.read_bytes()
-        for encoding in ("utf-8-sig", "gb18030"):  # Excel in China saves CSV as GBK
-            try:
-                text = raw.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
+        rows = csv_rows(path.read_bytes())
+        if rows is None:
             raise ImportFileError("CSV 编码无法识别，请另存为 UTF-8 / unknown CSV encoding")
-        first = text.split("\n", 1)[0]
-        dialect = csv.excel_tab if first.count("\t") > first.count(",") else csv.excel
-        return [(i, row) for i, row in enumerate(csv.reader(io.StringIO(text), dialect), 1)]
+        return [(i, list(row)) for i, row in enumerate(rows, 1)]
     raise ImportFileError("只能导入 .xlsx 或 .csv 文件 / only .xlsx and .csv files")
 
 

@@ -6,13 +6,13 @@ Headers are found in the first rows (a merged title row above is skipped) and ma
 """
 from __future__ import annotations
 
-import csv
 import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.people.validation import clean
+from bot.spreadsheet import csv_rows
 
 HEADER_SCAN_ROWS = 10
 ALIASES = {
@@ -135,14 +135,7 @@ def _xlsx_sheets(data: bytes):
 
 
 def _csv_rows(data: bytes) -> list[tuple]:
-    for encoding in ("utf-8-sig", "gb18030"):  # Excel in Chinese saves CSV as GBK
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
+    rows = csv_rows(data)
+    if rows is None:
         raise SheetError("CSV 文件的编码看不懂，请用 UTF-8 或 GBK 保存")
-    sample = text[:4096]
-    delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
-    return [tuple(r) for r in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    return rows
