@@ -110,14 +110,23 @@ def delete_data(ctx):
                   "残联的办证档案是正式记录，不在这里删除；要更正请联系县残联。\n1. 确定删除\n2. 不删了")
 
 
+def _confirmed(ctx, action: str, no_words: tuple[str, ...]) -> Reply | None:
+    """A "1. 确定… / 2. 不…了" step: None when confirmed (flow ended), else the reply to send."""
+    said = choice(ctx)
+    yes, no = ("1", "确定", f"确定{action}", action), ("2", "不", *no_words)
+    if said not in yes + no:
+        return _reply(f"请回复数字：\n1. 确定{action}\n2. {no_words[0]}")
+    ctx.end_flow()
+    if said in no:
+        return _reply(f"好的，没有{action}，一切照旧。\n回复“菜单”看看能办什么。")
+    return None
+
+
 @manage_flow.step("unbind")
 def confirm_unbind(ctx):
-    said = choice(ctx)
-    if said not in ("1", "2", "确定", "确定解绑", "解绑", "不", "不解绑了", "不解绑"):
-        return _reply("请回复数字：\n1. 确定解绑\n2. 不解绑了")
-    ctx.end_flow()
-    if said in ("2", "不", "不解绑了", "不解绑"):
-        return _reply("好的，没有解绑，一切照旧。\n回复“菜单”看看能办什么。")
+    pending = _confirmed(ctx, "解绑", ("不解绑了", "不解绑"))
+    if pending is not None:
+        return pending
     reg = service.unbind(ctx.session, ctx.openid)
     if reg is None:
         return _reply("您已经不在注册名单里了。")
@@ -127,12 +136,9 @@ def confirm_unbind(ctx):
 
 @manage_flow.step("delete")
 def confirm_delete(ctx):
-    said = choice(ctx)
-    if said not in ("1", "2", "确定", "确定删除", "删除", "不", "不删了", "不删"):
-        return _reply("请回复数字：\n1. 确定删除\n2. 不删了")
-    ctx.end_flow()
-    if said in ("2", "不", "不删了", "不删"):
-        return _reply("好的，没有删除，一切照旧。\n回复“菜单”看看能办什么。")
+    pending = _confirmed(ctx, "删除", ("不删了", "不删"))
+    if pending is not None:
+        return pending
     removed = service.delete_my_data(ctx.session, ctx.openid)
     lines = ["已删除："]
     if removed["registration"]:

@@ -1,11 +1,10 @@
-"""Plugs booking into the scheduler and the notice audiences, when those capabilities are installed.
+"""Plugs booking into the scheduler, the notice audiences and “删除我的信息”.
 
 Imported by handlers/booking.py (the scheduler and the web app import every handler module). Each
 registration replaces an earlier one with the same name, so importing twice is harmless.
 """
 from __future__ import annotations
 
-import importlib
 import logging
 
 from sqlalchemy import select
@@ -13,20 +12,13 @@ from sqlalchemy import select
 from bot.booking.models import ACTIVE, Booking
 from bot.booking.reminders import mark_missed, send_reminders
 from bot.booking.service import forget_resident
+from bot.audiences import register_audience_provider
 from bot.privacy import register_forgetter
+from bot.scheduler import register_tick
 
 log = logging.getLogger(__name__)
 REMINDER_TICK_SECONDS = 300
 MISSED_TICK_SECONDS = 3600
-
-
-def _optional(name: str):
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name != name:
-            raise
-        return None
 
 
 def round_audience(session, round_id: str) -> list[str]:
@@ -38,13 +30,8 @@ def round_audience(session, round_id: str) -> list[str]:
 
 
 def install() -> None:
-    scheduler = _optional("bot.scheduler")
-    if scheduler is not None and hasattr(scheduler, "register_tick"):
-        scheduler.register_tick("booking.reminders", lambda rt: send_reminders(rt.sessions, rt.settings),
-                                seconds=REMINDER_TICK_SECONDS)
-        scheduler.register_tick("booking.mark_missed", lambda rt: mark_missed(rt.sessions),
-                                seconds=MISSED_TICK_SECONDS)
+    register_tick("booking.reminders", lambda rt: send_reminders(rt.sessions, rt.settings),
+                  seconds=REMINDER_TICK_SECONDS)
+    register_tick("booking.mark_missed", lambda rt: mark_missed(rt.sessions), seconds=MISSED_TICK_SECONDS)
     register_forgetter("上门评残预约记录（进行中的预约已取消）", forget_resident)
-    audiences = _optional("bot.audiences")
-    if audiences is not None and hasattr(audiences, "register_audience_provider"):
-        audiences.register_audience_provider("round", round_audience)
+    register_audience_provider("round", round_audience)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from bot.audit import audit
 from bot.booking.models import ACTIVE, AssessmentRound, Booking, Waitlist
-from bot.booking.notify import delivery_installed, send
+from bot.booking.notify import send
 from bot.booking.rounds import cancel_deadline, describe
 from bot.db import LOCAL_TZ, utcnow
 
@@ -79,11 +79,10 @@ def mark_missed(sessions, now: dt.datetime | None = None) -> int:
 
 
 def notify_booked(session: Session, booking: Booking, rnd: AssessmentRound) -> None:
-    """A service notice of the booking, only through bot.delivery (templates): the chat reply
-    already says the same, so a plain-text copy would be noise."""
-    if delivery_installed():
-        send(session, booking.openid, "booking_confirm", _fields("上门评残", rnd, booking),
-             dedupe_key=f"booking:{booking.id}:confirm", text=f"上门评残预约成功：{_when(rnd)}，预约码 {booking.code}。")
+    """A service notice of the booking (a template message when configured, so it stays in the
+    resident's service-notice list)."""
+    send(session, booking.openid, "booking_confirm", _fields("上门评残", rnd, booking),
+         dedupe_key=f"booking:{booking.id}:confirm", text=f"上门评残预约成功：{_when(rnd)}，预约码 {booking.code}。")
 
 
 def notify_round_changed(session: Session, rnd: AssessmentRound, before: dict) -> None:

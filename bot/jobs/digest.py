@@ -16,13 +16,12 @@ from bot.jobs.models import JobPosting, JobSubscription, JobView
 from bot.jobs.postings import local_today, open_postings
 from bot.jobs.search import Query, parse_query, score
 from bot.models import Follower, OutboxMessage
-from bot.outbox import enqueue_text
+from bot.delivery import notify
 
 log = logging.getLogger(__name__)
 MAX_SUBSCRIPTIONS = 5
 DIGEST_ITEMS = 5
 SEND_HOURS = range(9, 20)  # local time: nobody wants a job alert at 3 a.m.
-WINDOW = dt.timedelta(hours=47)  # customer-service window is 48 h; keep a margin for queueing
 
 
 class TooManySubscriptions(ValueError):
@@ -97,27 +96,6 @@ def digest_text(postings: list[JobPosting], total: int) -> str:
     return "\n".join(lines)
 
 
-def _notify_function():
-    """bot.delivery's notify() when that package is installed; None means use the plain outbox."""
-    try:
-        from bot.delivery import notify
-    except ImportError:
-        return None
-    return notify if callable(notify) else getattr(notify, "notify", None)  # package or its submodule
-
-
-def _deliver(session: Session, follower: Follower, text: str, fields: dict, key: str,
-             now: dt.datetime) -> bool:
-    notify = _notify_function()
-    if notify is not None:  # delivery picks template or text and handles the window itself
-        notify(session, follower.openid, "job_digest", fields, key, text, source="jobs:digest")
-        return True
-    if follower.last_message_at is None or follower.last_message_at < now - WINDOW:
-        return False  # WeChat would refuse (45015); keep the postings for when the resident is back
-    enqueue_text(session, follower.openid, text, dedupe_key=key, source="jobs:digest")
-    return True
-
-
 def send_job_digests(sessions, settings, now: dt.datetime | None = None) -> int:
     """Scheduler tick: queue one digest per subscriber with new matches; returns how many were queued."""
     now = now or utcnow()
@@ -151,8 +129,9 @@ def _digest_one(session: Session, settings, openid: str, now: dt.datetime, today
     if not new:
         return 0
     fields = {"title": new[0].title, "count": len(new), "date": today.isoformat()}
-    if not _deliver(session, follower, digest_text(new[:DIGEST_ITEMS], len(new)), fields, key, now):
-        return 0
+    # delivery picks template or text and respects WeChat's window itself
+    notify(session, follower.openid, "job_digest", fields, key, digest_text(new[:DIGEST_ITEMS], len(new)),
+           source="jobs:digest")
     for sub in subs:
         sub.notified_until = now
     return 1
