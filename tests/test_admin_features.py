@@ -159,6 +159,9 @@ def test_rounds_fill_filters_sheet_and_marks(app, console):
     rows = list(openpyxl.load_workbook(io.BytesIO(sheet.data)).active.iter_rows(values_only=True))
     assert any("王五" in (c or "") for row in rows for c in row if isinstance(c, str))
     assert audit_rows(app, "booking.export") and audit_rows(app, "booking.mark")
+    viewer = console("reader")
+    assert "下载路线表" not in viewer.get(f"/admin/rounds/{round_id}").text
+    assert viewer.get(f"/admin/rounds/{round_id}/sheet.xlsx").status_code == 403  # names, phones, addresses
 
 
 def test_notice_compose_preview_schedule_report_cancel(app, console):
