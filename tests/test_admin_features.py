@@ -215,3 +215,20 @@ def test_cli_staff_commands(settings, monkeypatch):
     assert runner.invoke(cli, ["staff", "create", "--username", "lin2", "--password", "short"]).exit_code != 0
     result = runner.invoke(cli, ["staff", "reset-password", "--username", "lin", "--password", "Cli-password-88"])
     assert result.exit_code == 0, result.output
+
+
+def test_jobs_list_pages_by_fifty_open_first(app, console):
+    from bot.jobs import postings
+    with app.extensions["wxbot"].sessions.begin() as db:
+        for n in range(56):
+            postings.save_posting(db, {"external_id": f"P-{n:03d}", "title": f"岗位{n:03d}", "employer": "某厂",
+                                       "contact_phone": "0577-63700000"}, actor="test",
+                                  knowledge_dir=app.config["SETTINGS"].knowledge_dir)
+        postings.withdraw_posting(db, "P-055", actor="test")
+    viewer = console("reader")
+    first, second = viewer.get("/admin/jobs").text, viewer.get("/admin/jobs?page=2").text
+    assert first.count('data-label="岗位"') == 50 and second.count('data-label="岗位"') == 6
+    assert "共 56 个岗位" in first and "第 1 / 2 页" in first and "page=2" in first
+    assert first.index("岗位054") < first.index("岗位053")  # newest open first …
+    assert "岗位055" in second and "岗位000" in second  # … the withdrawn one after every open one
+    assert viewer.get("/admin/jobs?status=withdrawn").text.count('data-label="岗位"') == 1
