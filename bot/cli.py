@@ -88,10 +88,15 @@ def serve(host: str, port: int, demo: bool) -> None:
     """Serve the webhook (and the simulator in demo mode). Production: gunicorn, see README."""
     from bot.demo import serve_demo
     from webhook import create_app
+    from bot.secure import InsecureSettings
     if demo:
         serve_demo(host, port)
         return
-    create_app().run(host=host, port=port, threaded=True)
+    try:
+        app = create_app()
+    except InsecureSettings as exc:
+        raise click.ClickException(f"{exc}\n(`wxbot serve --demo` runs on the demo values)") from exc
+    app.run(host=host, port=port, threaded=True)
 
 
 @cli.command()
