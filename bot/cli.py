@@ -53,7 +53,8 @@ def secrets_cmd() -> None:
     for var, value in fresh_values().items():
         click.echo(f"export {var}={value}")
     click.echo("# WECHAT_TOKEN: enter the same value as 令牌(Token) in the 公众号 back office.\n"
-               "# DATA_KEY encrypts personal data: keep a copy with the database backups; losing it loses the data.\n"
+               "# DATA_KEY encrypts personal data: keep a copy apart from the database backups;\n"
+               "# losing it loses the data.\n"
                "# One value by hand: python3 -c 'import secrets; print(secrets.token_urlsafe(48))'")
 
 

@@ -42,7 +42,8 @@ def purge_idle_rows(sessions, settings, now: dt.datetime | None = None) -> dict[
     with sessions.begin() as session:
         states = session.execute(delete(ConversationState).where(
             ConversationState.flow.is_(None), ConversationState.updated_at < idle)).rowcount
-        stale = select(Follower.openid).where(Follower.subscribed.is_(False), Follower.unsubscribed_at < gone_before,
+        stale = select(Follower.openid).where(Follower.subscribed.is_(False),
+                                              Follower.unsubscribed_at < gone_before,
                                               *[~k for k in keeps])
         followers = session.execute(delete(Follower).where(Follower.openid.in_(stale))).rowcount
         sign_ins = _purge_sign_ins(session, now)
@@ -59,6 +60,5 @@ def _purge_sign_ins(session, now: dt.datetime) -> int:
         return 0
     old = now - SIGN_IN_KEEP
     done = session.execute(delete(StaffSession).where(StaffSession.last_seen < old)).rowcount
-    return done + session.execute(delete(LoginThrottle).where(
-        LoginThrottle.first_at < old, (LoginThrottle.blocked_until.is_(None)) | (LoginThrottle.blocked_until < now)
-    )).rowcount
+    ended = LoginThrottle.blocked_until.is_(None) | (LoginThrottle.blocked_until < now)
+    return done + session.execute(delete(LoginThrottle).where(LoginThrottle.first_at < old, ended)).rowcount

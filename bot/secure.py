@@ -5,7 +5,6 @@ data (bot/cli.py). Demo mode is `wxbot serve --demo` (`make run`), WXBOT_DEMO=1,
 """
 from __future__ import annotations
 
-import logging
 import secrets
 import string
 
@@ -17,7 +16,6 @@ from bot.db import get_engine, session_factory
 from bot.models_meta import AppMeta
 from bot.pii import decrypt, key_check_value
 
-log = logging.getLogger(__name__)
 
 # variable → (Settings attribute, minimum length). WeChat allows a Token of 3–32 letters and digits;
 # 16 keeps a signature seen in a log from being brute-forced offline.
@@ -56,7 +54,8 @@ def require_safe_secrets(settings: Settings) -> None:
         return
     found = problems(settings)
     if found:
-        raise InsecureSettings("refusing to start outside demo mode:\n  - " + "\n  - ".join(found) + "\n" + HOW)
+        listed = "\n  - ".join(found)
+        raise InsecureSettings(f"refusing to start outside demo mode:\n  - {listed}\n{HOW}")
 
 
 def check_data_key(settings: Settings) -> None:

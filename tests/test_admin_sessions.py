@@ -10,7 +10,7 @@ from bot.admin.models import LoginThrottle, StaffSession
 from bot.admin.views_auth import LOGIN_FAILED
 from bot.config import Settings
 from bot.db import utcnow
-from tests.fixtures_admin import PASSWORD, Console, create_accounts, from_address, csrf_token, instant_reload, settings, staff, console  # noqa: F401
+from tests.fixtures_admin import PASSWORD, Console, create_accounts, from_address, instant_reload, settings, staff, console  # noqa: F401
 
 
 def thief_with_cookie_of(app, victim: Console):

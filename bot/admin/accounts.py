@@ -15,7 +15,8 @@ from bot.db import utcnow
 
 log = logging.getLogger(__name__)
 
-LOCK_AFTER = throttle.ACCOUNT_LIMIT  # wrong passwords from one address block that address (bot/admin/throttle.py)
+# Wrong passwords from one address block that address (bot/admin/throttle.py), never the account.
+LOCK_AFTER = throttle.ACCOUNT_LIMIT
 LOCK_MINUTES = int(throttle.BLOCK.total_seconds() // 60)  # the first block; repeats double it
 MIN_PASSWORD = 10
 # Verifying against this when the username is unknown keeps both failures equally slow.
@@ -124,8 +125,10 @@ def authenticate(session: Session, username: str, password: str, remote: str = "
         staff.failed_logins = (staff.failed_logins or 0) + 1
         if until is not None:
             staff.locked_until = max(until, staff.locked_until or until)  # shown to admins, who can unlock
-            log.warning("staff account %s blocked from %s after %d failed logins", staff.username, remote, LOCK_AFTER)
-            audit(session, staff.username, "staff.locked", staff.username, remote=remote, until=until.isoformat())
+            log.warning("staff account %s blocked from %s after %d failed logins", staff.username, remote,
+                        LOCK_AFTER)
+            audit(session, staff.username, "staff.locked", staff.username, remote=remote,
+                  until=until.isoformat())
         else:
             audit(session, staff.username, "staff.login_failed", staff.username, remote=remote)
         return None, "bad"

@@ -31,7 +31,8 @@ def resume(session: Session, staff_id: int, token: str, idle: dt.timedelta, now:
     if row is None or row.staff_id != staff_id:
         return None
     staff = session.get(Staff, staff_id)
-    if staff is None or not staff.active or staff.session_version != row.version or now - row.last_seen > idle:
+    stale = staff is None or not staff.active or staff.session_version != row.version
+    if stale or now - row.last_seen > idle:
         session.delete(row)
         return None
     if now - row.last_seen > TOUCH_EVERY:

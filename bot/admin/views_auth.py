@@ -41,7 +41,8 @@ def login():
         remote = request.remote_addr or ""
         with tx() as db:
             staff, _reason = accounts.authenticate(db, form.username.data, form.password.data, remote)
-            user = StaffUser.of(staff, console_sessions.start(db, staff, remote, now_utc())) if staff else None
+            token = console_sessions.start(db, staff, remote, now_utc()) if staff else None
+            user = StaffUser.of(staff, token) if staff else None
         if user is not None:
             target = _safe_next(form.next.data)
             session.clear()  # a new session id for the signed-in state (no fixation)

@@ -45,11 +45,13 @@ def jobs_list():
         query = query.where(JobPosting.status == status)
     with reader() as db:
         total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
-        ids = list(db.scalars(query.order_by(case((JobPosting.status == "open", 0), else_=1), JobPosting.id.desc())
+        open_first = case((JobPosting.status == "open", 0), else_=1)
+        ids = list(db.scalars(query.order_by(open_first, JobPosting.id.desc())
                               .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
         rows = postings.view_stats(db, ids=ids)  # view counts for this page only
     rows.sort(key=lambda r: ids.index(r["id"]))
-    return render_template("admin/jobs_list.html", title="岗位", rows=rows, status=status, statuses=STATUS_LABELS,
+    return render_template("admin/jobs_list.html", title="岗位", rows=rows, status=status,
+                           statuses=STATUS_LABELS,
                            page=page, pages=max(1, -(-total // PAGE_SIZE)), total=total)
 
 
