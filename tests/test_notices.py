@@ -19,8 +19,8 @@ pytest_plugins = ["tests.fixtures_delivery"]
 
 
 @pytest.fixture
-def runtime(dsettings):
-    rt = sched.Runtime(dsettings)
+def runtime(dsettings, day_clock):
+    rt = sched.Runtime(dsettings, clock=day_clock)
     yield rt
     rt.close()
 
@@ -58,20 +58,23 @@ def test_notice_for_everyone_is_delivered_once_through_the_real_api_path(dsettin
     assert wx_fake.sent("o_anyone") == mass  # the simulator's view: a mass send to all reaches everyone
 
 
-def test_residents_see_upcoming_notices_numbered_and_in_full(dsettings, dsessions, wx_fake, runtime):
+def test_residents_see_upcoming_notices_numbered_and_in_full(dsettings, dsessions, wx_fake, runtime,
+                                                             dknowledge):
     with dsessions.begin() as s:
-        notices.create(s, title="辅具适配日", body="现场可以试用轮椅和助听器。",
+        notices.create(s, title="辅具适配日", body="现场可以试用轮椅和助听器。", knowledge_dir=dknowledge,
                        event_at=utcnow() + dt.timedelta(days=2))
-        notices.create(s, title="旧活动", body="已经结束。", event_at=utcnow() - dt.timedelta(days=5))
-        notices.create(s, title="鳌江镇就业见面会", body="鳌江镇居民请参加。", audience="town:鳌江镇")
+        notices.create(s, title="旧活动", body="已经结束。", knowledge_dir=dknowledge, event_at=utcnow() - dt.timedelta(days=5))
+        notices.create(s, title="鳌江镇就业见面会", body="鳌江镇居民请参加。", audience="town:鳌江镇",
+                       knowledge_dir=dknowledge)
     add_follower(dsessions, "o_aj", town="鳌江镇")
     sched.run_once(runtime)
     sched.run_once(runtime)
     chat = ChatDriver(Services(dsettings), openid="o_aj")
     listing = chat("活动")
-    assert "1. 辅具适配日" in listing.text and "鳌江镇就业见面会" in listing.text
+    # newest first: both went out in the same tick, the town notice was queued last
+    assert "1. 鳌江镇就业见面会" in listing.text and "2. 辅具适配日" in listing.text
     assert "旧活动" not in listing.text
-    detail = chat("1")
+    detail = chat("2")
     assert detail.text.startswith("【活动通知】辅具适配日") and "时间：" in detail.text
     other = ChatDriver(Services(dsettings), openid="o_elsewhere")("通知")
     assert "鳌江镇就业见面会" not in other.text
