@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from bot import audiences
 from bot.config import ROOT
 from bot.db import LOCAL_TZ, utcnow
-from bot.delivery import notify, quota_today, state
+from bot.delivery import notify, state
 from bot.delivery import notice_rules as rules
 from bot.delivery.config import load_config
 from bot.models import OutboxMessage
@@ -175,7 +175,9 @@ def cancel(session: Session, notice_id: int) -> bool:
 
 
 def remaining_mass_quota(session: Session, knowledge_dir: str, now: dt.datetime | None = None) -> int:
-    return quota_today(session, knowledge_dir, now)["mass_remaining"]
+    """Mass sends left today: the daily quota less those spent, queued or scheduled for today."""
+    now, config = now or utcnow(), load_config(knowledge_dir)
+    return max(0, config.mass_daily_quota - mass_committed(session, now, now, config))
 
 
 def quota_summary(session: Session, knowledge_dir: str, now: dt.datetime | None = None) -> dict:

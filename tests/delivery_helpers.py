@@ -39,11 +39,11 @@ class Clock:
         self.offset += dt.timedelta(**delta)
 
     def set_local(self, hour: int, minute: int = 0) -> "Clock":
-        """Jump to the next hour:minute Beijing time (today's if still ahead) — never backwards."""
-        now = utcnow()
+        """Move on to the next hour:minute Beijing time (today's if still ahead) — never backwards."""
+        now = self()
         local = now.astimezone(LOCAL_TZ)
         target = dt.datetime.combine(local.date(), dt.time(hour, minute), LOCAL_TZ)
         if target < local:
             target += dt.timedelta(days=1)
-        self.offset = target - now
+        self.offset += target - now
         return self

@@ -111,18 +111,20 @@ def test_cancel_before_sending_sends_nothing(dsettings, dsessions, wx_fake, runt
         assert not notices.cancel(s, draft.id)  # already with WeChat
 
 
-def test_second_broadcast_waits_for_tomorrows_quota(dsettings, dsessions, wx_fake, runtime, dknowledge):
+def test_second_broadcast_waits_for_tomorrows_quota(dsettings, dsessions, wx_fake, runtime, dknowledge,
+                                                    day_clock):
     set_limits(dknowledge, mass_daily_quota=1)
     with dsessions.begin() as s:
-        notices.create(s, title="第一条", body="b")
-        second = notices.create(s, title="第二条", body="b")
-        assert notices.remaining_mass_quota(s, dsettings.knowledge_dir) == 1
+        notices.create(s, title="第一条", body="b", knowledge_dir=dsettings.knowledge_dir, now=day_clock())
+        assert notices.remaining_mass_quota(s, dsettings.knowledge_dir, day_clock()) == 0  # promised today
+        second = notices.create(s, title="第二条", body="b", knowledge_dir=dsettings.knowledge_dir,
+                                now=day_clock())
     sched.run_once(runtime)
     assert len(wx_fake.sent(kind="mass")) == 1
     with dsessions() as s:
-        assert notices.remaining_mass_quota(s, dsettings.knowledge_dir) == 0
-        report = notices.report(s, second.id)
-    assert report["status"] == "sending" and report["delivery"]["totals"] == {"pending": 1}
+        report = notices.report(s, second.id, now=day_clock())
+    assert report["status"] == "scheduled" and report["delivery"]["totals"] == {}
+    assert report["timing"] == "将于 明天 08:00 发送，今天的群发次数已用完"
 
 
 def test_town_audience_goes_through_a_synced_tag(dsettings, dsessions, wx_fake, runtime):
