@@ -10,11 +10,13 @@ from sqlalchemy.orm import Session
 from bot import audiences
 from bot.config import ROOT
 from bot.db import LOCAL_TZ, utcnow
-from bot.delivery import notify, state
+from bot.delivery import notify
 from bot.delivery import notice_rules as rules
 from bot.delivery.config import load_config
 from bot.models import OutboxMessage
 from bot.models_delivery import Notice, NoticeRecipient
+from bot.notice_schedule import (mass_committed, plan_send, quota_summary,  # noqa: F401 (the notices API)
+                                 remaining_mass_quota, timing)
 from bot.outbox import enqueue_mass_text
 from bot.reply import MAX_TEXT_BYTES
 from bot.wechat_errors import TransientError, WeChatError
@@ -112,49 +114,6 @@ def send_now(session: Session, notice_id: int, **kw) -> Notice:
     return schedule(session, notice_id, None, **kw)
 
 
-def mass_committed(session: Session, at: dt.datetime, now: dt.datetime, config,
-                   exclude_id: int | None = None, promised: bool = True) -> int:
-    """Mass sends spent or queued on the local day of `at`, plus (promised) notices scheduled that day."""
-    start = dt.datetime.combine(at.astimezone(LOCAL_TZ).date(), dt.time(0), LOCAL_TZ)
-    end = start + dt.timedelta(days=1)
-    count = state.used_today(session, "mass", at)
-    active = select(func.count()).select_from(OutboxMessage).where(
-        OutboxMessage.channel == "mass", OutboxMessage.status.in_(ACTIVE_OUTBOX), OutboxMessage.next_attempt_at < end)
-    if state.local_day(at) != state.local_day(now):
-        active = active.where(OutboxMessage.next_attempt_at >= start)
-    count += session.scalar(active) or 0
-    if promised:
-        count += sum(1 for audience in session.scalars(select(Notice.audience).where(
-            Notice.status == "scheduled", Notice.scheduled_at >= start, Notice.scheduled_at < end,
-            Notice.id != (exclude_id or 0))) if rules.uses_mass_send(audience, config))
-    return count
-
-
-def plan_send(session: Session, notice: Notice, requested: dt.datetime | None, now: dt.datetime, config) -> None:
-    """Set when the notice goes: not in quiet hours unless urgent, not on a day without mass sends left."""
-    at, reason = max(requested or now, now), None
-    if not notice.urgent and rules.in_quiet_hours(at):
-        at, reason = rules.quiet_end(at), "quiet"
-    if rules.uses_mass_send(notice.audience, config):
-        for _day in range(62):  # a quota of 0 must not loop forever
-            if mass_committed(session, at, now, config, exclude_id=notice.id) < config.mass_daily_quota:
-                break
-            at, reason = rules.next_morning(at), "quota"
-    notice.scheduled_at, notice.hold_reason = at, reason
-
-
-def timing(notice: Notice, now: dt.datetime | None = None) -> str | None:
-    """For staff: when a scheduled notice goes and why it waits ("将于 明天 08:00 发送（21:00–08:00 不打扰）")."""
-    if notice.status != "scheduled" or notice.scheduled_at is None:
-        return None
-    now = now or utcnow()
-    if notice.hold_reason:
-        return rules.hold_message(notice.scheduled_at, now, notice.hold_reason)
-    if notice.scheduled_at <= now + dt.timedelta(minutes=1):
-        return "马上发送（下一次调度时发出）"
-    return f"将于 {rules.when_text(notice.scheduled_at, now)} 发送"
-
-
 def cancel(session: Session, notice_id: int) -> bool:
     """Cancel before it goes out; False when WeChat already has it (or it is finished)."""
     notice = session.get(Notice, notice_id, with_for_update=True)
@@ -174,30 +133,10 @@ def cancel(session: Session, notice_id: int) -> bool:
     return True
 
 
-def remaining_mass_quota(session: Session, knowledge_dir: str, now: dt.datetime | None = None) -> int:
-    """Mass sends left today: the daily quota less those spent, queued or scheduled for today."""
-    now, config = now or utcnow(), load_config(knowledge_dir)
-    return max(0, config.mass_daily_quota - mass_committed(session, now, now, config))
-
-
-def quota_summary(session: Session, knowledge_dir: str, now: dt.datetime | None = None) -> dict:
-    """What every page and command shows about the mass-send quota: remaining, the line, the rule."""
-    config = load_config(knowledge_dir)
-    remaining = remaining_mass_quota(session, knowledge_dir, now)
-    return {"remaining": remaining, "daily": config.mass_daily_quota,
-            "line": rules.quota_line(remaining, config), "rule": rules.quota_rule(config)}
-
-
 def report(session: Session, notice_id: int, knowledge_dir: str | None = None,
            now: dt.datetime | None = None) -> dict:
     from bot.notice_reports import report as build  # the report reads delivery tables; kept apart
     return build(session, notice_id, knowledge_dir, now)
-
-
-def upcoming(session: Session, town: str | None, now: dt.datetime | None = None, limit: int = 5,
-             openid: str | None = None) -> list[Notice]:
-    from bot.notice_reports import sent_to
-    return sent_to(session, openid, town, now, limit)
 
 
 def send_due(settings, sessions, api, now: dt.datetime | None = None) -> dict[str, int]:

@@ -18,6 +18,7 @@ from bot.people.models import Registration
 from bot.services import Services
 from tests.delivery_helpers import Clock, add_follower, set_limits
 from tests.drivers import ChatDriver
+from tests.fixtures_admin import Console, create_accounts
 
 pytest_plugins = ["tests.fixtures_delivery"]
 REGISTERED = [f"o_reg{i}" for i in range(1, 6)]
@@ -144,6 +145,18 @@ def test_report_counts_recipients_submitted_then_delivered(dsettings, dsessions,
     with dsessions() as s:
         delivered = notices.report(s, notice.id)["recipients"]
     assert delivered["delivered"] == 5 and "已送达 5 人" in delivered["text"]
+    staff = console_for(dsettings)  # the detail page staff read says the same, not "已发送 1"
+    page = staff.get(f"/admin/notices/{notice.id}").text
+    assert "对象 5 人，已提交给微信 5 人，已送达 5 人。" in page
+
+
+def console_for(dsettings) -> Console:
+    from webhook import create_app
+    app = create_app(dsettings)
+    create_accounts(app.extensions["wxbot"], {"writer": "editor"})
+    staff = Console(app.test_client())
+    assert staff.login("writer").status_code == 302
+    return staff
 
 
 def test_activity_lists_a_notice_sent_to_registered_residents(dsettings, dsessions, wx_fake, runtime, clock):

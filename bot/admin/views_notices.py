@@ -101,7 +101,8 @@ def notices_new():
             except notices.NoticeError as exc:
                 errors = exc.errors
             else:
-                flash(f"已安排：{when}。" if when else "已存为草稿。", "success")
+                kind = {"later": "已安排定时发送。", "now": "已安排发送。"}.get(values["when"], "已存为草稿。")
+                flash(kind + (f"{when}。" if when else ""), "success")
                 return redirect(url_for("admin.notices_detail", notice_id=notice_id))
     with reader() as db:
         quota = notices.quota_summary(db, settings().knowledge_dir, now)
@@ -139,7 +140,7 @@ def notices_schedule(notice_id: int):
     except notices.NoticeError as exc:
         flash("；".join(exc.errors), "error")
     else:
-        flash(f"已安排：{when}。", "success")
+        flash(f"已安排发送。{when}。", "success")
     return redirect(url_for("admin.notices_detail", notice_id=notice_id))
 
 
