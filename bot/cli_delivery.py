@@ -90,7 +90,7 @@ def notices_list(limit: int) -> None:
     settings = Settings.from_env()
     with session_factory(settings.database_url)() as session:
         for n in session.scalars(select(Notice).order_by(Notice.id.desc()).limit(limit)):
-            when = svc.timing(n)
+            when = svc.timing(n, session=session)
             click.echo(f"{n.id:>4}  {n.status:<9}  at {_local(n.scheduled_at)}  sent {_local(n.sent_at)}  "
                        f"{n.audience:<16} {n.title}" + (" (urgent)" if n.urgent else "")
                        + (f"  — {when}" if when else "") + (f"  [{n.last_error}]" if n.last_error else ""))

@@ -23,7 +23,7 @@ def report(session: Session, notice_id: int, knowledge_dir: str | None = None,
     if notice is None:
         raise KeyError(notice_id)
     info = {"id": notice.id, "title": notice.title, "audience": notice.audience, "status": notice.status,
-            "urgent": notice.urgent, "timing": timing(notice, now),
+            "urgent": notice.urgent, "timing": timing(notice, now, session),
             "scheduled_at": notice.scheduled_at and notice.scheduled_at.isoformat(),
             "sent_at": notice.sent_at and notice.sent_at.isoformat(), "error": notice.last_error,
             "text": compose_text(notice)}

@@ -47,16 +47,33 @@ def plan_send(session: Session, notice: Notice, requested: dt.datetime | None, n
     notice.scheduled_at, notice.hold_reason = at, reason
 
 
-def timing(notice: Notice, now: dt.datetime | None = None) -> str | None:
-    """For staff: when a scheduled notice goes and why it waits ("将于 明天 08:00 发送（21:00–08:00 不打扰）")."""
+def timing(notice: Notice, now: dt.datetime | None = None, session: Session | None = None) -> str | None:
+    """For staff: when a notice goes and why it waits ("将于 明天 08:00 发送（21:00–08:00 不打扰）");
+    with a session also for a notice whose queued messages wait (发送中 is not the whole story)."""
+    now = now or utcnow()
+    if notice.status == "sending" and session is not None:
+        return _queued_timing(session, notice, now)
     if notice.status != "scheduled" or notice.scheduled_at is None:
         return None
-    now = now or utcnow()
     if notice.hold_reason:
         return rules.hold_message(notice.scheduled_at, now, notice.hold_reason)
     if notice.scheduled_at <= now + dt.timedelta(minutes=1):
         return "马上发送（下一次调度时发出）"
     return f"将于 {rules.when_text(notice.scheduled_at, now)} 发送"
+
+
+def _queued_timing(session: Session, notice: Notice, now: dt.datetime) -> str | None:
+    row = session.execute(select(OutboxMessage.next_attempt_at, OutboxMessage.last_error).where(
+        OutboxMessage.source == f"notice:{notice.id}", OutboxMessage.status == "pending",
+        OutboxMessage.next_attempt_at > now + dt.timedelta(minutes=1))
+        .order_by(OutboxMessage.next_attempt_at).limit(1)).first()
+    if row is None:
+        return None
+    at, error = row
+    if not notice.urgent and rules.in_quiet_hours(at):  # the dispatcher holds it until 08:00 then
+        at = rules.quiet_end(at)
+    reason = "quota" if "quota" in (error or "") else "quiet" if "quiet" in (error or "") else None
+    return rules.hold_message(at, now, reason) if reason else f"已排队，将于 {rules.when_text(at, now)} 重试"
 
 
 def remaining_mass_quota(session: Session, knowledge_dir: str, now: dt.datetime | None = None) -> int:

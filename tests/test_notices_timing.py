@@ -90,6 +90,8 @@ def test_the_tick_and_the_dispatcher_hold_rows_queued_before_quiet_hours(dsettin
     with dsessions() as s:
         row = s.query(OutboxMessage).filter_by(source=f"notice:{queued.id}").one()
     assert row.status == "pending" and row.next_attempt_at == local(clock, 8, 0)
+    with dsessions() as s:  # 发送中, but staff read why it waits and until when
+        assert notices.report(s, queued.id, now=clock())["timing"] == "将于 今天 08:00 发送（21:00–08:00 不打扰）"
     clock.set_local(8, 1)
     sched.run_once(runtime)
     assert len(wx_fake.sent(kind="mass")) == 2
@@ -200,3 +202,9 @@ def test_cli_urgent_flag_quiet_hours_and_quota_message(dsettings, monkeypatch, d
     assert "for 2099-03-05 23:30" in urgent.output and "(urgent)" in urgent.output
     listing = runner.invoke(notices_cli, ["list"]).output
     assert "不打扰" in listing and "群发次数已用完" in listing and "今天还能群发" in listing
+    for title in ("草稿一", "草稿二"):
+        runner.invoke(notices_cli, ["add", "--title", title, "--body", "b", "--draft"])
+    first = runner.invoke(notices_cli, ["send", "4", "--urgent"])
+    assert "notice 4: 马上发送" in first.output and "今天还能群发 0 次" in first.output
+    over = runner.invoke(notices_cli, ["send", "5", "--urgent"])  # 0 left: accepted, waits, says until when
+    assert over.exit_code == 0 and "notice 5: 将于 明天 08:00 发送，今天的群发次数已用完" in over.output

@@ -57,8 +57,9 @@ def notices_list():
     with reader() as db:
         rows = list(db.scalars(select(Notice).order_by(Notice.id.desc()).limit(200)))
         quota = notices.quota_summary(db, settings().knowledge_dir, now)
+        timings = {n.id: notices.timing(n, now, db) for n in rows if n.status in ("scheduled", "sending")}
     return render_template("admin/notices.html", title="通知", rows=rows, quota=quota, labels=STATUS_LABELS,
-                           audience_label=audience_label, timing=lambda n: notices.timing(n, now))
+                           audience_label=audience_label, timing=lambda n: timings.get(n.id))
 
 
 @bp.route("/notices/new", methods=["GET", "POST"])
