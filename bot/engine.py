@@ -11,7 +11,7 @@ from bot.context import Ctx
 from bot.db import utcnow
 from bot.inbound import Inbound
 from bot.models import ConversationState, Follower, InboundSeen, MessageLog
-from bot.pii import scrub
+from bot.pii import scrub, scrub_all
 from bot.reply import Reply
 
 log = logging.getLogger(__name__)
@@ -102,4 +102,4 @@ def _finish(session, msg: Inbound, reply: Reply, started: float, status: str = "
     session.add(MessageLog(
         openid=msg.openid, msg_type=msg_type[:32], text=text[:2000], route=meta.get("route"),
         kind=meta.get("kind"), topic=meta.get("topic"), score=meta.get("score"),
-        latency_ms=int((time.perf_counter() - started) * 1000), detail=meta.get("explain")))
+        latency_ms=int((time.perf_counter() - started) * 1000), detail=scrub_all(meta.get("explain"))))
