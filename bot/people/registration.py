@@ -17,6 +17,7 @@ from sqlalchemy import delete, func, select, update
 from bot.privacy import forget_core, forget_everywhere
 from bot.audit import audit
 from bot.db import local_now, request_checkpoint, utcnow
+from bot.models import Follower
 from bot.people.models import (MAX_FAILURES_PER_DAY, MAX_LINKED_USERS, CertRecord, Registration,
                                RegistrationFailure)
 from bot.people.validation import same_name
