@@ -92,6 +92,8 @@ def _handle(services, session, msg: Inbound) -> Reply:
 
 
 def _finish(session, msg: Inbound, reply: Reply, started: float, status: str = "done") -> None:
+    if reply.meta and reply.meta.get("explain"):  # the question as asked: stored twice below
+        reply.meta["explain"] = scrub_all(reply.meta["explain"])
     seen = session.get(InboundSeen, msg.dedup_key)
     if seen is not None:
         seen.status, seen.reply = status, reply.to_dict()
@@ -102,4 +104,4 @@ def _finish(session, msg: Inbound, reply: Reply, started: float, status: str = "
     session.add(MessageLog(
         openid=msg.openid, msg_type=msg_type[:32], text=text[:2000], route=meta.get("route"),
         kind=meta.get("kind"), topic=meta.get("topic"), score=meta.get("score"),
-        latency_ms=int((time.perf_counter() - started) * 1000), detail=scrub_all(meta.get("explain"))))
+        latency_ms=int((time.perf_counter() - started) * 1000), detail=meta.get("explain")))
