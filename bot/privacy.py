@@ -40,7 +40,8 @@ def forget_core(session: Session, openid: str) -> dict[str, int]:
     messages = session.execute(delete(MessageLog).where(MessageLog.openid == openid)
                                .execution_options(synchronize_session=False)).rowcount
     # Claims of earlier messages (the current one is still "processing" and answers WeChat's retries).
-    session.execute(delete(InboundSeen).where(InboundSeen.openid == openid, InboundSeen.status != "processing")
+    session.execute(delete(InboundSeen)
+                    .where(InboundSeen.openid == openid, InboundSeen.status != "processing")
                     .execution_options(synchronize_session=False))
     session.execute(update(DeliveryEvent).where(DeliveryEvent.openid == openid).values(openid=None)
                     .execution_options(synchronize_session=False))
@@ -63,8 +64,9 @@ def _forget_outbox(session: Session, openid: str) -> int:
             row.status = "cancelled"  # a dispatcher holding it loses its fenced update: nothing is sent
         # The dedupe key names the openid ("notice:3:o…"): keep it unique without it.
         row.openid, row.payload, row.dedupe_key, row.last_error = None, {}, f"forgotten:{row.id}", None
-    for row in session.scalars(select(OutboxMessage).where(OutboxMessage.channel == "mass")):  # broadcasts to a list of openids
+    for row in session.scalars(select(OutboxMessage).where(OutboxMessage.channel == "mass")):
         target = (row.payload or {}).get("target") or {}
-        if openid in (target.get("openids") or []):
-            row.payload = {**row.payload, "target": {**target, "openids": [o for o in target["openids"] if o != openid]}}
+        if openid in (target.get("openids") or []):  # a broadcast to a list of openids
+            others = [o for o in target["openids"] if o != openid]
+            row.payload = {**row.payload, "target": {**target, "openids": others}}
     return len(rows)

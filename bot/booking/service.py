@@ -201,7 +201,8 @@ def forget_resident(session: Session, openid: str) -> int:
         ended += 1
     session.execute(update(Waitlist).where(Waitlist.openid == openid, Waitlist.status.in_(WAITING))
                     .values(status="closed").execution_options(synchronize_session=False))
-    session.execute(update(Booking).where(Booking.marked_by == f"resident:{openid}").values(marked_by="resident")
+    session.execute(update(Booking).where(Booking.marked_by == f"resident:{openid}")
+                    .values(marked_by="resident")
                     .execution_options(synchronize_session=False))
     # The openid and resident key go too (rows stay for statistics): "-" is nobody.
     blank = {"name_enc": None, "phone_enc": None, "address_enc": None, "id_masked": None, "reason_note": None,

@@ -146,7 +146,7 @@ def delete_my_data(session, openid: str) -> dict:
     removed.update(forget_core(session, openid))  # message log, outbox, conversation, follower, …
     removed["elsewhere"] = elsewhere
     audit(session, "resident", "registration.delete", f"registration:{reg.id}" if reg else None,
-          **{k: v for k, v in removed.items() if k != "elsewhere"}, elsewhere=sum(removed["elsewhere"].values()))
+          **{k: v for k, v in removed.items() if k != "elsewhere"}, elsewhere=sum(elsewhere.values()))
     request_checkpoint(session)
     return removed
 
