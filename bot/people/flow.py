@@ -12,14 +12,13 @@ from bot.flows import Flow, keep_out_of_log
 from bot.normalize import compact
 from bot.people import registration as service
 from bot.people.validation import Invalid, NotGenuine, parse_identity, parse_name, parse_phones, spoken_digits
-from bot.pii import decrypt, encrypt, mask_id, mask_name, mask_phone
+from bot.pii import decrypt, encrypt, fold_digits, mask_id, mask_name, mask_phone
 from bot.reply import Reply
 from bot.towns import match_town, towns
 
 log = logging.getLogger(__name__)
 register_flow = Flow("people_register", timeout_minutes=30,
                      on_timeout="上次的注册超过 30 分钟没有完成，已自动取消，填过的内容没有保存。")
-_CHOICE = str.maketrans("１２３４５６７８９一二三四五六七八九", "123456789123456789")
 FAMILY = {"1": "家属（配偶）", "2": "家属（子女）", "3": "家属（父母）", "4": "家属（其他）"}
 FAMILY_WORDS = {"配偶": "1", "老伴": "1", "丈夫": "1", "妻子": "1", "老公": "1", "老婆": "1", "爱人": "1",
                 "子女": "2", "儿子": "2", "女儿": "2", "孩子": "2", "父母": "3", "爸爸": "3", "妈妈": "3",
@@ -27,7 +26,7 @@ FAMILY_WORDS = {"配偶": "1", "老伴": "1", "丈夫": "1", "妻子": "1", "老
 
 
 def choice(ctx) -> str:
-    return compact(ctx.text).translate(_CHOICE).rstrip("号项")
+    return fold_digits(compact(ctx.text)).rstrip("号项")
 
 
 def locked_reply(ctx) -> Reply:
