@@ -8,6 +8,7 @@ import os
 import click
 
 from bot.config import DEMO, Settings
+from bot.pii import install_log_scrubbing
 
 # name → module exporting it; a module not installed yet simply adds nothing.
 EXTRA_COMMANDS = {
@@ -36,6 +37,7 @@ def cli(ctx: click.Context, verbose: bool) -> None:
     """平阳县残联公众号助手 — WeChat assistant of the county Disabled Persons' Federation."""
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    install_log_scrubbing()
     if ctx.invoked_subcommand in UNGUARDED or "--help" in ctx.meta.get("wxbot.args", []):
         return
     from bot.secure import InsecureSettings, require_production_ready

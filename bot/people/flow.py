@@ -8,19 +8,17 @@ from __future__ import annotations
 import logging
 import re
 
-from bot.flows import Flow
+from bot.flows import Flow, keep_out_of_log
 from bot.normalize import compact
 from bot.people import registration as service
-from bot.people.validation import (Invalid, NotGenuine, blank_numbers, parse_identity, parse_name,
-                                   parse_phones, spoken_digits)
-from bot.pii import decrypt, encrypt, mask_id, mask_name, mask_phone
+from bot.people.validation import Invalid, NotGenuine, parse_identity, parse_name, parse_phones, spoken_digits
+from bot.pii import decrypt, encrypt, fold_digits, mask_id, mask_name, mask_phone
 from bot.reply import Reply
 from bot.towns import match_town, towns
 
 log = logging.getLogger(__name__)
 register_flow = Flow("people_register", timeout_minutes=30,
                      on_timeout="上次的注册超过 30 分钟没有完成，已自动取消，填过的内容没有保存。")
-_CHOICE = str.maketrans("１２３４５６７８９一二三四五六七八九", "123456789123456789")
 FAMILY = {"1": "家属（配偶）", "2": "家属（子女）", "3": "家属（父母）", "4": "家属（其他）"}
 FAMILY_WORDS = {"配偶": "1", "老伴": "1", "丈夫": "1", "妻子": "1", "老公": "1", "老婆": "1", "爱人": "1",
                 "子女": "2", "儿子": "2", "女儿": "2", "孩子": "2", "父母": "3", "爸爸": "3", "妈妈": "3",
@@ -28,7 +26,7 @@ FAMILY_WORDS = {"配偶": "1", "老伴": "1", "丈夫": "1", "妻子": "1", "老
 
 
 def choice(ctx) -> str:
-    return compact(ctx.text).translate(_CHOICE).rstrip("号项")
+    return fold_digits(compact(ctx.text)).rstrip("号项")
 
 
 def locked_reply(ctx) -> Reply:
@@ -88,6 +86,7 @@ COMMAND_WORDS = {"菜单", "主菜单", "帮助", "注册", "绑定", "办证进
 def name(ctx):
     if compact(ctx.text) in COMMAND_WORDS:  # a command, not a name: say where they are
         return _ask(ctx, f"现在正在注册。请输入{_who(ctx)}的姓名；\n不想注册了请回复“取消”。")
+    keep_out_of_log(ctx, "姓名")
     try:
         value = parse_name(ctx.text)
     except Invalid as exc:
@@ -96,17 +95,9 @@ def name(ctx):
     return _ask(ctx, f"请输入{_who(ctx)}的身份证号（18 位），\n或者残疾人证号（20 位）。\n也可以直接用语音说出来。")
 
 
-def _unlogged(ctx) -> None:
-    """The engine logs what was said (message_log, read by staff): keep numbers out of it."""
-    if ctx.msg.msg_type == "voice":
-        ctx.msg.recognition = blank_numbers(ctx.msg.recognition)
-    else:
-        ctx.msg.content = blank_numbers(ctx.msg.content)
-
-
 @register_flow.step("identity")
 def identity(ctx):
-    _unlogged(ctx)
+    keep_out_of_log(ctx)
     try:
         # Typed or dictated ("我的身份证是三三零三…"): keep only what a number can contain.
         id_number, cert = parse_identity(re.sub(r"[^0-9XB]", "", spoken_digits(ctx.text).upper()))
@@ -125,7 +116,7 @@ def identity(ctx):
 
 @register_flow.step("phone")
 def phone(ctx):
-    _unlogged(ctx)
+    keep_out_of_log(ctx)
     try:
         phones = parse_phones(re.sub(r"[^0-9\s\-,，;；/、()（）+]", "", spoken_digits(ctx.text)).strip())
     except Invalid as exc:
