@@ -92,7 +92,8 @@ def _refuse_if_unreadable(session, data_key: str) -> None:
     except ModuleNotFoundError:  # the people capability is not installed: nothing encrypted to test
         return
     for column in (Registration.name_enc, CertRecord.name_enc):
-        sample = session.scalar(select(column).where(column.is_not(None)).limit(1))
+        # Fernet tokens start with version byte 0x80 ("gAAAAA"): anything else proves nothing about the key.
+        sample = session.scalar(select(column).where(column.like("gAAAAA%")).limit(1))
         if sample and decrypt(data_key, sample) is None:
             raise InsecureSettings("DATA_KEY cannot decrypt the personal data already in this database: "
                                    "start with the DATA_KEY it was written with.")
