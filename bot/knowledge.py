@@ -145,6 +145,7 @@ def bundle(services) -> Bundle:
 
 def check(knowledge_dir: str | Path, near: float = 0.9) -> tuple[list[str], list[str]]:
     """Lint the knowledge base: (errors, notes). Unfilled local facts are notes, not errors."""
+    from bot.kb_lint import lint_entry
     from bot.matcher import Matcher
     from bot.matcher.text import Normalizer
     kb = KnowledgeBase.load(knowledge_dir)
@@ -172,12 +173,8 @@ def check(knowledge_dir: str | Path, near: float = 0.9) -> tuple[list[str], list
         unknown = sorted({m.group(1) for m in PLACEHOLDER.finditer(entry.answer)} - set(local.facts))
         if unknown:
             errors.append(f"{name}: {entry_id} uses unknown placeholders {', '.join(unknown)}")
-        rendered = local.render(entry.answer)
-        if len(rendered) > MAX_ANSWER_CHARS:
-            errors.append(f"{name}: {entry_id} answer is {len(rendered)} chars after rendering "
-                          f"(max {MAX_ANSWER_CHARS})")
-        elif len(rendered.encode()) > MAX_TEXT_BYTES - 200:  # room for the reply's last lines
-            errors.append(f"{name}: {entry_id} answer is {len(rendered.encode())} bytes: WeChat would cut it")
+        if not unknown:  # the reply as sent: length, lists, repeated lines, sources (bot.kb_lint)
+            errors += [f"{name}: {problem}" for problem in lint_entry(entry, local)]
     matcher = Matcher.build(kb.entries.values(), normalizer)
     for a, qa, b, qb, sim in matcher.close_pairs(near):
         errors.append(f"too close ({sim:.2f}): {a} “{qa}” ~ {b} “{qb}”")

@@ -30,7 +30,7 @@ FALLBACK_TEXT = ("抱歉，这个问题我还没学会。\n"
                  "也可以回复数字：\n")
 FALLBACK_OPTIONS = [["看政策目录", "menu:POLICY"], ["联系我们（地址、电话）", "menu:CONTACT"]]
 REFERRAL_INTRO = "这件事不归残联办理，要找其他部门：\n"
-ANSWER_FOOTER = "\n——\n还有问题直接问我；回复“菜单”看全部服务。"
+ANSWER_FOOTER = "还有问题直接问我，回复“菜单”看全部服务。"
 
 
 # ---- ctx-free core, shared with `wxbot ask` ----------------------------------------------------
@@ -55,16 +55,18 @@ def respond(question: str, bundle: knowledge.Bundle) -> Reply:
 
 def entry_reply(entry, bundle: knowledge.Bundle, score: float = 1.0, explain: dict | None = None) -> Reply:
     """One entry as the resident reads it: placeholders filled, the right ending for its kind."""
-    text = bundle.local.render(entry.answer)
+    local = bundle.local
+    text = local.render(entry.answer)
     meta = {"kind": entry.kind, "topic": entry.id if entry.kind == "answer" else None,
             "entry": entry.id, "score": score, "candidates": [], "explain": explain or {}}
     if entry.kind == "smalltalk":  # a greeting or thanks, then what the account can do
         reply = main_menu(None, text + "\n请回复数字选择：", kind="smalltalk")
         reply.meta.update(meta)
         return reply
-    if entry.kind == "referral":
-        return Reply(text=REFERRAL_INTRO + text, meta=meta)
-    return Reply(text=text + ANSWER_FOOTER, meta=meta)
+    if entry.kind == "referral":  # ends with its own way on; the closing line only for an unfilled fact
+        closing = "\n" + local.closing(entry.answer) if local.missing_in(entry.answer) else ""
+        return Reply(text=REFERRAL_INTRO + text + closing, meta=meta)
+    return Reply(text=local.finish(entry.answer, ANSWER_FOOTER), meta=meta)
 
 
 def fallback_reply(bundle: knowledge.Bundle, score: float = 0.0, explain: dict | None = None) -> Reply:
