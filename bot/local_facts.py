@@ -10,14 +10,14 @@ PLACEHOLDER = re.compile(r"\{\{\s*([\w.\-]+)\s*\}\}")
 # An unfilled fact reads as this short word where it stands; the answer then ends with ONE
 # "ask the office" line instead of the same long sentence after every fact (screen readers read it all).
 PENDING = "待公布"
-CLOSING = "具体标准以县残联公布为准"
+CLOSING = "待公布的内容以县残联公布为准"
 UNKNOWN = "以县残联最新公布为准"  # a value read on its own (outside an answer), e.g. in the console
 UNKNOWN_PHONE = "请拨打 12345 转县残联，或回复 0 转人工"
 # The longest value staff would realistically write, per kind of fact (`kind:` in local.yaml, or
 # `max:` for one fact). `wxbot kb check` fills every fact this long and measures the reply as sent.
 # Amounts carry their unit and start date ("每人每月 1234 元，2026年1月起"), hence 20 not 10.
 LONGEST = {"phone": 13, "address": 30, "hours": 30, "amount": 20, "date": 25, "yesno": 20, "name": 20,
-           "url": 60, "text": 40, "list": 100}
+           "url": 60, "text": 40, "list": 100, "contact": 50}
 
 
 def kind_of(key: str, item: dict) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 
 from bot import knowledge
+from bot.contact_towns import CONTACT_ENTRY, after_contact, town_flow  # noqa: F401 - the router collects flows
 from bot.reply import Reply
 from bot.router import handler
 from handlers.menu import main_menu, numbered
@@ -116,6 +117,8 @@ def ask(ctx):
         if data != (ctx.state.data or {}):
             ctx.state.data = data  # a new dict: JSON columns track assignment
     log.debug("policy %s %s %.2f", reply.meta["kind"], reply.meta.get("entry") or "-", reply.meta["score"])
+    if reply.meta.get("entry") == CONTACT_ENTRY and not ctx.in_flow:
+        return after_contact(ctx, reply, said=ctx.text)
     return reply
 
 
@@ -133,7 +136,10 @@ def topic(ctx):
         reply.text = "这一项的内容已经更新了，请重新选择。\n" + reply.text
         return reply
     explain = {"via": "pick", "question": asked, "entry": entry.id, "title": entry.title}
-    return entry_reply(entry, bundle, score=1.0, explain=explain)
+    reply = entry_reply(entry, bundle, score=1.0, explain=explain)
+    if entry.id == CONTACT_ENTRY and not ctx.in_flow:
+        return after_contact(ctx, reply, said="")  # a menu click or a number names no town: ask for it
+    return reply
 
 
 @handler(menu=("POLICY",), keywords=("政策", "政策咨询", "政策目录", "目录"))
