@@ -57,7 +57,8 @@ def lint_entry(entry, local: LocalFacts) -> list[str]:
                          ("with the local facts as they are", local), ("with no local fact filled", unfilled)):
         text = sent_text(entry, facts)
         if len(text) > MAX_SENT_CHARS or len(text.encode()) > MAX_TEXT_BYTES - 100:
-            problems.append(f"{entry.id} reply is {len(text)} chars {label} (max {MAX_SENT_CHARS})")
+            problems.append(f"{entry.id} reply is {len(text)} chars after rendering {label} "
+                            f"(max {MAX_SENT_CHARS}, or WeChat cuts the way out)")
         if entry.kind == "answer" and "回复 0 转人工" not in text.splitlines()[-1]:
             problems.append(f"{entry.id} reply does not end with the way out {label}")
     for line in repeated_lines(sent_text(entry, unfilled)):

@@ -20,7 +20,7 @@ CATEGORIES = [
     ("life", "生活（残疾人之家、无障碍改造、危房）", ("home.", "access.", "housing.", "culture.")),
     ("employ", "就业和培训", ("employ.",)),
     ("edu", "上学和助学", ("edu.",)),
-    ("rights", "维权投诉、联系我们", ("rights.", "contact.")),
+    ("rights", "联系我们、帮办代办、维权投诉", ("contact.", "service.", "rights.")),
 ]
 OTHER = ("other", "其他问题", ())
 MENU_TOPICS = {"TOPIC_SUBSIDY": ("subsidy",), "TOPIC_CERT": ("cert", "assess"), "TOPIC_REHAB": ("rehab",)}
@@ -95,9 +95,11 @@ def category_of(entry_id: str) -> str:
 
 
 def topics_in(bundle: knowledge.Bundle, keys) -> list[list[str]]:
-    """[title, "topic:id"] of the answer entries in these categories, in file order."""
-    return [[e.title, f"topic:{e.id}"] for e in bundle.kb.entries.values()
-            if e.kind == "answer" and category_of(e.id) in keys]
+    """[title, "topic:id"] of the answer entries in these categories, most asked first (menu.yaml)."""
+    order = bundle.topic_order
+    entries = sorted((e for e in bundle.kb.entries.values() if e.kind == "answer" and category_of(e.id) in keys),
+                     key=lambda e: order.get(e.id, len(order)))
+    return [[e.title, f"topic:{e.id}"] for e in entries]
 
 
 # ---- handlers ----------------------------------------------------------------------------------
