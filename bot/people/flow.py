@@ -34,8 +34,7 @@ def choice(ctx) -> str:
 
 def locked_reply(ctx) -> Reply:
     return Reply(text="今天核对身份没通过的次数太多了。\n为了保护个人信息，注册暂停到明天。\n"
-                      f"请带身份证到县残联窗口办理，或打县残联电话：{ctx.local.get('county.clf_phone')}\n"
-                      + ctx.local.way_out(), meta={"kind": "command"})
+                      "请带身份证到县残联窗口办理，或者打电话问。\n" + ctx.local.way_out(), meta={"kind": "command"})
 
 
 def start_registration(ctx, then: str | None = None) -> Reply:
