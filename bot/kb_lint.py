@@ -64,3 +64,12 @@ def lint_entry(entry, local: LocalFacts) -> list[str]:
     for line in repeated_lines(sent_text(entry, unfilled)):
         problems.append(f"{entry.id} repeats “{line[:30]}” when facts are unfilled: say it once")
     return problems
+
+
+def too_long_after_filling(knowledge_dir, facts: dict, key: str) -> list[str]:
+    """Titles of the answers that would pass 600 characters as sent with this fact's new value."""
+    from bot.knowledge import KnowledgeBase
+    local = LocalFacts({k: (v if isinstance(v, dict) else {"value": v}) for k, v in (facts or {}).items()})
+    placeholder = "{{" + key + "}}"
+    return [entry.title for entry in KnowledgeBase.load(knowledge_dir).entries.values()
+            if placeholder in entry.answer.replace(" ", "") and len(sent_text(entry, local)) > MAX_SENT_CHARS]
