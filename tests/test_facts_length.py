@@ -17,3 +17,15 @@ def test_a_fact_that_would_push_an_answer_past_600_characters_is_refused(setting
     assert local["subsidy.nursing.tiers"]["value"] is None
     short = writer.post("/admin/facts/subsidy.nursing.tiers", {"value": "一档每人每月 300 元，二档 200 元"})
     assert short.status_code == 302
+
+
+def test_an_answer_that_fits_only_while_facts_are_unfilled_is_refused(settings, console):
+    from tests.test_admin_kb import _edit_form
+    writer = console("writer")
+    form = _edit_form(writer.get("/admin/kb/entry/culture.sports/edit").text)
+    # 520 characters, plus three facts that read "待公布" today and up to 100 characters once filled
+    form["answer"] = "说明。" * 170 + "\n" + "\n".join(["名单：{{subsidy.nursing.tiers}}"] * 3)
+    page = writer.post("/admin/kb/entry/culture.sports/edit", form).text
+    assert "本地信息都填上以后" in page
+    path = Path(settings.knowledge_dir) / "entries" / "culture.sports.yaml"
+    assert "说明。说明。" not in path.read_text("utf-8")
