@@ -6,6 +6,7 @@ read every line. So the answer asks, and the next message (a town's name) gets o
 from __future__ import annotations
 
 from bot.flows import Flow
+from bot.normalize import compact
 from bot.reply import Reply
 from bot.towns import match_town
 
@@ -43,7 +44,8 @@ def after_contact(ctx, reply: Reply, said: str) -> Reply:
 @town_flow.step("town")
 def town(ctx):
     chosen = match_town(ctx.settings.knowledge_dir, ctx.text)
-    if chosen is None:  # not a town: leave quietly, the message is routed as usual
+    # "鳌江" / "我住在鳌江镇" answer the question; "鳌江的残疾人之家在哪里" is a new question
+    if chosen is None or len(compact(ctx.text)) > 8:  # leave quietly, the message is routed as usual
         ctx.end_flow()
         return None
     ctx.goto("town")  # stay a few minutes: "那鳌江呢" after "昆阳" gets an answer too

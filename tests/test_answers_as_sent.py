@@ -44,6 +44,8 @@ def test_contact_asks_for_the_town_then_answers_that_town(settings, knowledge_co
     assert "0577-63111111" in town.text and "回复 0 转人工" in town.text.splitlines()[-1]
     other = chat("青街")
     assert "青街畲族乡的联系方式还没有录入" in other.text
+    new_question = chat("鳌江的残疾人之家在哪里")  # names a town, but asks something else
+    assert new_question.meta["topic"] == "home.center"
     moved_on = chat("护理补贴几级才有")  # not a town: answered as usual
     assert moved_on.meta["topic"] == "subsidy.care"
 
