@@ -1,4 +1,4 @@
-"""`wxbot kb check` rules on the reply as sent: length with facts filled long, lists, placeholders, sources."""
+"""`wxbot kb check` rules on the reply as sent: length with facts filled long, lists, repeats, sources."""
 from __future__ import annotations
 
 import re
@@ -53,8 +53,9 @@ def lint_entry(entry, local: LocalFacts) -> list[str]:
         if "——" in entry.answer:
             problems.append(f"{entry.id} answer has a “——” line")
     unfilled = LocalFacts({k: {**v, "value": None} for k, v in local.facts.items()})
-    for label, facts in (("with every local fact filled at its longest", local.longest()),
-                         ("with the local facts as they are", local), ("with no local fact filled", unfilled)):
+    cases = (("with every local fact filled at its longest", local.longest()),
+             ("with the local facts as they are", local), ("with no local fact filled", unfilled))
+    for label, facts in cases:
         text = sent_text(entry, facts)
         if len(text) > MAX_SENT_CHARS or len(text.encode()) > MAX_TEXT_BYTES - 100:
             problems.append(f"{entry.id} reply is {len(text)} chars after rendering {label} "

@@ -58,7 +58,8 @@ class LocalFacts:
         return PLACEHOLDER.sub(lambda m: self.value(m.group(1)) or PENDING, text)
 
     def missing_in(self, text: str) -> list[str]:
-        return [k for k in dict.fromkeys(m.group(1) for m in PLACEHOLDER.finditer(text)) if self.value(k) is None]
+        keys = dict.fromkeys(m.group(1) for m in PLACEHOLDER.finditer(text))
+        return [k for k in keys if self.value(k) is None]
 
     def closing(self, text: str) -> str:
         """An answer's last line: the way out, said once; while a fact it uses is unfilled, with CLOSING."""

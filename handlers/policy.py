@@ -4,7 +4,8 @@ from __future__ import annotations
 import logging
 
 from bot import knowledge
-from bot.contact_towns import CONTACT_ENTRY, after_contact, town_flow  # noqa: F401 - the router collects flows
+# town_flow: the router collects flows from this module's namespace
+from bot.contact_towns import CONTACT_ENTRY, after_contact, town_flow  # noqa: F401
 from bot.reply import Reply
 from bot.router import handler
 from handlers.menu import main_menu, numbered
@@ -97,8 +98,8 @@ def category_of(entry_id: str) -> str:
 def topics_in(bundle: knowledge.Bundle, keys) -> list[list[str]]:
     """[title, "topic:id"] of the answer entries in these categories, most asked first (menu.yaml)."""
     order = bundle.topic_order
-    entries = sorted((e for e in bundle.kb.entries.values() if e.kind == "answer" and category_of(e.id) in keys),
-                     key=lambda e: order.get(e.id, len(order)))
+    entries = [e for e in bundle.kb.entries.values() if e.kind == "answer" and category_of(e.id) in keys]
+    entries.sort(key=lambda e: order.get(e.id, len(order)))
     return [[e.title, f"topic:{e.id}"] for e in entries]
 
 

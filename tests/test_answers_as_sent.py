@@ -23,7 +23,8 @@ def test_unfilled_facts_read_short_and_the_office_is_named_once(chat):
 def test_filled_facts_drop_the_closing_line(settings, knowledge_copy):
     local = knowledge_copy / "local.yaml"
     data = yaml.safe_load(local.read_text("utf-8"))
-    for key in ("county.clf_phone", "cochlear.upgrade.eligibility", "cochlear.upgrade.amount", "cochlear.upgrade.how"):
+    for key in ("county.clf_phone", "cochlear.upgrade.eligibility", "cochlear.upgrade.amount",
+                "cochlear.upgrade.how"):
         data[key]["value"] = "0577-63000000" if "phone" in key else "以工作人员填写为准的内容"
     local.write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
     chat = ChatDriver(Services(settings.with_(knowledge_dir=str(knowledge_copy))))
