@@ -29,3 +29,13 @@ def test_an_answer_that_fits_only_while_facts_are_unfilled_is_refused(settings, 
     assert "本地信息都填上以后" in page
     path = Path(settings.knowledge_dir) / "entries" / "culture.sports.yaml"
     assert "说明。说明。" not in path.read_text("utf-8")
+
+
+def test_a_town_contact_is_filled_in_the_console(settings, console):
+    writer = console("writer")
+    page = writer.get("/admin/facts").text
+    assert "鳌江镇便民服务中心残联窗口和专职委员电话" in page
+    resp = writer.post("/admin/facts/town.鳌江镇.contact", {"value": "鳌江镇便民服务中心 2 号窗口，0577-63222222"})
+    assert resp.status_code == 302
+    local = yaml.safe_load((Path(settings.knowledge_dir) / "local.yaml").read_text("utf-8"))
+    assert local["town.鳌江镇.contact"]["value"].endswith("0577-63222222")
