@@ -29,11 +29,12 @@ def restarted_list(answer: str) -> str | None:
     return None
 
 
-def repeated_lines(text: str) -> list[str]:
-    """Lines said twice, and the 'ask the office' sentence more than once, in one reply."""
+def repeated_lines(text: str, way_out_once: bool = True) -> list[str]:
+    """Lines said twice, the 'ask the office' sentence or the way out more than once, in one reply."""
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     twice = sorted({ln for ln in lines if lines.count(ln) > 1})
-    twice += [phrase for phrase in ASK_OFFICE if text.count(phrase) > 1]
+    phrases = (*ASK_OFFICE, "转人工") if way_out_once else ASK_OFFICE
+    twice += [phrase for phrase in phrases if text.count(phrase) > 1]
     return twice
 
 
@@ -62,7 +63,8 @@ def lint_entry(entry, local: LocalFacts) -> list[str]:
                             f"(max {MAX_SENT_CHARS}, or WeChat cuts the way out)")
         if entry.kind == "answer" and "回复 0 转人工" not in text.splitlines()[-1]:
             problems.append(f"{entry.id} reply does not end with the way out {label}")
-    for line in repeated_lines(sent_text(entry, unfilled)):
+    # small talk is followed by the main menu, whose "0. 转人工" may repeat the greeting's
+    for line in repeated_lines(sent_text(entry, unfilled), way_out_once=entry.kind != "smalltalk"):
         problems.append(f"{entry.id} repeats “{line[:30]}” when facts are unfilled: say it once")
     return problems
 

@@ -6,6 +6,7 @@ import logging
 from bot import knowledge
 # town_flow: the router collects flows from this module's namespace
 from bot.contact_towns import CONTACT_ENTRY, after_contact, town_flow  # noqa: F401
+from bot.local_facts import CLOSING
 from bot.reply import Reply
 from bot.router import handler
 from handlers.menu import main_menu, numbered
@@ -66,7 +67,9 @@ def entry_reply(entry, bundle: knowledge.Bundle, score: float = 1.0, explain: di
         reply.meta.update(meta)
         return reply
     if entry.kind == "referral":  # ends with its own way on; the closing line only for an unfilled fact
-        closing = "\n" + local.closing(entry.answer) if local.missing_in(entry.answer) else ""
+        closing = ""
+        if local.missing_in(entry.answer):  # the way out is said once: the entry's own, else the closing's
+            closing = "\n" + (f"{CLOSING}。" if "转人工" in text else local.closing(entry.answer))
         return Reply(text=REFERRAL_INTRO + text + closing, meta=meta)
     return Reply(text=local.finish(entry.answer, ANSWER_FOOTER), meta=meta)
 

@@ -71,7 +71,8 @@ def test_new_services_are_answered(chat):
                             ("残疾人能不能单独吃低保", "ref.dibao")):
         reply = chat(question)
         assert reply.meta.get("entry") == topic, (question, reply.meta.get("explain"))
-    assert "单独申请" in chat("残疾人能不能单独吃低保").text
+    dibao = chat("残疾人能不能单独吃低保").text
+    assert "单独申请" in dibao and dibao.count("转人工") == 1 and dibao.count(CLOSING) == 1
 
 
 # ---- kb check on a small broken knowledge base ------------------------------------------------
