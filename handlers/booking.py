@@ -18,8 +18,8 @@ from bot.booking.rounds import CATEGORIES, open_rounds, places_left
 from bot.booking.staff import REASONS
 from bot.booking.texts import say as _say
 from bot.db import utcnow
-from bot.flows import Flow
-from bot.pii import decrypt, encrypt, mask_phone
+from bot.flows import Flow, keep_out_of_log
+from bot.pii import decrypt, encrypt, mask_phone, scrub
 from bot.reply import Reply
 from bot.router import handler
 from bot.towns import match_town
@@ -81,7 +81,7 @@ def ask_reason(ctx):
 
 @leavable(booking, "reason_note")
 def ask_reason_note(ctx):
-    ctx.goto("category", reason_note=ctx.text[:100])
+    ctx.goto("category", reason_note=scrub(ctx.text)[:100])  # staff read it; numbers stay out
     return _ask_category(ctx)
 
 
@@ -106,6 +106,7 @@ def ask_category(ctx):
 
 @leavable(booking, "address")
 def ask_address(ctx):
+    keep_out_of_log(ctx, "地址")
     known = _known(ctx, "address")
     address = known if known and texts.number(ctx.text, 1) == 1 else ctx.text.strip()
     if len(address) < 4 or address.isdigit():
@@ -125,6 +126,7 @@ def _ask_phone(ctx) -> Reply:
 
 @leavable(booking, "phone")
 def ask_phone(ctx):
+    keep_out_of_log(ctx)
     known = _known(ctx, "phone")
     phone = known if known and texts.number(ctx.text, 1) == 1 else texts.clean_phone(ctx.text)
     if not phone:

@@ -8,12 +8,11 @@ from __future__ import annotations
 import logging
 import re
 
-from bot.flows import Flow
+from bot.flows import Flow, keep_out_of_log
 from bot.normalize import compact
 from bot.people import registration as service
-from bot.people.validation import (Invalid, NotGenuine, blank_numbers, parse_identity, parse_name,
-                                   parse_phones, spoken_digits)
-from bot.pii import decrypt, encrypt, mask_id, mask_name, mask_phone
+from bot.people.validation import Invalid, NotGenuine, parse_identity, parse_name, parse_phones, spoken_digits
+from bot.pii import decrypt, encrypt, fold_digits, mask_id, mask_name, mask_phone
 from bot.reply import Reply
 from bot.towns import match_town, towns
 from bot.voice_words import leavable, looks_like_request, relation_said
@@ -21,7 +20,6 @@ from bot.voice_words import leavable, looks_like_request, relation_said
 log = logging.getLogger(__name__)
 register_flow = Flow("people_register", timeout_minutes=30,
                      on_timeout="上次的注册超过 30 分钟没有完成，已自动取消，填过的内容没有保存。")
-_CHOICE = str.maketrans("１２３４５６７８９一二三四五六七八九", "123456789123456789")
 FAMILY = {"1": "家属（配偶）", "2": "家属（子女）", "3": "家属（父母）", "4": "家属（其他）"}
 FAMILY_WORDS = {"配偶": "1", "老伴": "1", "丈夫": "1", "妻子": "1", "老公": "1", "老婆": "1", "爱人": "1",
                 "子女": "2", "儿子": "2", "女儿": "2", "孩子": "2", "父母": "3", "爸爸": "3", "妈妈": "3",
@@ -29,7 +27,7 @@ FAMILY_WORDS = {"配偶": "1", "老伴": "1", "丈夫": "1", "妻子": "1", "老
 
 
 def choice(ctx) -> str:
-    return compact(ctx.text).translate(_CHOICE).rstrip("号项")
+    return fold_digits(compact(ctx.text)).rstrip("号项")
 
 
 def locked_reply(ctx) -> Reply:
@@ -98,6 +96,7 @@ def name(ctx):
         ctx.end_flow()
         ctx.notes.append("好的，先不注册了，填过的内容没有保存。需要时回复“注册”。")
         return None
+    keep_out_of_log(ctx, "姓名")
     try:
         value = parse_name(ctx.text)
     except Invalid as exc:
@@ -106,17 +105,9 @@ def name(ctx):
     return _ask(ctx, f"请输入{_who(ctx)}的身份证号（18 位），\n或者残疾人证号（20 位）。\n也可以直接用语音说出来。")
 
 
-def _unlogged(ctx) -> None:
-    """The engine logs what was said (message_log, read by staff): keep numbers out of it."""
-    if ctx.msg.msg_type == "voice":
-        ctx.msg.recognition = blank_numbers(ctx.msg.recognition)
-    else:
-        ctx.msg.content = blank_numbers(ctx.msg.content)
-
-
 @leavable(register_flow, "identity")
 def identity(ctx):
-    _unlogged(ctx)
+    keep_out_of_log(ctx)
     try:
         # Typed or dictated ("我的身份证是三三零三…"): keep only what a number can contain.
         id_number, cert = parse_identity(re.sub(r"[^0-9XB]", "", spoken_digits(ctx.text).upper()))
@@ -135,7 +126,7 @@ def identity(ctx):
 
 @leavable(register_flow, "phone")
 def phone(ctx):
-    _unlogged(ctx)
+    keep_out_of_log(ctx)
     try:
         phones = parse_phones(re.sub(r"[^0-9\s\-,，;；/、()（）+]", "", spoken_digits(ctx.text)).strip())
     except Invalid as exc:
