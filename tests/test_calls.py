@@ -157,3 +157,16 @@ def test_crash_unknown_and_quota_postponed_owed_messages_get_tasks_notices_do_no
     tasks = {t.openid: t for t in _tasks(services)}
     assert set(tasks) == {"o_a", "o_b"}
     assert "不能确定" in tasks["o_a"].reason and "明天" in tasks["o_b"].reason
+
+
+def test_certificate_step_for_a_resident_who_unfollowed_becomes_a_call_task(services, chat):
+    from tests.test_people_helpers import load, make_id, record, register
+    id18 = make_id(611)
+    load(services, [record(id_number=id18, name="张三", step="受理", phone="13812345678")])
+    register(chat, "张三", id18, phone="13812345678")
+    chat.event("unsubscribe")
+    report = load(services, [record(id_number=id18, name="张三", step="待领取", step_date="2026-06-01",
+                                    phone="13812345678")])
+    assert report.notified == 0 and report.calls == 1 and "需电话通知 1 人" in report.summary()
+    [task] = _tasks(services)
+    assert task.what == "残疾人证办理进度变化" and "取消关注" in task.reason and "可以领取" in task.message

@@ -66,6 +66,14 @@ def open_for_outbox(session: Session, row_ids, postponed=()) -> int:
     return made
 
 
+def open_direct(session: Session, openid: str, what: str, message: str, reason: str,
+                ref: str | None = None) -> CallTask:
+    """A task for an owed message that was never queued because no channel exists (unsubscribed)."""
+    task = CallTask(openid=openid, ref=ref, what=what[:60], message=message, reason=reason[:200])
+    session.add(task)
+    return task
+
+
 def settle(session: Session, knowledge_dir: str, now: dt.datetime | None = None) -> int:
     """Owed messages queued in this transaction that have no channel at all (window closed and no
     template, unsubscribed) fail now, with their call task, so staff see the truth at once."""
@@ -118,4 +126,4 @@ def resolve_sent(session: Session, outbox_id: int, actor: str) -> None:
         task.handled_by, task.handled_at = actor[:64], utcnow()
 
 
-__all__ = ["open_for_outbox", "settle", "open_count", "close", "reason_for", "STATUS_LABELS"]
+__all__ = ["open_for_outbox", "open_direct", "settle", "open_count", "close", "reason_for", "STATUS_LABELS"]
