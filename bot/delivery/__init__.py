@@ -50,10 +50,10 @@ def notify(session: Session, openid: str, kind: str, fields: dict, dedupe_key: s
                "msgtype": "text", "text": {"content": text_fallback}}
     if url:
         payload["url"] = url
+    marks = {"owed": owed[:60], "owed_ref": (owed_ref or "")[:40] or None} if owed else {}
     row = enqueue(session, channel="template", dedupe_key=dedupe_key, openid=openid, payload=payload,
-                  source=source or kind, not_before=not_before)
-    if owed and row.owed is None and row.status == "pending":
-        row.owed, row.owed_ref = owed[:60], (owed_ref or "")[:40] or None
+                  source=source or kind, not_before=not_before, **marks)
+    if owed and row.status == "pending":
         # bot.calls.tasks.settle() looks at these before commit (no channel → a call task at once).
         session.info.setdefault("owed_new", []).append(row.id)
     return row
