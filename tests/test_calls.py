@@ -170,3 +170,12 @@ def test_certificate_step_for_a_resident_who_unfollowed_becomes_a_call_task(serv
     assert report.notified == 0 and report.calls == 1 and "需电话通知 1 人" in report.summary()
     [task] = _tasks(services)
     assert task.what == "残疾人证办理进度变化" and "取消关注" in task.reason and "可以领取" in task.message
+
+
+def test_delete_my_data_removes_the_residents_call_tasks(app, services, settings, console, booked,
+                                                         wechat_http):
+    console("writer").post(f"/admin/rounds/{booked}/cancel", {"reason": "医生临时有任务"})
+    assert [t.openid for t in _tasks(services)] == ["o_quiet"]
+    assert "确定删除" in wechat_http.text("删除我的信息", openid="o_quiet")["text"]
+    assert "待打的通知电话" in wechat_http.text("1", openid="o_quiet")["text"]
+    assert _tasks(services) == []

@@ -57,6 +57,9 @@ def send_reminders(sessions, settings=None, now: dt.datetime | None = None) -> i
                  owed="上门评残明天上门提醒", ref=f"booking:{booking.id}")
             booking.reminded_for = tomorrow
             count += 1
+        if settings is not None and count:
+            from bot.calls.tasks import settle
+            settle(session, settings.knowledge_dir, now)  # unreachable residents: a call task today
     if count:
         log.info("queued %s visit reminders for %s", count, tomorrow)
     return count

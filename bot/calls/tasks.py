@@ -118,6 +118,12 @@ def close(session: Session, task_id: int, status: str, actor: str, note: str | N
     return task
 
 
+def forget(session: Session, openid: str) -> int:
+    """“删除我的信息”: the resident's call tasks go (staff must not phone someone who asked that)."""
+    from sqlalchemy import delete
+    return session.execute(delete(CallTask).where(CallTask.openid == openid)).rowcount
+
+
 def resolve_sent(session: Session, outbox_id: int, actor: str) -> None:
     """Staff confirmed an "unknown" message did arrive: nobody needs to phone about it."""
     task = session.scalar(select(CallTask).where(CallTask.outbox_id == outbox_id, CallTask.status == OPEN))
