@@ -122,3 +122,42 @@ def test_two_wechat_users_with_one_id_confirming_at_once_get_one_booking(live_se
     assert sum("预约成功" in t for t in texts) == 1, texts
     assert sum("这位居民已经预约了" in t for t in texts) == len(users) - 1, texts
     assert active(services, rid) == 1
+
+
+def test_migration_keeps_duplicates_made_before_the_rule_visible(tmp_path):
+    """0012 backfills person keys from registrations; a person's second active booking keeps none so
+    the unique index can be built, and staff still see both with the warning."""
+    from sqlalchemy import create_engine, text
+
+    from bot import migrate
+    from bot.config import Settings
+    from bot.db import dispose_all, session_factory
+
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    migrate.upgrade(Settings(database_url=url), "0007_merge_event_window")
+    engine = create_engine(url)
+    now = "2026-11-01 00:00:00"
+    with engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO assessment_round (id, date, towns, capacity, booked, categories, window_start, window_end,"
+            " cutoff_hours, status, version, created_at, updated_at) VALUES (1, '2099-01-05', '[\"鳌江镇\"]', 5, 2,"
+            " '[]', :t, '2099-01-04 00:00:00', 12, 'open', 1, :t, :t)"), {"t": now})
+        for i, (openid, linked) in enumerate((("o_a", now), ("o_b", None)), 1):
+            conn.execute(text(
+                "INSERT INTO registration (id, openid, relation, id_hash, id_enc, name_enc, phone_enc, linked_at,"
+                " created_at, updated_at) VALUES (:i, :o, '本人', 'samehash', 'x', 'x', 'x', :l, :t, :t)"),
+                {"i": i, "o": openid, "l": linked, "t": now})
+            conn.execute(text(
+                "INSERT INTO booking (id, code, round_id, openid, resident_key, registration_id, reason, status,"
+                " created_at, updated_at) VALUES (:i, :c, 1, :o, :k, :i, 'bedridden', 'booked', :t, :t)"),
+                {"i": i, "c": f"CODE{i}", "o": openid, "k": f"wx:{openid}", "t": now})
+    engine.dispose()
+    migrate.upgrade(Settings(database_url=url))
+    with session_factory(url)() as s:
+        first, second = s.scalars(select(Booking).order_by(Booking.id)).all()
+        assert first.person_key and second.person_key is None
+        assert first.id_verified and not second.id_verified
+        from bot.booking import identity
+        twins = identity.duplicates(s, [first, second])
+        assert [b.code for b in twins[first.id]] == ["CODE2"] and [b.code for b in twins[second.id]] == ["CODE1"]
+    dispose_all()
