@@ -10,14 +10,15 @@ import pytest
 import requests
 from sqlalchemy import select, update
 
-from bot.booking import staff
+from bot.booking import staff as booking_staff
 from bot.booking.export import route_sheet
 from bot.booking.models import Booking
 from bot.simulate import build_xml, read_reply, signed_request
 from tests.test_booking_support import active, add_round, book_by_chat
 from tests.test_people_helpers import load, make_id, record, register
 
-pytest_plugins = ["tests.fixtures_admin"]
+from tests.fixtures_admin import console, instant_reload, settings, staff  # noqa: F401
+
 REAL, STRANGER = "o_real", "o_stranger"
 
 
@@ -44,7 +45,7 @@ def _person_in_registry(services, seq: int) -> str:
 
 def _rows(services, rid):
     with services.sessions.begin() as s:
-        return {r["name"]: r for r in staff.list_bookings(s, services.settings.data_key, rid, "test")}
+        return {r["name"]: r for r in booking_staff.list_bookings(s, services.settings.data_key, rid, "test")}
 
 
 def test_same_id_from_a_second_wechat_user_is_refused_politely(services, http):

@@ -22,13 +22,16 @@ from bot.delivery.state import recover
 from bot.models import AuditLog, Follower, OutboxMessage
 from tests.test_booking_support import Registry, add_round, book_by_chat
 
-pytest_plugins = ["tests.fixtures_admin", "tests.fixtures_delivery"]
+from tests.fixtures_admin import console, instant_reload, staff  # noqa: F401
+
+pytest_plugins = ["tests.fixtures_delivery"]
 
 
 @pytest.fixture
-def settings(settings, wx_fake):
-    """The console's settings, sending to the fake WeChat API (no template ids: text only)."""
-    return settings.with_(wechat_api_base=wx_fake.url, token_owner=True, api_timeout_seconds=1.0)
+def settings(settings, knowledge_copy, wx_fake):
+    """Console settings over a knowledge/ copy, sending to the fake WeChat API (no template ids)."""
+    return settings.with_(knowledge_dir=str(knowledge_copy), wechat_api_base=wx_fake.url, token_owner=True,
+                          api_timeout_seconds=1.0)
 
 
 class Http:
@@ -115,10 +118,10 @@ def test_phone_shown_to_editors_only_and_every_view_audited(app, services, setti
 
 def test_unfollowed_resident_43004_becomes_a_call_task(app, services, settings, booked, wx_fake):
     wx_fake.fault("message/custom/send", 43004, touser="o_recent")
-    from bot.booking import staff
+    from bot.booking import staff as booking_staff
     with services.sessions.begin() as s:
         booking = s.scalar(select(Booking).where(Booking.openid == "o_recent"))
-        staff.mark_booking(s, booking.id, "cancelled", "staff:li", reason="已住院")
+        booking_staff.mark_booking(s, booking.id, "cancelled", "staff:li", reason="已住院")
     dispatch_due(settings, services.sessions)
     [task] = _tasks(services)
     assert task.openid == "o_recent" and task.what == "上门评残预约被取消" and "43004" in task.reason
