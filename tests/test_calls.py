@@ -16,7 +16,7 @@ from bot.booking.models import Booking
 from bot.calls.models import CallTask
 from bot.cli import cli
 from bot.db import utcnow
-from bot.delivery import notify
+from bot.delivery import notify, resolve_unknown
 from bot.delivery.dispatcher import dispatch_due
 from bot.delivery.state import recover
 from bot.models import AuditLog, Follower, OutboxMessage
@@ -160,6 +160,10 @@ def test_crash_unknown_and_quota_postponed_owed_messages_get_tasks_notices_do_no
     tasks = {t.openid: t for t in _tasks(services)}
     assert set(tasks) == {"o_a", "o_b"}
     assert "不能确定" in tasks["o_a"].reason and "明天" in tasks["o_b"].reason
+    with services.sessions.begin() as s:  # staff learn it did arrive: nobody needs to phone
+        assert resolve_unknown(s, tasks["o_a"].outbox_id, "sent", by="writer")
+    done = {t.openid: t for t in _tasks(services)}["o_a"]
+    assert done.status == "done" and done.handled_by == "writer"
 
 
 def test_certificate_step_for_a_resident_who_unfollowed_becomes_a_call_task(services, chat):
