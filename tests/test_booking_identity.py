@@ -62,6 +62,8 @@ def test_same_id_from_a_second_wechat_user_is_refused_politely(services, http):
         mine = s.scalar(select(Booking).where(Booking.openid == REAL))
     assert mine.code not in reply and "新河村" not in reply  # nothing about who booked or where
     assert active(services, rid) == 1
+    [row] = _rows(services, rid).values()  # staff see the refused attempt next to the booking
+    assert row["refused"] == 1 and "被拒 1 次" in row["flags"] and not row["unverified"]
 
 
 def test_unmatched_registration_is_flagged_on_round_page_and_route_sheet(app, services, http, console):

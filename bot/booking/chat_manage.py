@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import logging
 
-from bot.booking import residents, service, texts
+from bot.audit import audit
+from bot.booking import identity, residents, service, texts
 from bot.booking import waitlist as queue
 from bot.booking.models import AssessmentRound, Booking, Waitlist
 from bot.booking.rounds import cancel_deadline, open_rounds, places_left, serves
@@ -55,6 +56,8 @@ def person_booked(ctx, booking: Booking) -> Reply:
         return already_booked(ctx, booking)
     rnd = ctx.session.get(AssessmentRound, booking.round_id)
     ctx.end_flow()
+    # Staff see the attempt next to the booking: one of the two may not be who they say.
+    audit(ctx.session, f"resident:{ctx.openid}", identity.REFUSED, f"booking:{booking.id}")
     return _say(ctx, f"这位居民已经预约了 {texts.when(rnd)} 的上门评残，不能重复预约。",
                 "预约是用别的微信号办的。如果不是您家里人约的，或者要改日期，请找工作人员核对。", way_out=True)
 

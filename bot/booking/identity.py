@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from bot.booking.models import ACTIVE, Booking
 
 UNVERIFIED = "身份未核对"
+REFUSED = "booking.same_person_refused"  # audit action: another WeChat user tried to book this person
 
 
 def key_of(id_hash: str | None) -> str | None:
@@ -46,6 +47,19 @@ def verified(session: Session, bookings) -> dict[int, bool]:
     """booking id → identity matched to the registry (when booked, or by now)."""
     regs = _registrations(session, [b.registration_id for b in bookings])
     return {b.id: bool(b.id_verified or regs.get(b.registration_id, ("", False))[1]) for b in bookings}
+
+
+def refused_attempts(session: Session, bookings) -> dict[int, int]:
+    """booking id → how often another WeChat user was refused a booking for the same person."""
+    from sqlalchemy import func
+
+    from bot.models import AuditLog
+    targets = {f"booking:{b.id}": b.id for b in bookings}
+    if not targets:
+        return {}
+    return {targets[t]: n for t, n in session.execute(
+        select(AuditLog.target, func.count()).where(AuditLog.action == REFUSED, AuditLog.target.in_(targets))
+        .group_by(AuditLog.target))}
 
 
 def duplicates(session: Session, bookings) -> dict[int, list[Booking]]:

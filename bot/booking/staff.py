@@ -88,11 +88,14 @@ def _flag_identity(session: Session, bookings: list[Booking], rows: list[dict]) 
     checked, twins = identity.verified(session, bookings), identity.duplicates(session, bookings)
     when = {r.id: describe(r) for r in session.scalars(select(AssessmentRound).where(
         AssessmentRound.id.in_({o.round_id for others in twins.values() for o in others})))} if twins else {}
+    refused = identity.refused_attempts(session, bookings)
     for booking, row in zip(bookings, rows, strict=True):
         row["unverified"] = not checked[booking.id]
         row["duplicates"] = [f"{when.get(o.round_id, '')} 预约码 {o.code}" for o in twins.get(booking.id, [])]
+        row["refused"] = refused.get(booking.id, 0)
         flags = ([identity.UNVERIFIED] if row["unverified"] else []) + (
-            ["同一身份证另有预约：" + "；".join(row["duplicates"])] if row["duplicates"] else [])
+            ["同一身份证另有预约：" + "；".join(row["duplicates"])] if row["duplicates"] else []) + (
+            [f"另有微信号用同一身份证预约被拒 {row['refused']} 次"] if row["refused"] else [])
         row["flags"] = "；".join(flags)
 
 
