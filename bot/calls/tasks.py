@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot.calls.models import DONE, OPEN, STATUS_LABELS, UNREACHABLE, CallTask
 from bot.db import utcnow
+import bot.models_delivery  # noqa: F401 - adds outbox.owed / owed_ref
 from bot.models import OutboxMessage as O
 
 log = logging.getLogger(__name__)
