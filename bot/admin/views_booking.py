@@ -125,7 +125,8 @@ def rounds_cancel(round_id: int):
         flash(str(exc), "error")
     else:
         # Truthful: a message only queued is not "told", and one WeChat cannot deliver needs a call.
-        flash(f"场次已取消。给预约居民的通知：{outlook.summary(told)}。需电话通知的在“电话任务”里。", "success")
+        calls_hint = "需电话通知的居民已列入“电话任务”。" if outlook.counts(told)[outlook.CALL] else ""
+        flash(f"场次已取消。给预约居民的通知：{outlook.summary(told)}。{calls_hint}", "success")
     return redirect(url_for("admin.rounds_detail", round_id=round_id))
 
 
