@@ -11,7 +11,8 @@ from bot.booking import hooks, residents, service, texts
 from bot.booking import waitlist as queue
 # The router collects handlers and flows from this module's namespace: bring in the manage ones too.
 from bot.booking.chat_manage import (already_booked, cancel_flow, cancel_start, my_booking,  # noqa: F401
-                                     resched_flow, resched_start, waitlist_confirm)
+                                     person_booked, resched_flow, resched_start, waitlist_confirm)
+from bot.booking.identity import person_booking
 from bot.booking.models import AssessmentRound, Booking
 from bot.booking.reminders import notify_booked
 from bot.booking.rounds import CATEGORIES, open_rounds, places_left
@@ -51,6 +52,9 @@ def start(ctx):
     current = service.active_booking(ctx.session, residents.resident_key(person, ctx.openid))
     if current is not None:
         return already_booked(ctx, current)
+    twin = person_booking(ctx.session, residents.identity_key(person))
+    if twin is not None:  # one visit per person, whichever WeChat user booked it
+        return person_booked(ctx, twin)
     town = person.town
     if town and not open_rounds(ctx.session, town, any_category=True):
         return _no_rounds(ctx, town)
@@ -224,6 +228,8 @@ def _not_booked(ctx, exc: service.BookingError) -> Reply:
         ctx.goto("done", booking_id=exc.booking.id)
         ctx.state.expires_at = None
         return _done_reply(ctx, exc.booking, rnd, first=False)
+    if exc.code == "person_booked" and exc.booking is not None:
+        return person_booked(ctx, exc.booking)
     if exc.code == "full":
         rnd = ctx.session.get(AssessmentRound, ctx.data["round_id"])
         ctx.goto("waitlist")
