@@ -9,6 +9,7 @@ import yaml
 from pypinyin import lazy_pinyin
 
 from bot.normalize import compact
+from bot.safety.similar import Similar
 
 ORDER = ("self_harm", "violence", "medical", "danger", "complaint")  # the first category that fires wins
 
@@ -46,6 +47,11 @@ class Detector:
         self.context = tuple(compact(w) for w in data.get("policy_context") or [])
         cats = data.get("categories") or {}
         self.categories = [self._category(name, cats[name]) for name in ORDER if name in cats]
+        self.similar: Similar | None = None
+        examples = [(c.name, str(t)) for c in self.categories for t in cats[c.name].get("examples") or []]
+        if examples:
+            lookalikes = [str(t) for t in data.get("not_examples") or []] + list(data.get("questions") or [])
+            self.similar = Similar(examples, lookalikes, self.normal)
 
     @staticmethod
     def _category(name: str, spec: dict) -> Category:
@@ -83,6 +89,10 @@ class Detector:
                 matched = matched or next((f"re:{r.pattern}" for r in cat.weak_regex if r.search(key)), None)
             if matched is not None:
                 return Hit(cat.name, cat.label, cat.priority, matched[:64])
+        near = self.similar.nearest(text) if self.similar is not None and not policy else None
+        if near is not None:
+            cat = next(c for c in self.categories if c.name == near[0])
+            return Hit(cat.name, cat.label, cat.priority, f"like:{near[1]}"[:64])
         return None
 
 
@@ -95,9 +105,19 @@ def detector(knowledge_dir: str | Path) -> Detector:
     mtime = path.stat().st_mtime if path.exists() else 0.0
     cached = _cache.get(str(path))
     if cached is None or cached[0] != mtime:
-        data = yaml.safe_load(path.read_text("utf-8")) if path.exists() else {}
-        cached = _cache[str(path)] = (mtime, Detector(data or {}))
+        data = (yaml.safe_load(path.read_text("utf-8")) if path.exists() else None) or {}
+        data["questions"] = _sample_questions(Path(knowledge_dir) / "entries")
+        cached = _cache[str(path)] = (mtime, Detector(data))
     return cached[1]
+
+
+def _sample_questions(entries: Path) -> list[str]:
+    """The knowledge base's sample questions: what residents ask when they are NOT in distress."""
+    questions = []
+    for path in sorted(entries.glob("*.yaml")) if entries.is_dir() else []:
+        entry = yaml.safe_load(path.read_text("utf-8")) or {}
+        questions += [str(q) for q in entry.get("questions") or []]
+    return questions
 
 
 def labels(knowledge_dir: str | Path) -> dict[str, str]:
