@@ -28,7 +28,7 @@ def dispatch(ctx: Ctx) -> Reply:
         return _call(router.for_msg_type(kind) or router.for_msg_type("*"), ctx, "type:" + kind)
 
     word = compact(ctx.text)
-    if (urgent := urgent_first(ctx, skip=HUMAN_WORDS)) is not None:  # distress before flows, picks, menus
+    if (urgent := urgent_first(ctx, skip=HUMAN_WORDS | CANCEL_WORDS)) is not None:  # distress before flows, picks, menus
         return urgent
     _expire_flow(ctx)
     if word in HUMAN_WORDS:

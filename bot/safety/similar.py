@@ -13,6 +13,7 @@ from typing import Callable
 
 THRESHOLD = 0.25  # cosine to the nearest distress example
 MARGIN = 0.08  # …and at least this much nearer than the nearest look-alike
+MIN_CHARS = 4  # shorter messages (算了, 人工) say too little to compare
 
 
 def _grams(key: str) -> Counter:
@@ -49,9 +50,10 @@ class Similar:
 
     def nearest(self, text: str) -> tuple[str, str, float] | None:
         """(category, the example it resembles, cosine) when the message is distress-like, else None."""
-        if not self.pos:
+        key = self.normal(text)
+        if not self.pos or len(key) < MIN_CHARS:
             return None
-        vec = self._vector(_grams(self.normal(text)))
+        vec = self._vector(_grams(key))
         cat, example, best = max(((c, t, self._cos(vec, v)) for c, t, v in self.pos), key=lambda r: r[2])
         if best < self.threshold:
             return None
