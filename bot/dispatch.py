@@ -28,7 +28,8 @@ def dispatch(ctx: Ctx) -> Reply:
         return _call(router.for_msg_type(kind) or router.for_msg_type("*"), ctx, "type:" + kind)
 
     word = compact(ctx.text)
-    if (urgent := urgent_first(ctx, skip=HUMAN_WORDS | CANCEL_WORDS)) is not None:  # distress before flows, picks, menus
+    # Distress and complaints first: before the flow's step, numbered picks and every menu word.
+    if (urgent := urgent_first(ctx, skip=HUMAN_WORDS | CANCEL_WORDS)) is not None:
         return urgent
     _expire_flow(ctx)
     if word in HUMAN_WORDS:

@@ -1,4 +1,4 @@
-"""Distress and complaints first: the test set's rates, replies through /wechat, urgent items, staff alerts."""
+"""Distress and complaints first: the test set's rates, replies through /wechat, urgent items, alerts."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -31,6 +31,13 @@ def test_every_distress_message_is_recognised_and_no_lookalike_is():
     assert result["missed"] == [] and result["wrong"] == [], result
     assert result["false"] == [], result
     assert result["trigger_rate"] == 1.0 and result["false_rate"] == 0.0
+
+
+def test_the_rates_script_prints_both_rates(capsys):
+    from bot.safety.evaluate import main
+    assert main([str(Path(__file__).parent / "data" / "distress.tsv")]) == 0
+    out = capsys.readouterr().out
+    assert "triggers recognised:" in out and "= 100.0%" in out and "false triggers: 0/" in out and "= 0.0%" in out
 
 
 def test_mid_registration_a_suicidal_message_gets_help_not_the_next_form_step(wechat_http, services):
@@ -90,7 +97,8 @@ def test_policy_lookalikes_get_the_policy_answer_and_raise_nothing(chat, service
     for said in ("意外险怎么赔", "精神残疾人免费服药怎么申请", "摔伤了能评残吗", "防走失手环怎么申请",
                  "家暴怎么申请法律援助"):
         reply = chat(said)
-        assert "12356" not in reply.text and "12338" not in reply.text and reply.meta.get("kind") != "urgent", said
+        assert reply.meta.get("kind") != "urgent", said
+        assert "12356" not in reply.text and "12338" not in reply.text, said
     assert "保险" in chat("意外险怎么赔").text
     assert items(services) == []
 

@@ -1,4 +1,4 @@
-"""The first check on every text: a person in distress gets the right numbers at once and staff an urgent item."""
+"""The first check on every text: a person in distress gets the right numbers at once, staff an urgent item."""
 from __future__ import annotations
 
 import datetime as dt
@@ -94,6 +94,7 @@ def alert_staff(session: Session, item: UrgentItem, hit: Hit) -> int:
     sent = 0
     for staff_openid in alert_openids():
         notify(session, staff_openid, "urgent_alert", {"item": hit.label, "number": item.id},
-               dedupe_key=f"urgent:{item.id}:alert:{staff_openid}", text_fallback=text, source=f"urgent:{item.id}")
+               dedupe_key=f"urgent:{item.id}:alert:{staff_openid}", text_fallback=text,
+               source=f"urgent:{item.id}")
         sent += 1
     return sent

@@ -1,4 +1,4 @@
-"""Staff side of urgent items: open counts for the banner, the list, one item with context, marking handled."""
+"""Staff side of urgent items: open counts for the banner, the list, one item in context, marking handled."""
 from __future__ import annotations
 
 import datetime as dt
