@@ -16,4 +16,7 @@ def register_forgetter(label: str, forget: Callable[[Session, str], int | None])
 
 def forget_everywhere(session: Session, openid: str) -> dict[str, int]:
     """Run every registered forgetter in the caller's transaction; {label: rows affected}."""
-    return {label: int(forget(session, openid) or 0) for label, forget in _FORGETTERS}
+    from bot.safety.staff import forget_resident as forget_urgent  # core, always installed
+    removed = {label: int(forget(session, openid) or 0) for label, forget in _FORGETTERS}
+    removed["求助和投诉记录中的原话"] = forget_urgent(session, openid)
+    return removed

@@ -130,3 +130,24 @@ def test_staff_are_alerted_once_per_item_without_the_residents_words(chat, servi
         assert "紧急求助" in text and "轻生" in text and "不想活" not in text and "1381" not in text
     [item] = [i for i in items(services) if i.priority == 1]
     assert alert.source == f"urgent:{item.id}"
+
+
+def test_delete_my_data_and_retention_remove_the_residents_words(chat, services):
+    import datetime as dt
+
+    from bot.db import utcnow
+    from bot.privacy import forget_everywhere
+    from bot.retention import purge_old_rows
+    chat("我不想活了")
+    chat("服务太差", openid="o_other")
+    chat("我被打了", openid="o_other")
+    mine, complaint, beaten = items(services)
+    with services.sessions.begin() as s:
+        s.get(UrgentItem, complaint.id).handled_at = utcnow() - dt.timedelta(days=400)
+        s.get(UrgentItem, complaint.id).action_taken = "已回电道歉"
+        forget_everywhere(s, "o_resident")
+    [kept, old, other] = items(services)
+    assert kept.handled_at is None and "不想活" not in kept.text and kept.category == "self_harm"  # staff still call
+    purge_old_rows(services.sessions, retention_days=180)
+    [_, old, other] = items(services)
+    assert old.text == "" and old.action_taken == "已回电道歉" and "被打" in other.text

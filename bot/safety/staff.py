@@ -75,3 +75,22 @@ def mark_handled(session: Session, item_id: int, actor: str, note: str) -> Urgen
     item.handled_at, item.handled_by, item.action_taken = utcnow(), actor[:64], note[:1000]
     audit(session, actor, "urgent.handle", f"urgent:{item.id}", category=item.category, note=note[:200])
     return item
+
+
+def forget_resident(session: Session, openid: str) -> int:
+    """“删除我的信息”: handled items go; an open one keeps only its category so staff still follow up."""
+    from sqlalchemy import delete
+    removed = session.execute(delete(UrgentItem).where(
+        UrgentItem.openid == openid, UrgentItem.handled_at.is_not(None))).rowcount
+    for item in session.scalars(select(UrgentItem).where(UrgentItem.openid == openid)):
+        item.text, item.matched = "（居民已要求删除个人信息，原话已删除）", None
+        removed += 1
+    return removed
+
+
+def purge_handled(session: Session, retention_days: int) -> int:
+    """After the retention period a handled item keeps who, when and what was done, not the resident's words."""
+    from sqlalchemy import update
+    return session.execute(update(UrgentItem).where(
+        UrgentItem.handled_at < utcnow() - dt.timedelta(days=retention_days),
+        UrgentItem.text != "").values(text="", matched=None)).rowcount
