@@ -151,3 +151,11 @@ def test_delete_my_data_and_retention_remove_the_residents_words(chat, services)
     purge_old_rows(services.sessions, retention_days=180)
     [_, old, other] = items(services)
     assert old.text == "" and old.action_taken == "已回电道歉" and "被打" in other.text
+
+
+def test_a_complaint_through_wechat_is_handed_to_customer_service(wechat_http, services):
+    reply = wechat_http.text("你们服务太差了，电话打不通", openid="o_c", encrypt=True)
+    assert reply["type"] == "transfer_customer_service"
+    [sent] = outbox(services, "o_c")
+    assert "给您添麻烦" in sent.payload["text"]["content"] and "12345" in sent.payload["text"]["content"]
+    assert [(i.openid, i.category) for i in items(services)] == [("o_c", "complaint")]
