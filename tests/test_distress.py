@@ -159,3 +159,18 @@ def test_a_complaint_through_wechat_is_handed_to_customer_service(wechat_http, s
     [sent] = outbox(services, "o_c")
     assert "给您添麻烦" in sent.payload["text"]["content"] and "12345" in sent.payload["text"]["content"]
     assert [(i.openid, i.category) for i in items(services)] == [("o_c", "complaint")]
+
+
+def test_a_message_that_only_resembles_distress_keeps_its_answer_with_a_safety_line(settings, knowledge_copy):
+    from bot.services import Services
+    from tests.drivers import ChatDriver
+    (knowledge_copy / "distress.yaml").write_text(
+        "categories:\n  violence:\n    label: 家暴、虐待\n    priority: 1\n"
+        "    examples: [我被儿子锁在屋里好几天了]\n", "utf-8")  # no word lists: only the resemblance layer
+    services = Services(settings.with_(knowledge_dir=str(knowledge_copy)))
+    reply = ChatDriver(services)("我奶奶被儿子锁在屋里好几天")
+    assert reply.text.splitlines()[0] == "如果您正在受到伤害，请拨打 110；妇联维权热线 12338。"
+    assert reply.meta.get("kind") != "urgent" and len(reply.text.splitlines()) > 1  # the ordinary answer follows
+    [item] = items(services)
+    assert item.priority == 2 and item.matched == "like:我被儿子锁在屋里好几天了"
+    assert "12338" not in ChatDriver(services)("残疾证怎么办").text

@@ -19,7 +19,12 @@ class Hit:
     category: str
     label: str
     priority: int  # 1 urgent, 2 complaint / a person asked for
-    matched: str  # the word or pattern that fired, for staff ("不想活", "sounds:不想活了")
+    matched: str  # the word or pattern that fired, for staff ("不想活", "sounds:不想活了", "like:<example>")
+
+    @property
+    def certain(self) -> bool:
+        """False for a message that only resembles an example (no word of the lists in it)."""
+        return not self.matched.startswith("like:")
 
 
 @dataclass
@@ -90,7 +95,7 @@ class Detector:
             if matched is not None:
                 return Hit(cat.name, cat.label, cat.priority, matched[:64])
         near = self.similar.nearest(text) if self.similar is not None and not policy else None
-        if near is not None:
+        if near is not None and near[0] != "complaint":  # a complaint by resemblance is not worth the noise
             cat = next(c for c in self.categories if c.name == near[0])
             return Hit(cat.name, cat.label, cat.priority, f"like:{near[1]}"[:64])
         return None

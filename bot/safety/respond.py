@@ -1,4 +1,4 @@
-"""The first check on every text: a person in distress gets the right numbers at once, staff an urgent item."""
+"""The first check on every text: a person in distress gets the right numbers at once; staff get an item."""
 from __future__ import annotations
 
 import datetime as dt
@@ -33,6 +33,13 @@ REPLIES = {
                "自己迷路了，就告诉警察身边能看到的路名、店名。",
                "受了伤或身体不舒服，请拨打 120。", CONTACT],
 }
+# A message that only resembles distress keeps its ordinary answer, with this one line on top.
+POSSIBLE = {
+    "self_harm": "如果您有轻生的念头，请拨打心理援助热线 12356；有危险请拨打 110 或 120。",
+    "violence": "如果您正在受到伤害，请拨打 110；妇联维权热线 12338。",
+    "medical": "如果有人急病或摔伤，请马上拨打 120。",
+    "danger": "如果您迷路或遇到危险，请马上拨打 110。",
+}
 COMPLAINT_INTRO = "收到您的意见，给您添麻烦了，对不起。\n已记下来交给工作人员处理。\n"
 ALERT_OPENIDS_ENV = "STAFF_ALERT_OPENIDS"  # comma-separated staff openids told of each new urgent item
 
@@ -47,6 +54,10 @@ def respond(ctx, skip: frozenset[str] | set[str] = frozenset()) -> Reply | None:
         return None
     hit = detector(ctx.settings.knowledge_dir).detect(ctx.text)
     if hit is None:
+        return None
+    if not hit.certain:  # listed for staff to look at, the resident still gets the answer asked for
+        record(ctx.session, ctx.openid, hit, ctx.text, priority=2)
+        ctx.notes.append(POSSIBLE.get(hit.category, POSSIBLE["danger"]))
         return None
     item, new = record(ctx.session, ctx.openid, hit, ctx.text)
     if new and hit.priority == 1:
@@ -65,7 +76,8 @@ def respond(ctx, skip: frozenset[str] | set[str] = frozenset()) -> Reply | None:
     return Reply(text="\n".join(lines), meta=meta)
 
 
-def record(session: Session, openid: str, hit: Hit, text: str) -> tuple[UrgentItem, bool]:
+def record(session: Session, openid: str, hit: Hit, text: str, priority: int | None = None
+           ) -> tuple[UrgentItem, bool]:
     """The open item of this person and category from the last hour (message appended), or a new one."""
     now = utcnow()
     line = scrub(" ".join(text.split()))[:500]
@@ -77,7 +89,8 @@ def record(session: Session, openid: str, hit: Hit, text: str) -> tuple[UrgentIt
         item.last_at = now
         item.text = (item.text + "\n" + line)[-MAX_TEXT:]
         return item, False
-    item = UrgentItem(openid=openid, category=hit.category, priority=hit.priority, matched=hit.matched,
+    item = UrgentItem(openid=openid, category=hit.category, priority=priority or hit.priority,
+                      matched=hit.matched,
                       text=line, count=1, created_at=now, last_at=now)
     session.add(item)
     session.flush()

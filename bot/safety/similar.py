@@ -3,7 +3,8 @@
 Words lists catch what staff wrote down; residents say the same thing a hundred ways. This compares the
 message's characters and character pairs (TF-IDF cosine) with the examples in knowledge/distress.yaml and
 with look-alikes (the knowledge base's sample questions, `not_examples`): it fires only when the nearest
-example is similar enough AND clearly nearer than every look-alike.
+example is similar enough AND clearly nearer than every look-alike. Such a hit is only "possible"
+(bot.safety.respond adds one safety line to the ordinary answer and lists it for staff, not as urgent).
 """
 from __future__ import annotations
 
@@ -11,9 +12,14 @@ import math
 from collections import Counter
 from typing import Callable
 
-THRESHOLD = 0.25  # cosine to the nearest distress example
+THRESHOLD = 0.35  # cosine to the nearest distress example
 MARGIN = 0.08  # …and at least this much nearer than the nearest look-alike
+MIN_SHARED = 2  # …sharing at least two character pairs with it (天天 alone made 今天天气 look like 天天打我)
 MIN_CHARS = 4  # shorter messages (算了, 人工) say too little to compare
+
+
+def _pairs(key: str) -> set[str]:
+    return {key[i:i + 2] for i in range(len(key) - 1)}
 
 
 def _grams(key: str) -> Counter:
@@ -55,7 +61,7 @@ class Similar:
             return None
         vec = self._vector(_grams(key))
         cat, example, best = max(((c, t, self._cos(vec, v)) for c, t, v in self.pos), key=lambda r: r[2])
-        if best < self.threshold:
+        if best < self.threshold or len(_pairs(key) & _pairs(self.normal(example))) < MIN_SHARED:
             return None
         closest_lookalike = max((self._cos(vec, v) for v in self.neg), default=0.0)
         return (cat, example, best) if best >= closest_lookalike + self.margin else None

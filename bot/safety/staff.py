@@ -89,7 +89,7 @@ def forget_resident(session: Session, openid: str) -> int:
 
 
 def purge_handled(session: Session, retention_days: int) -> int:
-    """After the retention period a handled item keeps who, when and what was done, not the resident's words."""
+    """After the retention period a handled item keeps who, when and what was done, not the words."""
     from sqlalchemy import update
     return session.execute(update(UrgentItem).where(
         UrgentItem.handled_at < utcnow() - dt.timedelta(days=retention_days),
