@@ -6,6 +6,7 @@ import re
 import pytest
 
 from tests.browser.conftest import playwright_expect
+from tests.browser.test_console_a11y import CONTRAST_JS
 from tests.drivers import ChatDriver
 
 pytestmark = pytest.mark.browser
@@ -33,12 +34,16 @@ def test_banner_leads_to_the_item_and_goes_away_when_handled(browser_for, app):
     expect(staff.page.get_by_role("cell", name="已电话联系本人，家属在身边")).to_be_visible()
 
 
-def test_urgent_list_fits_a_phone(browser_for, app):
+def test_urgent_pages_fit_a_phone_with_readable_contrast(browser_for, app):
     chat = ChatDriver(app.extensions["wxbot"], "o_u2")
     chat("老人摔倒了起不来怎么办")
     chat("你们服务太差了，电话一直打不通")
     staff = browser_for("reader", phone=True)
-    staff.goto("/admin/urgent")
-    expect(staff.page.get_by_role("region", name="紧急求助提醒")).to_contain_text("另有 1 条")
-    staff.shot("urgent-list")
-    assert staff.horizontal_overflow() <= 0, staff.too_wide()
+    for path in ("/admin/urgent", "/admin/urgent/1", "/admin/dashboard"):
+        staff.goto(path)
+        expect(staff.page.get_by_role("region", name="紧急求助提醒")).to_contain_text("另有 1 条")
+        expect(staff.page.get_by_role("heading", level=1)).to_have_count(1)
+        assert staff.horizontal_overflow() <= 0, (path, staff.too_wide())
+        worst = staff.page.evaluate(CONTRAST_JS)
+        assert worst[0] >= 1, (path, worst)
+        staff.shot(path.strip("/").replace("/", "_"))
