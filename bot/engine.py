@@ -11,7 +11,7 @@ from bot.context import Ctx
 from bot.db import utcnow
 from bot.inbound import Inbound
 from bot.models import ConversationState, Follower, InboundSeen, MessageLog
-from bot.pii import scrub
+from bot.pii import scrub, scrub_all
 from bot.reply import Reply
 
 log = logging.getLogger(__name__)
@@ -92,6 +92,8 @@ def _handle(services, session, msg: Inbound) -> Reply:
 
 
 def _finish(session, msg: Inbound, reply: Reply, started: float, status: str = "done") -> None:
+    if reply.meta and reply.meta.get("explain"):  # the question as asked: stored twice below
+        reply.meta["explain"] = scrub_all(reply.meta["explain"])
     seen = session.get(InboundSeen, msg.dedup_key)
     if seen is not None:
         seen.status, seen.reply = status, reply.to_dict()

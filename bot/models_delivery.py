@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Optional
 
-from sqlalchemy import Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db import Base, UTCDateTime, utcnow
@@ -42,6 +42,18 @@ class Notice(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[Optional[dt.datetime]]
     last_error: Mapped[Optional[str]] = mapped_column(Text)
+    # Urgent notices may go out in quiet hours (21:00–08:00); others wait for 08:00.
+    urgent: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Why a scheduled notice was moved: "quiet" (21:00–08:00) or "quota" (that day's mass sends used up).
+    hold_reason: Mapped[Optional[str]] = mapped_column(String(200))
+
+
+class NoticeRecipient(Base):
+    """One resident a notice was sent to (tag members and lists at send time; not kept for "all")."""
+
+    __tablename__ = "notice_recipient"
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notice.id", ondelete="CASCADE"), primary_key=True)
+    openid: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
 
 
 class DeliveryEvent(Base):

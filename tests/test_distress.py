@@ -137,7 +137,7 @@ def test_delete_my_data_and_retention_remove_the_residents_words(chat, services)
     import datetime as dt
 
     from bot.db import utcnow
-    from bot.privacy import forget_everywhere
+    from bot.privacy import forget_core
     from bot.retention import purge_old_rows
     chat("我不想活了")
     chat("服务太差", openid="o_other")
@@ -146,7 +146,7 @@ def test_delete_my_data_and_retention_remove_the_residents_words(chat, services)
     with services.sessions.begin() as s:
         s.get(UrgentItem, complaint.id).handled_at = utcnow() - dt.timedelta(days=400)
         s.get(UrgentItem, complaint.id).action_taken = "已回电道歉"
-        forget_everywhere(s, "o_resident")
+        forget_core(s, "o_resident")
     [kept, old, other] = items(services)
     assert kept.handled_at is None and "不想活" not in kept.text and kept.category == "self_harm"  # staff still call
     purge_old_rows(services.sessions, retention_days=180)

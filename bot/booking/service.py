@@ -199,11 +199,16 @@ def forget_resident(session: Session, openid: str) -> int:
     for booking in mine:
         cancel(session, booking.id, "resident", "本人删除个人信息", enforce_cutoff=False)
         ended += 1
-    blank = {"name_enc": None, "phone_enc": None, "address_enc": None, "id_masked": None, "reason_note": None}
+    session.execute(update(Waitlist).where(Waitlist.openid == openid, Waitlist.status.in_(WAITING))
+                    .values(status="closed").execution_options(synchronize_session=False))
+    session.execute(update(Booking).where(Booking.marked_by == f"resident:{openid}")
+                    .values(marked_by="resident")
+                    .execution_options(synchronize_session=False))
+    # The openid and resident key go too (rows stay for statistics): "-" is nobody.
+    blank = {"name_enc": None, "phone_enc": None, "address_enc": None, "id_masked": None, "reason_note": None,
+             "openid": "-", "resident_key": "-"}
     for model in (Booking, Waitlist):
         session.execute(update(model).where(model.openid == openid).values(**blank)
                         .execution_options(synchronize_session=False))
-    session.execute(update(Waitlist).where(Waitlist.openid == openid, Waitlist.status.in_(WAITING))
-                    .values(status="closed").execution_options(synchronize_session=False))
     audit(session, "resident", "booking.forget", None, ended=ended)
     return ended

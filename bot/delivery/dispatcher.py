@@ -156,7 +156,7 @@ class Dispatcher:
 
 
 # Keys our payloads carry for the dispatcher; they are not part of WeChat's message body.
-_OWN_KEYS = {"kind", "fields", "url", "template_refused", "target", "clientmsgid"}
+_OWN_KEYS = {"kind", "fields", "url", "template_refused", "target", "clientmsgid", "urgent"}
 
 
 def send(api: WeChatAPI, plan: policy.SendPlan) -> dict:
