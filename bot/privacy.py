@@ -7,6 +7,8 @@ outbox, delivery reports). What stays on purpose, and why:
 - conversation_state: the row the current conversation runs in, emptied.
 - the claim (inbound_seen) and message_log row of the message that asked for the deletion: written
   after it, they go with the normal retention; they hold no personal data.
+- urgent_item (distress and complaints, bot/safety): handled items are deleted; an open one keeps the
+  openid and category without the resident's words, so staff still reach a person who may be in danger.
 - registration_failure rows of today (handled in bot/people/registration.py): otherwise deleting would
   reset the daily lockout on guessing ID numbers.
 """
@@ -53,7 +55,9 @@ def forget_core(session: Session, openid: str) -> dict[str, int]:
     follower = session.get(Follower, openid)
     if follower is not None:
         follower.town = follower.latitude = follower.longitude = follower.scene = None
-    return {"messages": messages, "outbox": _forget_outbox(session, openid)}
+    from bot.safety.staff import forget_resident as forget_urgent
+    return {"messages": messages, "outbox": _forget_outbox(session, openid),
+            "urgent": forget_urgent(session, openid)}
 
 
 def _forget_outbox(session: Session, openid: str) -> int:
