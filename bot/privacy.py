@@ -20,7 +20,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from bot.models import AuditLog, ConversationState, Follower, InboundSeen, MessageLog, OutboxMessage
-from bot.models_delivery import DeliveryEvent
+from bot.models_delivery import DeliveryEvent, NoticeRecipient
 
 # (what the resident is told was removed, function(session, openid) -> how many rows)
 _FORGETTERS: list[tuple[str, Callable[[Session, str], int | None]]] = []
@@ -44,6 +44,9 @@ def forget_core(session: Session, openid: str) -> dict[str, int]:
     # Claims of earlier messages (the current one is still "processing" and answers WeChat's retries).
     session.execute(delete(InboundSeen)
                     .where(InboundSeen.openid == openid, InboundSeen.status != "processing")
+                    .execution_options(synchronize_session=False))
+    # Which notices reached them ("活动" lists them): a notice's recipient count drops by one.
+    session.execute(delete(NoticeRecipient).where(NoticeRecipient.openid == openid)
                     .execution_options(synchronize_session=False))
     session.execute(update(DeliveryEvent).where(DeliveryEvent.openid == openid).values(openid=None)
                     .execution_options(synchronize_session=False))

@@ -115,7 +115,8 @@ def seed_every_openid_table(services, openid: str) -> None:
     from bot.booking.models import Booking, Waitlist
     from bot.db import utcnow
     from bot.jobs.models import JobView
-    from bot.models_delivery import DeliveryEvent
+    from bot.calls.models import CallTask
+    from bot.models_delivery import DeliveryEvent, Notice, NoticeRecipient
     from bot.outbox import enqueue_mass_text, enqueue_text
     from bot.people.models import RegistrationFailure
     from bot.safety.models import UrgentItem
@@ -125,6 +126,11 @@ def seed_every_openid_table(services, openid: str) -> None:
     person = dict(openid=openid, resident_key=f"wx:{openid}", reason="other", town="鳌江镇")
     with services.sessions.begin() as s:
         s.add(JobView(posting_id=posting, openid=openid))
+        notice = Notice(title="助残活动", body="周六上午", audience="registered", status="sent")
+        s.add(notice)
+        s.flush()
+        s.add(NoticeRecipient(notice_id=notice.id, openid=openid))
+        s.add(CallTask(openid=openid, ref="booking:1", what="上门评残场次取消", reason="微信窗口已关闭"))
         s.add(DeliveryEvent(event="templatesendjobfinish", msg_id="123", openid=openid, status="success"))
         s.add(Booking(code="QWERTY", round_id=round_id, status="done", marked_by=f"resident:{openid}", **person))
         s.add(Waitlist(round_id=round_id, status="waiting", **person))
