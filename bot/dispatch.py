@@ -1,4 +1,4 @@
-"""Routing order for one message: events, media, escapes, active flow, numbered picks, text."""
+"""Routing order for one message: events, media, distress, escapes, active flow, numbered picks, text."""
 from __future__ import annotations
 
 import logging
@@ -7,6 +7,7 @@ from bot.context import Ctx
 from bot.db import utcnow
 from bot.normalize import compact
 from bot.reply import Reply
+from bot.safety.respond import respond as urgent_first
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +28,9 @@ def dispatch(ctx: Ctx) -> Reply:
         return _call(router.for_msg_type(kind) or router.for_msg_type("*"), ctx, "type:" + kind)
 
     word = compact(ctx.text)
+    # Distress and complaints first: before the flow's step, numbered picks and every menu word.
+    if (urgent := urgent_first(ctx, skip=HUMAN_WORDS | CANCEL_WORDS)) is not None:
+        return urgent
     _expire_flow(ctx)
     if word in HUMAN_WORDS:
         ctx.end_flow()

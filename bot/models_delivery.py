@@ -19,6 +19,10 @@ OutboxMessage.attempt_started_at = mapped_column(UTCDateTime, nullable=True)  # 
 # only safe while the channel's own dedup (template client_msg_id 10 min, mass clientmsgid 24 h) covers it.
 OutboxMessage.ambiguous_since = mapped_column(UTCDateTime, nullable=True)
 OutboxMessage.wx_msg_id = mapped_column(String(32), nullable=True, index=True)  # WeChat's msgid / msg_id
+# A message owed to a resident (booking change, waitlist offer, certificate step…; migration 0012): what
+# it is, and the record it is about. Undeliverable ones become call tasks (bot.calls). None: not owed.
+OutboxMessage.owed = mapped_column(String(60), nullable=True)
+OutboxMessage.owed_ref = mapped_column(String(40), nullable=True, index=True)  # booking:12, waitlist:3…
 
 NOTICE_STATUSES = ("draft", "scheduled", "sending", "sent", "failed", "cancelled")
 

@@ -7,6 +7,8 @@ outbox, delivery reports). What stays on purpose, and why:
 - conversation_state: the row the current conversation runs in, emptied.
 - the claim (inbound_seen) and message_log row of the message that asked for the deletion: written
   after it, they go with the normal retention; they hold no personal data.
+- urgent_item (distress and complaints, bot/safety): handled items are deleted; an open one keeps the
+  openid and category without the resident's words, so staff still reach a person who may be in danger.
 - registration_failure rows of today (handled in bot/people/registration.py): otherwise deleting would
   reset the daily lockout on guessing ID numbers.
 """
@@ -18,7 +20,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from bot.models import AuditLog, ConversationState, Follower, InboundSeen, MessageLog, OutboxMessage
-from bot.models_delivery import DeliveryEvent
+from bot.models_delivery import DeliveryEvent, NoticeRecipient
 
 # (what the resident is told was removed, function(session, openid) -> how many rows)
 _FORGETTERS: list[tuple[str, Callable[[Session, str], int | None]]] = []
@@ -43,6 +45,9 @@ def forget_core(session: Session, openid: str) -> dict[str, int]:
     session.execute(delete(InboundSeen)
                     .where(InboundSeen.openid == openid, InboundSeen.status != "processing")
                     .execution_options(synchronize_session=False))
+    # Which notices reached them ("活动" lists them): a notice's recipient count drops by one.
+    session.execute(delete(NoticeRecipient).where(NoticeRecipient.openid == openid)
+                    .execution_options(synchronize_session=False))
     session.execute(update(DeliveryEvent).where(DeliveryEvent.openid == openid).values(openid=None)
                     .execution_options(synchronize_session=False))
     session.execute(update(AuditLog).where(AuditLog.actor == f"resident:{openid}").values(actor="resident")
@@ -53,7 +58,9 @@ def forget_core(session: Session, openid: str) -> dict[str, int]:
     follower = session.get(Follower, openid)
     if follower is not None:
         follower.town = follower.latitude = follower.longitude = follower.scene = None
-    return {"messages": messages, "outbox": _forget_outbox(session, openid)}
+    from bot.safety.staff import forget_resident as forget_urgent
+    return {"messages": messages, "outbox": _forget_outbox(session, openid),
+            "urgent": forget_urgent(session, openid)}
 
 
 def _forget_outbox(session: Session, openid: str) -> int:

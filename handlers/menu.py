@@ -58,10 +58,14 @@ def goodbye(ctx):
 
 @handler(menu=("HUMAN",))
 def human(ctx):
+    return hand_over(ctx)
+
+
+def hand_over(ctx, intro: str = "") -> Reply:
     """Hand over to WeChat's customer-service system and send the phone as a message too."""
     local = ctx.local
     phone = local.office_phone
-    text = ("已为您转接人工客服，工作人员上班时间会尽快回复您。\n"
+    text = (intro + "已为您转接人工客服，工作人员上班时间会尽快回复您。\n"
             + (f"着急的话请直接打县残联电话：{phone}" if phone else "着急的话请拨打 12345 政务服务热线转县残联。")
             + "\n想回到自助服务，回复“菜单”。")
     enqueue_text(ctx.session, ctx.openid, text, dedupe_key=f"human:{ctx.msg.dedup_key}", source="human")

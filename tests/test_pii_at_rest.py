@@ -115,15 +115,22 @@ def seed_every_openid_table(services, openid: str) -> None:
     from bot.booking.models import Booking, Waitlist
     from bot.db import utcnow
     from bot.jobs.models import JobView
-    from bot.models_delivery import DeliveryEvent
+    from bot.calls.models import CallTask
+    from bot.models_delivery import DeliveryEvent, Notice, NoticeRecipient
     from bot.outbox import enqueue_mass_text, enqueue_text
     from bot.people.models import RegistrationFailure
+    from bot.safety.models import UrgentItem
     from tests.test_jobs_chat import add_job
     posting = add_job(services, "J1", "纸箱包装工")
     round_id = add_round(services, capacity=1)
     person = dict(openid=openid, resident_key=f"wx:{openid}", reason="other", town="鳌江镇")
     with services.sessions.begin() as s:
         s.add(JobView(posting_id=posting, openid=openid))
+        notice = Notice(title="助残活动", body="周六上午", audience="registered", status="sent")
+        s.add(notice)
+        s.flush()
+        s.add(NoticeRecipient(notice_id=notice.id, openid=openid))
+        s.add(CallTask(openid=openid, ref="booking:1", what="上门评残场次取消", reason="微信窗口已关闭"))
         s.add(DeliveryEvent(event="templatesendjobfinish", msg_id="123", openid=openid, status="success"))
         s.add(Booking(code="QWERTY", round_id=round_id, status="done", marked_by=f"resident:{openid}", **person))
         s.add(Waitlist(round_id=round_id, status="waiting", **person))
@@ -132,6 +139,9 @@ def seed_every_openid_table(services, openid: str) -> None:
         sent = enqueue_text(s, openid, "早先的消息", dedupe_key=f"test:sent:{openid}", source="test")
         sent.status = "sent"
         enqueue_mass_text(s, "通知", "test:mass", openids=[openid, "oSomeoneElse0003"])
+        s.add(UrgentItem(openid=openid, category="complaint", priority=2, text="服务太差", handled_at=utcnow(),
+                         handled_by="wang", action_taken="已回电"))
+        s.add(UrgentItem(openid=openid, category="danger", priority=1, text="我迷路了 青草巷"))
         s.flush()
 
 
@@ -145,7 +155,9 @@ def test_deletion_leaves_the_openid_only_where_it_is_kept_on_purpose(wechat_http
     assert holders <= {t for t, n in before.items() if n}, holders - {t for t, n in before.items() if n}
     assert "已删除" in delete(wechat_http, A)["text"]
     after = {t: sum(A in line for line in lines) for t, lines in dump_rows(services).items()}
-    assert {t: n for t, n in after.items() if n} == KEPT_FOR_A
+    # An open urgent item keeps the openid (staff still reach a person who may be in danger), not the words.
+    assert {t: n for t, n in after.items() if n} == {**KEPT_FOR_A, "urgent_item": 1}
+    assert not any("青草巷" in line for line in dump_rows(services)["urgent_item"])
     with services.sessions() as s:
         mass = s.execute(text("select payload from outbox where channel = 'mass'")).scalar()
     assert "oSomeoneElse0003" in str(mass)  # the other recipient of a broadcast is still there

@@ -123,7 +123,9 @@ def after_error(plan_: SendPlan, exc: WeChatError, attempt_started: dt.datetime,
         if row.attempts + 1 >= MAX_ATTEMPTS and exc.retry_at is None:
             return Outcome(FAILED, f"gave up after {row.attempts + 1} attempts: {exc.summary}",
                            channel=channel, ambiguous_since=since)
-        return Outcome(PENDING, exc.summary, next_attempt_at=next_at, channel=channel, ambiguous_since=since)
+        # A daily quota pushes the message to tomorrow: too late for an owed one (bot.calls opens a task).
+        return Outcome(PENDING, exc.summary, next_attempt_at=next_at, channel=channel, ambiguous_since=since,
+                       extra={"postponed": True} if exc.retry_at else {})
     code = exc.errcode
     if channel == "template" and code in TEMPLATE_UNAVAILABLE and window_open(follower, now) \
             and (row.payload.get("text") or {}).get("content"):

@@ -1,0 +1,129 @@
+"""Recognises distress (self-harm, violence, medical emergency, lost/danger) and complaints in one message."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from pypinyin import lazy_pinyin
+
+from bot.normalize import compact
+from bot.safety.similar import Similar
+
+ORDER = ("self_harm", "violence", "medical", "danger", "complaint")  # the first category that fires wins
+
+
+@dataclass(frozen=True)
+class Hit:
+    category: str
+    label: str
+    priority: int  # 1 urgent, 2 complaint / a person asked for
+    matched: str  # the word or pattern that fired, for staff ("不想活", "sounds:不想活了", "like:<example>")
+
+    @property
+    def certain(self) -> bool:
+        """False for a message that only resembles an example (no word of the lists in it)."""
+        return not self.matched.startswith("like:")
+
+
+@dataclass
+class Category:
+    name: str
+    label: str
+    priority: int
+    strong: tuple[str, ...]
+    weak: tuple[str, ...]
+    sounds: tuple[tuple[str, str], ...]  # (phrase, "|syl|syl|")
+    regex: tuple[re.Pattern, ...]
+    weak_regex: tuple[re.Pattern, ...]
+
+
+def _syllables(text: str) -> str:
+    """'|bu|xiang|huo|le|': toneless pinyin with separators, so a phrase matches whole syllables only."""
+    return "|" + "|".join(lazy_pinyin(text)) + "|"
+
+
+class Detector:
+    def __init__(self, data: dict):
+        self.fold = sorted(((compact(k), compact(v)) for k, v in (data.get("fold") or {}).items()),
+                           key=lambda kv: -len(kv[0]))  # longest first: 摔到了 before 到
+        self.ignore = sorted((compact(w) for w in data.get("ignore") or []), key=len, reverse=True)
+        self.context = tuple(compact(w) for w in data.get("policy_context") or [])
+        cats = data.get("categories") or {}
+        self.categories = [self._category(name, cats[name]) for name in ORDER if name in cats]
+        self.similar: Similar | None = None
+        examples = [(c.name, str(t)) for c in self.categories for t in cats[c.name].get("examples") or []]
+        if examples:
+            lookalikes = [str(t) for t in data.get("not_examples") or []] + list(data.get("questions") or [])
+            self.similar = Similar(examples, lookalikes, self.normal)
+
+    @staticmethod
+    def _category(name: str, spec: dict) -> Category:
+        words = lambda key: tuple(compact(w) for w in spec.get(key) or [])  # noqa: E731
+        return Category(
+            name=name, label=spec.get("label", name), priority=int(spec.get("priority", 1)),
+            strong=words("strong"), weak=words("weak"),
+            sounds=tuple((w, _syllables(w)) for w in words("sounds_like")),
+            regex=tuple(re.compile(r) for r in spec.get("regex") or []),
+            weak_regex=tuple(re.compile(r) for r in spec.get("weak_regex") or []))
+
+    def normal(self, text: str) -> str:
+        """Compact, dialect and typos folded, look-alike phrases removed."""
+        key = compact(text)
+        for old, new in self.fold:
+            key = key.replace(old, new)
+        for word in self.ignore:
+            key = key.replace(word, "")
+        return key
+
+    def detect(self, text: str) -> Hit | None:
+        key = self.normal(text)
+        if not key:
+            return None
+        policy = any(w in key for w in self.context)
+        sounds = None
+        for cat in self.categories:
+            matched = next((w for w in cat.strong if w in key), None)
+            matched = matched or next((f"re:{r.pattern}" for r in cat.regex if r.search(key)), None)
+            if matched is None and cat.sounds:
+                sounds = sounds or _syllables(key)
+                matched = next((f"sounds:{w}" for w, syl in cat.sounds if syl in sounds), None)
+            if matched is None and not policy:
+                matched = next((w for w in cat.weak if w in key), None)
+                matched = matched or next((f"re:{r.pattern}" for r in cat.weak_regex if r.search(key)), None)
+            if matched is not None:
+                return Hit(cat.name, cat.label, cat.priority, matched[:64])
+        near = self.similar.nearest(text) if self.similar is not None and not policy else None
+        if near is not None and near[0] != "complaint":  # a complaint by resemblance is not worth the noise
+            cat = next(c for c in self.categories if c.name == near[0])
+            return Hit(cat.name, cat.label, cat.priority, f"like:{near[1]}"[:64])
+        return None
+
+
+_cache: dict[str, tuple[float, Detector]] = {}
+
+
+def detector(knowledge_dir: str | Path) -> Detector:
+    """The detector for knowledge_dir/distress.yaml, rebuilt when the file changes (staff edit it)."""
+    path = Path(knowledge_dir) / "distress.yaml"
+    mtime = path.stat().st_mtime if path.exists() else 0.0
+    cached = _cache.get(str(path))
+    if cached is None or cached[0] != mtime:
+        data = (yaml.safe_load(path.read_text("utf-8")) if path.exists() else None) or {}
+        data["questions"] = _sample_questions(Path(knowledge_dir) / "entries")
+        cached = _cache[str(path)] = (mtime, Detector(data))
+    return cached[1]
+
+
+def _sample_questions(entries: Path) -> list[str]:
+    """The knowledge base's sample questions: what residents ask when they are NOT in distress."""
+    questions = []
+    for path in sorted(entries.glob("*.yaml")) if entries.is_dir() else []:
+        entry = yaml.safe_load(path.read_text("utf-8")) or {}
+        questions += [str(q) for q in entry.get("questions") or []]
+    return questions
+
+
+def labels(knowledge_dir: str | Path) -> dict[str, str]:
+    return {c.name: c.label for c in detector(knowledge_dir).categories}
