@@ -2,7 +2,7 @@
 
 A scheduler tick ("idle.purge", bot/scheduler.py). A follower row goes only when the person unfollowed
 longer ago than the log retention and nothing of theirs remains (registration, booking, waiting list,
-job subscription, an unsent message): those tables still need to know the person left.
+job subscription, call task, urgent item, unsent message): those still need to know the person left.
 """
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ log = logging.getLogger(__name__)
 SIGN_IN_KEEP = dt.timedelta(days=2)  # throttle rows and console sessions: longer than any block or idle limit
 # (module, model) whose rows tie a person to the service; a capability not installed adds nothing.
 HOLDERS = [("bot.people.models", "Registration"), ("bot.booking.models", "Booking"),
-           ("bot.booking.models", "Waitlist"), ("bot.jobs.models", "JobSubscription")]
+           ("bot.booking.models", "Waitlist"), ("bot.jobs.models", "JobSubscription"),
+           ("bot.calls.models", "CallTask"), ("bot.safety.models", "UrgentItem")]
 
 
 def _holders() -> list:
