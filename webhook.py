@@ -11,6 +11,7 @@ from bot.config import Settings
 from bot.inbound import Inbound, MalformedMessage
 from bot.protocol import BadSignature, CallbackCodec
 from bot.reply import render_xml
+from bot.secure import require_production_ready
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -24,6 +25,7 @@ def _text(body: str, status: int = 200) -> Response:
 
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings.from_env()
+    require_production_ready(settings)  # refuses demo/missing/short secrets and a changed DATA_KEY
     app = Flask(__name__)
     app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=settings.max_body_bytes,
                       SETTINGS=settings)

@@ -84,7 +84,7 @@ def main() -> None:
     tmp = tempfile.mkdtemp(prefix="bench-webhook-")
     database_url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tmp}/bench.sqlite3"
     env = dict(os.environ, DATABASE_URL=database_url, WECHAT_AES_KEY=DEMO["WECHAT_AES_KEY"],
-               WECHAT_API_BASE="http://127.0.0.1:9")
+               WECHAT_API_BASE="http://127.0.0.1:9", WXBOT_DEMO="1")
     settings = Settings.from_env(env)
     subprocess.run([str(ROOT / ".venv/bin/wxbot"), "db", "upgrade"], cwd=ROOT, env=env, check=True,
                    capture_output=True)

@@ -19,15 +19,45 @@ EXTRA_COMMANDS = {
     "bot.cli_jobs": ["jobs", "token"],
     "bot.cli_admin": ["staff"],
 }
+# Commands that never read personal data (or check for themselves: serve → create_app); every other
+# command refuses to run outside demo mode on unsafe secrets (bot/secure.py).
+UNGUARDED = {"secrets", "db", "serve", "chat", "ask", "eval", "kb", "fake-wechat"}
 
 
-@click.group()
+class _Group(click.Group):
+    def resolve_command(self, ctx, args):
+        ctx.meta["wxbot.args"] = list(args)  # the group callback needs them to let `--help` through
+        return super().resolve_command(ctx, args)
+
+
+@click.group(cls=_Group)
 @click.option("-v", "--verbose", is_flag=True, help="Log at DEBUG level.")
-def cli(verbose: bool) -> None:
+@click.pass_context
+def cli(ctx: click.Context, verbose: bool) -> None:
     """平阳县残联公众号助手 — WeChat assistant of the county Disabled Persons' Federation."""
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     install_log_scrubbing()
+    if ctx.invoked_subcommand in UNGUARDED or "--help" in ctx.meta.get("wxbot.args", []):
+        return
+    from bot.secure import InsecureSettings, require_production_ready
+    try:
+        require_production_ready(Settings.from_env())
+    except InsecureSettings as exc:
+        click.echo(f"wxbot {ctx.invoked_subcommand}: {exc}", err=True)
+        ctx.exit(78)  # EX_CONFIG: a supervisor should not restart it in a loop
+
+
+@cli.command("secrets")
+def secrets_cmd() -> None:
+    """Print fresh SECRET_KEY, DATA_KEY and WECHAT_TOKEN values (export them; back up DATA_KEY)."""
+    from bot.secure import fresh_values
+    for var, value in fresh_values().items():
+        click.echo(f"export {var}={value}")
+    click.echo("# WECHAT_TOKEN: enter the same value as 令牌(Token) in the 公众号 back office.\n"
+               "# DATA_KEY encrypts personal data: keep a copy apart from the database backups;\n"
+               "# losing it loses the data.\n"
+               "# One value by hand: python3 -c 'import secrets; print(secrets.token_urlsafe(48))'")
 
 
 @cli.group()
@@ -61,10 +91,15 @@ def serve(host: str, port: int, demo: bool) -> None:
     """Serve the webhook (and the simulator in demo mode). Production: gunicorn, see README."""
     from bot.demo import serve_demo
     from webhook import create_app
+    from bot.secure import InsecureSettings
     if demo:
         serve_demo(host, port)
         return
-    create_app().run(host=host, port=port, threaded=True)
+    try:
+        app = create_app()
+    except InsecureSettings as exc:
+        raise click.ClickException(f"{exc}\n(`wxbot serve --demo` runs on the demo values)") from exc
+    app.run(host=host, port=port, threaded=True)
 
 
 @cli.command()

@@ -46,6 +46,13 @@ class Settings:
     api_timeout_seconds: float = 5.0
     # The web simulator sends messages as any openid: on for `make run` and tests, off by default.
     simulator_enabled: bool = False
+    # Demo mode (`make run`, the tests): demo secrets allowed. Off, every process refuses to start on
+    # a missing, demo or short secret (bot/secure.py).
+    demo: bool = False
+    # Console cookie only over HTTPS (production behind nginx + TLS).
+    session_cookie_secure: bool = False
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted (nginx: 1).
+    proxy_count: int = 0
 
     ENV = {
         "wechat_token": "WECHAT_TOKEN", "wechat_app_id": "WECHAT_APP_ID",
@@ -55,6 +62,7 @@ class Settings:
         "knowledge_dir": "KNOWLEDGE_DIR", "log_retention_days": "LOG_RETENTION_DAYS",
         "flow_timeout_minutes": "FLOW_TIMEOUT_MINUTES", "embedded_scheduler": "EMBEDDED_SCHEDULER",
         "simulator_enabled": "SIMULATOR", "wechat_account": "WECHAT_ACCOUNT",
+        "demo": "WXBOT_DEMO", "session_cookie_secure": "SESSION_COOKIE_SECURE", "proxy_count": "PROXY_COUNT",
     }
 
     @classmethod

@@ -19,7 +19,7 @@ def demo_settings(port: int) -> Settings:
         env.setdefault(var, value)
     env["WECHAT_API_BASE"] = os.environ.get("WECHAT_API_BASE") or f"http://127.0.0.1:{port + 1}"
     env.setdefault("SIMULATOR", "1")
-    return Settings.from_env(env, embedded_scheduler=True, token_owner=True)
+    return Settings.from_env(env, embedded_scheduler=True, token_owner=True, demo=True)
 
 
 def serve_demo(host: str, port: int) -> None:

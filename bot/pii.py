@@ -42,6 +42,11 @@ def lookup_hash(data_key: str, value: str) -> str:
     return hmac.new(_keys(data_key)[1], normal.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
+def key_check_value(data_key: str) -> str:
+    """A keyed fingerprint of DATA_KEY, stored in the database: a start with another key is refused."""
+    return hmac.new(_keys(data_key)[1], b"wxbot-data-key-check", hashlib.sha256).hexdigest()[:32]
+
+
 def mask_id(number: str | None) -> str:
     """3303**********1X42: first 4 and last 4 kept (certificate numbers keep their suffix)."""
     if not number:

@@ -109,12 +109,18 @@ def _purge_logs(rt: Runtime):
     return purge_old_rows(rt.sessions, rt.settings.log_retention_days)
 
 
+def _purge_idle(rt: Runtime):
+    from bot.retention_idle import purge_idle_rows
+    return purge_idle_rows(rt.sessions, rt.settings)
+
+
 # Order matters for --once: a token first, notices queue their messages, the outbox sends them.
 register_tick("token.refresh", _token_refresh, 60)
 register_tick("notices.due", _notices_due, 30)
 register_tick("outbox.dispatch", _outbox, 3)
 register_tick("notices.settle", _notices_settle, 30)
 register_tick("logs.purge", _purge_logs, 6 * 3600)
+register_tick("idle.purge", _purge_idle, 3600)
 
 
 def run_tick(rt: Runtime, tick: Tick) -> bool:

@@ -11,7 +11,7 @@ HELP = "输入文字提问；:关注 模拟关注，:菜单 KEY 模拟点菜单�
 
 def run_chat(openid: str, encrypt: bool) -> None:
     from webhook import create_app
-    settings = Settings.from_env()
+    settings = Settings.from_env(demo=True)  # a developer's simulator: demo values for what is unset
     if encrypt and not settings.wechat_aes_key:
         settings = settings.with_(wechat_aes_key=DEMO["WECHAT_AES_KEY"])
     client = create_app(settings).test_client()

@@ -29,6 +29,12 @@ def _backend_url() -> str:
     return os.environ.get("DATABASE_URL", "")
 
 
+@pytest.fixture(autouse=True)
+def demo_mode(monkeypatch):
+    """The suite runs on demo secrets: CLI commands and subprocesses see WXBOT_DEMO=1 (production refuses)."""
+    monkeypatch.setenv("WXBOT_DEMO", "1")
+
+
 @pytest.fixture(scope="session")
 def db_template(tmp_path_factory):
     url = _backend_url()
@@ -84,7 +90,7 @@ def database_url(db_template, tmp_path):
 
 @pytest.fixture
 def settings(database_url):
-    return Settings(database_url=database_url, wechat_aes_key=DEMO["WECHAT_AES_KEY"], simulator_enabled=True,
+    return Settings(database_url=database_url, wechat_aes_key=DEMO["WECHAT_AES_KEY"], simulator_enabled=True, demo=True,
                     knowledge_dir=str(ROOT / "knowledge"), wechat_api_base="http://127.0.0.1:9")
 
 

@@ -66,6 +66,13 @@ class Console:
         return self.client.post(path, data=data, **kw)
 
 
+def from_address(app, remote_addr: str) -> Console:
+    """A fresh browser on another machine (the login throttle counts per address)."""
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = remote_addr
+    return Console(client)
+
+
 @pytest.fixture
 def console(app, staff):
     """Log in as console("writer") etc.; each call is a fresh browser (own cookie jar)."""

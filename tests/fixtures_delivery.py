@@ -52,7 +52,7 @@ def dknowledge(tmp_path) -> Path:
 
 @pytest.fixture
 def dsettings(ddb_url, wx_fake, dknowledge) -> Settings:
-    return Settings(database_url=ddb_url, wechat_api_base=wx_fake.url, token_owner=True,
+    return Settings(database_url=ddb_url, wechat_api_base=wx_fake.url, token_owner=True, demo=True,
                     api_timeout_seconds=1.0, knowledge_dir=str(dknowledge))
 
 

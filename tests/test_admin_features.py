@@ -159,6 +159,9 @@ def test_rounds_fill_filters_sheet_and_marks(app, console):
     rows = list(openpyxl.load_workbook(io.BytesIO(sheet.data)).active.iter_rows(values_only=True))
     assert any("王五" in (c or "") for row in rows for c in row if isinstance(c, str))
     assert audit_rows(app, "booking.export") and audit_rows(app, "booking.mark")
+    viewer = console("reader")
+    assert "下载路线表" not in viewer.get(f"/admin/rounds/{round_id}").text
+    assert viewer.get(f"/admin/rounds/{round_id}/sheet.xlsx").status_code == 403  # names, phones, addresses
 
 
 def test_notice_compose_preview_schedule_report_cancel(app, console):
@@ -212,3 +215,20 @@ def test_cli_staff_commands(settings, monkeypatch):
     assert runner.invoke(cli, ["staff", "create", "--username", "lin2", "--password", "short"]).exit_code != 0
     result = runner.invoke(cli, ["staff", "reset-password", "--username", "lin", "--password", "Cli-password-88"])
     assert result.exit_code == 0, result.output
+
+
+def test_jobs_list_pages_by_fifty_open_first(app, console):
+    from bot.jobs import postings
+    with app.extensions["wxbot"].sessions.begin() as db:
+        for n in range(56):
+            postings.save_posting(db, {"external_id": f"P-{n:03d}", "title": f"岗位{n:03d}", "employer": "某厂",
+                                       "contact_phone": "0577-63700000"}, actor="test",
+                                  knowledge_dir=app.config["SETTINGS"].knowledge_dir)
+        postings.withdraw_posting(db, "P-055", actor="test")
+    viewer = console("reader")
+    first, second = viewer.get("/admin/jobs").text, viewer.get("/admin/jobs?page=2").text
+    assert first.count('data-label="岗位"') == 50 and second.count('data-label="岗位"') == 6
+    assert "共 56 个岗位" in first and "第 1 / 2 页" in first and "page=2" in first
+    assert first.index("岗位054") < first.index("岗位053")  # newest open first …
+    assert "岗位055" in second and "岗位000" in second  # … the withdrawn one after every open one
+    assert viewer.get("/admin/jobs?status=withdrawn").text.count('data-label="岗位"') == 1

@@ -156,3 +156,17 @@ def test_concurrent_posts_of_one_external_id_make_one_posting(live_server, servi
         codes = sorted(pool.map(post, range(6)))
     assert codes == [200] * 5 + [201]
     assert count(services) == 1
+
+
+@pytest.mark.parametrize("field, raw", [
+    ("positions", "Infinity"), ("positions", "-Infinity"), ("positions", "NaN"), ("positions", "1e400"),
+    ("positions", "1" + "0" * 400), ("valid_until", "Infinity"), ("title", '"\\ud800包装工"'),
+    ("categories", '["听力", "\\udfff"]'), ("employer", "NaN"),
+])
+def test_hostile_numbers_and_lone_surrogates_are_422_per_field(api, services, field, raw):
+    import json
+    body = json.dumps({k: v for k, v in JOB.items() if k != field})[:-1] + f', "{field}": {raw}}}'
+    resp = api("POST", "/api/v1/jobs", data=body, headers={"Content-Type": "application/json"})
+    assert resp.status_code == 422, resp.text
+    assert list(resp.json["fields"]) == [field] and " / " in resp.json["fields"][field]
+    assert count(services) == 0

@@ -124,7 +124,7 @@ def test_a_crashing_handler_gives_an_apology_with_a_way_out_and_logs_the_message
 
 def test_no_aes_key_configured_refuses_encrypted_posts(database_url):
     from webhook import create_app
-    settings = Settings(database_url=database_url, wechat_aes_key="")
+    settings = Settings(database_url=database_url, wechat_aes_key="", demo=True)
     enc_settings = settings.with_(wechat_aes_key=DEMO["WECHAT_AES_KEY"])
     query, body = signed_request(enc_settings, build_xml("o", "text", Content="hi"), encrypt=True)
     assert create_app(settings).test_client().post(f"/wechat?{query}", data=body).status_code == 403

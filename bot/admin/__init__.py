@@ -3,9 +3,10 @@
 Each page group is a views module; pages for a capability that is not installed (its package missing)
 are left out of the menu. Registered by webhook.create_app via BLUEPRINTS. Choices, for operators:
 
-- Accounts come from `wxbot staff create`; passwords are werkzeug scrypt hashes. 5 wrong passwords in
-  a row lock an account for 15 minutes (an admin can unlock); 30 idle minutes end a session
-  (ADMIN_IDLE_MINUTES); a password reset, role change or disabling ends the account's other sessions.
+- Accounts come from `wxbot staff create`; passwords are werkzeug scrypt hashes. Wrong passwords
+  block only the address they come from (bot/admin/throttle.py; an admin can unlock), with one answer
+  for every failure. Sessions are rows (bot/admin/console_sessions.py): logout, 30 idle minutes
+  (ADMIN_IDLE_MINUTES), a password reset, role change or disabling end them, copied cookies included.
   Roles: admin (accounts, audit log, settings, export), editor (content, jobs, notices, rounds,
   imports), viewer (read only: buttons are not shown and POSTs get 403).
 - CSRF is checked on every console POST (Flask-WTF, only under /admin: the WeChat callback, the

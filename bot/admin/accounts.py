@@ -8,14 +8,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from bot.admin import console_sessions, throttle
 from bot.admin.models import ROLES, Staff
 from bot.audit import audit
 from bot.db import utcnow
 
 log = logging.getLogger(__name__)
 
-LOCK_AFTER = 5  # failed passwords in a row …
-LOCK_MINUTES = 15  # … lock the account this long (an admin can unlock earlier)
+# Wrong passwords from one address block that address (bot/admin/throttle.py), never the account.
+LOCK_AFTER = throttle.ACCOUNT_LIMIT
+LOCK_MINUTES = int(throttle.BLOCK.total_seconds() // 60)  # the first block; repeats double it
 MIN_PASSWORD = 10
 # Verifying against this when the username is unknown keeps both failures equally slow.
 _DUMMY_HASH = generate_password_hash("not-a-real-password-0")
@@ -62,6 +64,7 @@ def set_password(session: Session, staff: Staff, password: str, actor: str) -> N
     staff.password_hash = generate_password_hash(password)
     staff.failed_logins, staff.locked_until = 0, None
     staff.session_version += 1  # sign out every open session of this account
+    console_sessions.end_all(session, staff)
     audit(session, actor, "staff.password", staff.username)
 
 
@@ -72,6 +75,7 @@ def set_role(session: Session, staff: Staff, role: str, actor: str) -> None:
         raise AccountError("不能取消最后一个管理员")
     before, staff.role = staff.role, role
     staff.session_version += 1
+    console_sessions.end_all(session, staff)
     audit(session, actor, "staff.role", staff.username, before=before, after=role)
 
 
@@ -80,11 +84,13 @@ def set_active(session: Session, staff: Staff, active: bool, actor: str) -> None
         raise AccountError("不能停用最后一个管理员")
     staff.active = active
     staff.session_version += 1
+    console_sessions.end_all(session, staff)
     audit(session, actor, "staff.enable" if active else "staff.disable", staff.username)
 
 
 def unlock(session: Session, staff: Staff, actor: str) -> None:
     staff.failed_logins, staff.locked_until = 0, None
+    throttle.clear_account(session, staff.username)
     audit(session, actor, "staff.unlock", staff.username)
 
 
@@ -94,39 +100,42 @@ def _other_admins(session: Session, staff: Staff) -> int:
 
 
 def is_locked(staff: Staff, now: dt.datetime | None = None) -> bool:
+    """Some address is blocked from this account (shown in the console; only that address is refused)."""
     return bool(staff.locked_until and staff.locked_until > (now or utcnow()))
 
 
 def authenticate(session: Session, username: str, password: str, remote: str = "") -> tuple[Staff | None, str]:
-    """(staff, "") on success, else (None, reason) with reason in ok|locked|bad|disabled.
+    """(staff, "") on success, else (None, "bad"): one answer for unknown, wrong, blocked and disabled.
 
-    Failures are counted per account (the row is locked for update) and written to the audit log;
-    a locked account refuses even the right password until the lock ends.
+    Wrong passwords are counted per address and per (account, address) (bot/admin/throttle.py), so a
+    stranger blocks himself, never the staff signing in from elsewhere; every refusal is audited.
     """
-    staff = session.scalar(select(Staff).where(func.lower(Staff.username) == username.strip().lower())
-                           .with_for_update())
-    if staff is None:
-        check_password_hash(_DUMMY_HASH, password)
-        audit(session, f"anon:{remote}"[:64], "staff.login_failed", username[:64], reason="unknown")
-        return None, "bad"
     now = utcnow()
-    if is_locked(staff, now):
-        audit(session, staff.username, "staff.login_refused", staff.username, reason="locked")
-        return None, "locked"
-    if not check_password_hash(staff.password_hash, password):
+    name = username.strip()[:64]
+    if throttle.blocked_until(session, name, remote, now):
+        check_password_hash(_DUMMY_HASH, password)  # as slow as a real check: the answer tells nothing
+        audit(session, f"anon:{remote}"[:64], "staff.login_refused", name, reason="throttled")
+        return None, "bad"
+    staff = session.scalar(select(Staff).where(func.lower(Staff.username) == name.lower()).with_for_update())
+    if staff is None or not check_password_hash(staff.password_hash if staff else _DUMMY_HASH, password):
+        until = throttle.record_failure(session, name, remote, now)
+        if staff is None:
+            audit(session, f"anon:{remote}"[:64], "staff.login_failed", name, reason="unknown")
+            return None, "bad"
         staff.failed_logins = (staff.failed_logins or 0) + 1
-        if staff.failed_logins >= LOCK_AFTER:
-            staff.locked_until = now + dt.timedelta(minutes=LOCK_MINUTES)
-            staff.failed_logins = 0
-            log.warning("staff account %s locked after %d failed logins", staff.username, LOCK_AFTER)
-            audit(session, staff.username, "staff.locked", staff.username, remote=remote, minutes=LOCK_MINUTES)
-            return None, "locked"
-        audit(session, staff.username, "staff.login_failed", staff.username, remote=remote,
-              failures=staff.failed_logins)
+        if until is not None:
+            staff.locked_until = max(until, staff.locked_until or until)  # shown to admins, who can unlock
+            log.warning("staff account %s blocked from %s after %d failed logins", staff.username, remote,
+                        LOCK_AFTER)
+            audit(session, staff.username, "staff.locked", staff.username, remote=remote,
+                  until=until.isoformat())
+        else:
+            audit(session, staff.username, "staff.login_failed", staff.username, remote=remote)
         return None, "bad"
     if not staff.active:
         audit(session, staff.username, "staff.login_refused", staff.username, reason="disabled")
-        return None, "disabled"
-    staff.failed_logins, staff.locked_until, staff.last_login = 0, None, now
+        return None, "bad"
+    throttle.record_success(session, name, remote)
+    staff.failed_logins, staff.last_login = 0, now
     audit(session, staff.username, "staff.login", staff.username, remote=remote)
     return staff, ""

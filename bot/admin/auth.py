@@ -1,18 +1,19 @@
 """Console sign-in: Flask-Login user loading, idle timeout, roles, CSRF on every console POST."""
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import logging
-import os
 import time
 from dataclasses import dataclass
 
 from flask import abort, current_app, flash, redirect, request, session, url_for
 from flask_login import LoginManager, UserMixin, current_user, logout_user
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
+from bot.admin import console_sessions
 from bot.admin.models import ROLE_LABELS, Staff
-from bot.config import DEMO
 
 log = logging.getLogger(__name__)
 
@@ -35,12 +36,11 @@ class StaffUser(UserMixin):
     id: int
     username: str
     role: str
-    version: int
+    token: str  # names the server-side session row (bot/admin/console_sessions.py)
     display_name: str = ""
 
     def get_id(self) -> str:
-        # The version makes old session cookies invalid after a password reset or role change.
-        return f"{self.id}:{self.version}"
+        return f"{self.id}:{self.token}"
 
     def can(self, role: str) -> bool:
         return RANK.get(self.role, 0) >= RANK[role]
@@ -50,22 +50,28 @@ class StaffUser(UserMixin):
         return ROLE_LABELS.get(self.role, self.role)
 
     @classmethod
-    def of(cls, staff: Staff) -> "StaffUser":
-        return cls(staff.id, staff.username, staff.role, staff.session_version, staff.display_name or "")
+    def of(cls, staff: Staff, token: str) -> "StaffUser":
+        return cls(staff.id, staff.username, staff.role, token, staff.display_name or "")
+
+
+def now_utc() -> dt.datetime:
+    return dt.datetime.fromtimestamp(time.time(), dt.timezone.utc)
+
+
+def idle_limit() -> dt.timedelta:
+    return dt.timedelta(minutes=current_app.config["ADMIN_IDLE_MINUTES"])
 
 
 @login_manager.user_loader
 def load_user(user_id: str):
-    try:
-        staff_id, version = (int(part) for part in user_id.split(":"))
-    except ValueError:
+    """Only a live server-side session: a cookie copied before logout or a password change is refused."""
+    staff_id, _, token = user_id.partition(":")
+    if not staff_id.isdigit() or not token:
         return None
     services = current_app.extensions["wxbot"]
-    with services.sessions() as db:
-        staff = db.get(Staff, staff_id)
-        if staff is None or not staff.active or staff.session_version != version:
-            return None
-        return StaffUser.of(staff)
+    with services.sessions.begin() as db:
+        staff = console_sessions.resume(db, int(staff_id), token, idle_limit(), now_utc())
+        return StaffUser.of(staff, token) if staff is not None else None
 
 
 @login_manager.unauthorized_handler
@@ -81,12 +87,13 @@ def init_app(app) -> None:
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # the token lives as long as the session
     app.config.setdefault("ADMIN_IDLE_MINUTES", IDLE_MINUTES)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    # Behind HTTPS (production) set SESSION_COOKIE_SECURE=1 so the cookie never travels in clear.
-    app.config.setdefault("SESSION_COOKIE_SECURE", os.environ.get("SESSION_COOKIE_SECURE", "") in ("1", "true"))
-    if app.config["SECRET_KEY"] == DEMO["SECRET_KEY"] and not app.config["SETTINGS"].simulator_enabled:
-        log.warning("SECRET_KEY is the demo value: console sessions can be forged; set SECRET_KEY")
+    settings = app.config["SETTINGS"]
+    # Assigned, not setdefault: Flask already has these keys (SameSite None, Secure False).
+    app.config.update(SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_HTTPONLY=True,
+                      SESSION_COOKIE_SECURE=settings.session_cookie_secure)
+    if settings.proxy_count and not isinstance(app.wsgi_app, ProxyFix):
+        # Behind nginx every request comes from 127.0.0.1: the login throttle needs the client's address.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_count, x_proto=settings.proxy_count)
     csrf.init_app(app)
     login_manager.init_app(app)
 
@@ -104,6 +111,8 @@ def before_console_request():
     idle = current_app.config["ADMIN_IDLE_MINUTES"] * 60
     if current_user.is_authenticated and seen is not None and now - seen > idle:
         log.info("console session of %s timed out", current_user.username)
+        with current_app.extensions["wxbot"].sessions.begin() as db:
+            console_sessions.end(db, current_user.token)
         logout_user()
         session.clear()
         flash("长时间未操作，已自动退出，请重新登录。", "info")

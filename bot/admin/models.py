@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Optional
 
-from sqlalchemy import String, Text
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db import Base, utcnow
@@ -68,3 +68,30 @@ class AdminTask(Base):
     error: Mapped[Optional[str]] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[Optional[dt.datetime]]
+
+
+class StaffSession(Base):
+    """One signed-in console session; the cookie carries its token, the row makes it revocable.
+
+    Logout deletes the row, the idle timeout is checked against last_seen, and a password, role or
+    state change (session_version) ends the older rows: a copied cookie stops working with them.
+    """
+
+    __tablename__ = "staff_session"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the token in the cookie
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int] = mapped_column(default=1)  # the account's session_version at sign-in
+    remote: Mapped[Optional[str]] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_seen: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class LoginThrottle(Base):
+    """Failed sign-ins counted per IP and per (account, IP): a stranger slows himself, not the staff."""
+
+    __tablename__ = "login_throttle"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)  # "ip:…" or "acct:<name>@<ip>"
+    failures: Mapped[int] = mapped_column(default=0)
+    strikes: Mapped[int] = mapped_column(default=0)  # blocks so far: each doubles the next one
+    first_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    blocked_until: Mapped[Optional[dt.datetime]]

@@ -9,8 +9,8 @@ from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.security import check_password_hash
 
-from bot.admin import accounts
-from bot.admin.auth import StaffUser, actor
+from bot.admin import accounts, console_sessions
+from bot.admin.auth import StaffUser, actor, now_utc
 from bot.admin.blueprint import bp, tx
 from bot.admin.forms import LoginForm, PasswordForm
 from bot.admin.models import Staff
@@ -18,11 +18,8 @@ from bot.audit import audit
 
 log = logging.getLogger(__name__)
 
-MESSAGES = {
-    "bad": "用户名或密码不对。连续输错 5 次，账号会锁定 15 分钟。",
-    "locked": "账号已暂时锁定（连续输错密码）。请 15 分钟后再试，或请管理员解锁。",
-    "disabled": "这个账号已停用，请联系管理员。",
-}
+# One answer for every failure (unknown name, wrong password, blocked, disabled): no account discovery.
+LOGIN_FAILED = "登录没有成功：用户名或密码不对，或尝试次数太多已暂停。请稍后再试，或请管理员协助。"
 
 
 def _safe_next(target: str | None) -> str:
@@ -41,10 +38,11 @@ def login():
         return redirect(_safe_next(form.next.data))
     status = 200
     if form.validate_on_submit():
+        remote = request.remote_addr or ""
         with tx() as db:
-            staff, reason = accounts.authenticate(db, form.username.data, form.password.data,
-                                                  request.remote_addr or "")
-            user = StaffUser.of(staff) if staff else None
+            staff, _reason = accounts.authenticate(db, form.username.data, form.password.data, remote)
+            token = console_sessions.start(db, staff, remote, now_utc()) if staff else None
+            user = StaffUser.of(staff, token) if staff else None
         if user is not None:
             target = _safe_next(form.next.data)
             session.clear()  # a new session id for the signed-in state (no fixation)
@@ -52,8 +50,8 @@ def login():
             session["admin_seen"] = time.time()
             log.info("console login: %s", user.username)
             return redirect(target)
-        flash(MESSAGES[reason], "error")
-        status = 401 if reason == "bad" else 403
+        flash(LOGIN_FAILED, "error")
+        status = 401
     elif request.method == "POST":
         status = 400
     return render_template("admin/login.html", form=form), status
@@ -63,6 +61,7 @@ def login():
 def logout():
     if current_user.is_authenticated:
         with tx() as db:
+            console_sessions.end(db, current_user.token)  # a copy of the cookie is worthless from now on
             audit(db, actor(), "staff.logout", actor())
     logout_user()
     session.clear()
@@ -86,7 +85,8 @@ def password():
                 except accounts.AccountError as exc:
                     form.password.errors.append(str(exc))
                 else:
-                    user = StaffUser.of(staff)
+                    user = StaffUser.of(staff, console_sessions.start(db, staff, request.remote_addr or "",
+                                                                       now_utc()))
         if user is not None:
             login_user(user)  # the session version changed: keep this session, end the others
             flash("密码已修改。其他设备上的登录已失效。", "success")

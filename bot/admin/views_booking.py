@@ -131,7 +131,7 @@ def rounds_cancel(round_id: int):
 
 
 @bp.get("/rounds/<int:round_id>/sheet.xlsx")
-@login_required
+@require("editor")  # names, phones and addresses in one file: an editor's or admin's right, not a viewer's
 def rounds_sheet(round_id: int):
     with tx() as db:
         rnd = db.get(AssessmentRound, round_id) or abort(404)

@@ -7,12 +7,13 @@ from pathlib import Path
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import login_required
+from sqlalchemy import case, func, select
 
 from bot import jobs
 from bot.admin.auth import actor, require
 from bot.admin.blueprint import bp, reader, settings, tx
 from bot.jobs import postings
-from bot.jobs.models import CATEGORIES, KINDS, STATUSES
+from bot.jobs.models import CATEGORIES, KINDS, STATUSES, JobPosting
 from bot.jobs.validation import LABELS
 from bot.towns import towns
 
@@ -26,6 +27,7 @@ FORM_FIELDS = [("title", "text"), ("employer", "text"), ("town", "town"), ("addr
                ("valid_until", "date"), ("source", "text")]
 REQUIRED = {"title", "employer", "contact_phone"}
 MAX_UPLOAD = 10 * 1024 * 1024
+PAGE_SIZE = 50
 
 
 def zh(message: str) -> str:
@@ -37,13 +39,20 @@ def zh(message: str) -> str:
 @login_required
 def jobs_list():
     status = request.args.get("status", "")
-    with reader() as db:
-        rows = postings.view_stats(db)
+    page = max(1, request.args.get("page", 1, type=int))
+    query = select(JobPosting.id)
     if status in STATUSES:
-        rows = [r for r in rows if r["status"] == status]
-    rows.sort(key=lambda r: (r["status"] != "open", -r["id"]))
+        query = query.where(JobPosting.status == status)
+    with reader() as db:
+        total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
+        open_first = case((JobPosting.status == "open", 0), else_=1)
+        ids = list(db.scalars(query.order_by(open_first, JobPosting.id.desc())
+                              .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
+        rows = postings.view_stats(db, ids=ids)  # view counts for this page only
+    rows.sort(key=lambda r: ids.index(r["id"]))
     return render_template("admin/jobs_list.html", title="岗位", rows=rows, status=status,
-                           statuses=STATUS_LABELS)
+                           statuses=STATUS_LABELS,
+                           page=page, pages=max(1, -(-total // PAGE_SIZE)), total=total)
 
 
 @bp.route("/jobs/new", methods=["GET", "POST"], defaults={"external_id": None})

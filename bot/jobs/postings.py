@@ -146,7 +146,8 @@ def record_view(session: Session, posting: JobPosting, openid: str) -> None:
     session.add(JobView(posting_id=posting.id, openid=openid))
 
 
-def view_stats(session: Session, since: dt.datetime | None = None, include_closed: bool = True) -> list[dict]:
+def view_stats(session: Session, since: dt.datetime | None = None, include_closed: bool = True,
+               ids: list[int] | None = None) -> list[dict]:
     """Views and distinct viewers per posting, most viewed first (the staff console's table)."""
     views = select(JobView.posting_id, func.count(JobView.id).label("views"),
                    func.count(distinct(JobView.openid)).label("viewers"))
@@ -157,6 +158,8 @@ def view_stats(session: Session, since: dt.datetime | None = None, include_close
         views, views.c.posting_id == JobPosting.id)
     if not include_closed:
         query = query.where(is_open(local_today()))
+    if ids is not None:  # one page of the console's list
+        query = query.where(JobPosting.id.in_(ids))
     rows = session.execute(query.order_by(func.coalesce(views.c.views, 0).desc(), JobPosting.id.desc()))
     return [{"id": p.id, "external_id": p.external_id, "title": p.title, "employer": p.employer,
              "status": p.status, "valid_until": p.valid_until.isoformat(), "views": n, "viewers": u}

@@ -6,6 +6,7 @@ Every message is "中文 / English" so staff and integrators both read it. Value
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -126,12 +127,21 @@ def parse_positions(value) -> int | None:
     if text in ("", "若干", "不限", "多名"):
         return None
     try:
-        number = int(float(text))
-    except ValueError as exc:
+        number = float(text)  # JSON allows Infinity and NaN, and 10**400 overflows int(float(…))
+    except (ValueError, OverflowError) as exc:
         raise Invalid(msg("应为人数，如 3", "must be a number such as 3")) from exc
-    if not 1 <= number <= 10000:
+    if not math.isfinite(number) or not 1 <= number <= 10000:
         raise Invalid(msg("人数应在 1 到 10000 之间", "must be between 1 and 10000"))
-    return number
+    return int(number)
+
+
+def _unencodable(value) -> bool:
+    """A lone surrogate (JSON "\\ud800") cannot be stored by any database driver: refuse it per field."""
+    if isinstance(value, list):
+        return any(_unencodable(v) for v in value)
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    return isinstance(value, str) and any("\ud800" <= ch <= "\udfff" for ch in value)
 
 
 def parse_phone(value) -> str:
@@ -153,6 +163,8 @@ def clean(data: dict, *, knowledge_dir: str, partial: bool = False, strict: bool
             continue
         raw = data[name]
         try:
+            if _unencodable(raw):
+                raise Invalid(msg("含有无法识别的字符或数字", "contains an invalid character or number"))
             if raw is None or (isinstance(raw, str) and not raw.strip()):
                 value = None if name != "categories" else []
             elif name in ("valid_from", "valid_until"):
