@@ -52,8 +52,10 @@ def test_second_scheduler_refuses_to_start(dsettings, dsessions, wx_fake):
     first = subprocess.Popen([sys.executable, "-c", SCHEDULER_CMD], cwd=ROOT, env=scheduler_env(dsettings),
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        wait_until(lambda: lock_is_held(dsettings))
-        wait_until(lambda: len(wx_fake.sent("o_s")) == 1)  # the running one does its work
+        # Its first delivery proves it runs and holds the lock; probing the lock before that would race
+        # the starting process for it (and a loaded machine may take seconds to import).
+        wait_until(lambda: len(wx_fake.sent("o_s")) == 1, timeout=60)
+        assert lock_is_held(dsettings)
         second = subprocess.run([sys.executable, "-c", SCHEDULER_CMD, "--once"], cwd=ROOT, timeout=60,
                                 env=scheduler_env(dsettings), capture_output=True, text=True)
         assert second.returncode == 2
@@ -191,10 +193,14 @@ def test_scheduler_stops_when_its_postgresql_lock_is_lost(dsettings, dsessions, 
         pytest.skip("advisory locks are PostgreSQL's; SQLite uses a lock file that cannot be lost")
     from sqlalchemy import create_engine, text
     env = {**scheduler_env(dsettings), "SCHEDULER_LOCK_CHECK_SECONDS": "0.5"}
+    add_follower(dsessions, "o_l")
+    with dsessions.begin() as s:
+        enqueue_text(s, "o_l", "调度进程在运行", "sched:lock")
     first = subprocess.Popen([sys.executable, "-c", SCHEDULER_CMD], cwd=ROOT, env=env,
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        wait_until(lambda: lock_is_held(dsettings))
+        wait_until(lambda: len(wx_fake.sent("o_l")) == 1, timeout=60)  # running, so holding the lock
+        assert lock_is_held(dsettings)
         engine = create_engine(dsettings.database_url)
         with engine.begin() as conn:  # what a server restart does to that one connection
             conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' "
