@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import contextmanager
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import JSON, DateTime, create_engine, event
+from sqlalchemy import JSON, DateTime, create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -47,6 +48,10 @@ class Base(DeclarativeBase):
 
 
 _engines: dict[str, Engine] = {}
+# WeChat waits 5 s for an answer: a request waits at most this long for a lock or a connection, so
+# claim + handling stay under ~4.5 s.
+BUSY_TIMEOUT_SECONDS = 2.0
+CONNECT_TIMEOUT_SECONDS = 2
 
 
 def get_engine(url: str) -> Engine:
@@ -58,7 +63,8 @@ def get_engine(url: str) -> Engine:
 
 def _make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_SECONDS,
+                                                   "check_same_thread": False})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):
@@ -66,7 +72,7 @@ def _make_engine(url: str) -> Engine:
             dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (below)
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_SECONDS * 1000)}")
             cur.execute("PRAGMA synchronous=NORMAL")  # WAL: durable at checkpoints, no fsync per commit
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
@@ -78,7 +84,24 @@ def _make_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5, pool_timeout=BUSY_TIMEOUT_SECONDS,
+                         connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS})
+
+
+# PostgreSQL limits for one web transaction (set per transaction: the scheduler's long statements
+# and migrations are not cut); with the busy timeout above a request answers well inside 5 s.
+STATEMENT_TIMEOUT_MS, LOCK_TIMEOUT_MS = 3000, 2000
+
+
+@contextmanager
+def begin_bounded(sessions: sessionmaker):
+    """sessions.begin(), bounded on PostgreSQL by statement and lock timeouts (web requests)."""
+    with sessions.begin() as session:
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text("select set_config('statement_timeout', :s, true), "
+                                 "set_config('lock_timeout', :l, true)"),
+                            {"s": str(STATEMENT_TIMEOUT_MS), "l": str(LOCK_TIMEOUT_MS)})
+        yield session
 
 
 def session_factory(url: str) -> sessionmaker:

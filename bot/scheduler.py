@@ -107,12 +107,24 @@ def _purge_logs(rt: Runtime):
     return purge_old_rows(rt.sessions, rt.settings.log_retention_days)
 
 
+def _purge_inbound(rt: Runtime):
+    from bot.retention import purge_inbound
+    return purge_inbound(rt.sessions)
+
+
+def _inbound_followup(rt: Runtime):
+    from bot.followup import sweep_stuck
+    return sweep_stuck(rt.services)
+
+
 # Order matters for --once: a token first, notices queue their messages, the outbox sends them.
 register_tick("token.refresh", _token_refresh, 60)
 register_tick("notices.due", _notices_due, 30)
 register_tick("outbox.dispatch", _outbox, 3)
 register_tick("notices.settle", _notices_settle, 30)
 register_tick("logs.purge", _purge_logs, 6 * 3600)
+register_tick("inbound.purge", _purge_inbound, 300)
+register_tick("inbound.followup", _inbound_followup, 10)
 
 
 def run_tick(rt: Runtime, tick: Tick) -> bool:
