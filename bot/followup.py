@@ -4,7 +4,8 @@ Two sources, one rule (follow_up): a message whose database work failed before a
 remembered in this process (FollowUps, flushed by a short-lived thread); a claim left 'processing' by a
 killed worker is found by the scheduler (sweep_stuck). Either way, once WeChat's re-deliveries are over
 and none of them got the message answered, one follow-up is queued (outbox dedupe key per message, so
-several workers never send two) and the dedup row says 'lost'.
+several workers never send two) and the dedup row says 'lost'. Events (menu clicks, follows) are only
+marked lost: WeChat opens no 48-hour window for them.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from sqlalchemy import or_, select
 
 from bot.db import LOCAL_TZ, begin_bounded, utcnow
 from bot.delivery import notify
-from bot.models import InboundSeen
+from bot.models import Follower, InboundSeen
 
 log = logging.getLogger(__name__)
 # WeChat's three deliveries span ~15 s: after this nobody else will answer the message.
@@ -37,8 +38,16 @@ def follow_up(session, services, dedup_key: str, openid: str, at: dt.datetime) -
         return False  # answered (done), apologised (failed) or followed up already (lost)
     if seen is not None and seen.claimed_until is not None and seen.claimed_until > utcnow():
         return None
-    notify(session, openid, "followup", {}, dedupe_key=f"followup:{dedup_key}",
-           text_fallback=follow_up_text(services, at), source="followup")
+    if dedup_key.startswith("m:"):  # a message (events open no 48-hour window to write back in)
+        follower = session.get(Follower, openid)
+        if follower is None:
+            follower = Follower(openid=openid, subscribed=True)
+            session.add(follower)
+        # WeChat received the message, so its customer-service window is open even though we failed.
+        if follower.last_message_at is None or follower.last_message_at < at:
+            follower.last_message_at = at
+        notify(session, openid, "followup", {}, dedupe_key=f"followup:{dedup_key}",
+               text_fallback=follow_up_text(services, at), source="followup")
     if seen is None:
         session.add(InboundSeen(dedup_key=dedup_key, openid=openid, status="lost"))
     else:

@@ -41,12 +41,12 @@ def encrypts(settings: Settings) -> bool:
 
 
 def signed_request(settings: Settings, xml: str, encrypt: bool | None = None, openid: str = "",
-                   token: str | None = None) -> tuple[str, bytes]:
+                   token: str | None = None, timestamp: int | None = None) -> tuple[str, bytes]:
     """Return (query string, body) exactly as WeChat would POST them (encrypt=None: as the account's
     mode says)."""
     encrypt = encrypts(settings) if encrypt is None else encrypt
     token = token or settings.wechat_token
-    timestamp, nonce = str(int(time.time())), secrets.token_hex(5)
+    timestamp, nonce = str(int(time.time()) if timestamp is None else timestamp), secrets.token_hex(5)
     args = {"signature": sign(token, timestamp, nonce), "timestamp": timestamp, "nonce": nonce}
     if openid:
         args["openid"] = openid
