@@ -197,7 +197,8 @@ def main() -> int:
     try:
         subprocess.run([str(bin_ / "wxbot"), "db", "upgrade"], cwd=ROOT, env=env, check=True, stdout=log, stderr=log)
         web = subprocess.Popen([str(bin_ / "gunicorn"), "-w", "2", "--threads", "4", "-b", f"127.0.0.1:{PORT}",
-                                "--log-level", "warning", "webhook:create_app()"], cwd=ROOT, env=env,
+                                "--log-level", "warning", "--access-logfile", str(workdir / "access.log"),
+                                "--access-logformat", '%(t)s %(s)s %(M)sms %(p)s', "webhook:create_app()"], cwd=ROOT, env=env,
                                stdout=log, stderr=log)
         base = f"http://127.0.0.1:{PORT}"
         wait_http(f"{base}/wechat")
