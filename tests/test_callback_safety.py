@@ -63,3 +63,10 @@ def test_timestamps_more_than_five_minutes_off_are_refused(app, settings, servic
     query, body = signed_request(settings, build_xml("o_stale", "text", Content="菜单"),
                                  timestamp=int(time.time()) - 200)  # clocks a little apart: fine
     assert _post(app, query, body).status_code == 200
+
+
+def test_the_simulator_encrypts_in_safe_mode_even_unticked(app):
+    resp = app.test_client().post("/simulator/send", json={"openid": "o_sim", "type": "text", "text": "菜单",
+                                                           "encrypt": False})
+    data = resp.get_json()
+    assert data["status"] == 200 and "政策咨询" in data["text"]
