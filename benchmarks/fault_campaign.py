@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import random
 import secrets
+import sqlite3
 import string
 import subprocess
 import sys
@@ -40,6 +41,7 @@ MESSAGES = int(os.environ.get("FAULT_MESSAGES", 400))
 RATE = float(os.environ.get("FAULT_RATE", 25))  # new messages a second
 PG = os.environ.get("FAULT_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 PG_VERSION = os.environ.get("FAULT_PG_VERSION", "15")
+SQLITE = os.environ.get("FAULT_DB", "postgresql") == "sqlite"  # SQLite: a 6-second write lock instead
 OUTAGE = float(os.environ.get("FAULT_OUTAGE_SECONDS", 0))  # 0: no long outage
 PORT = int(os.environ.get("FAULT_PORT", 18431))
 DEADLINE, RETRY_GAP, DELIVERIES = 5.0, 5.0, 3  # WeChat's behaviour
@@ -109,11 +111,11 @@ def deliver(settings: Settings, base: str, i: int, openid: str, content: str) ->
     return outcome
 
 
-def faults(master_pid: int, log: list[str]) -> None:
+def faults(master_pid: int, log: list[str], db_url: str) -> None:
     """SIGKILL a worker at 3 s and 7 s, restart PostgreSQL at 11 s (all under load); with
     FAULT_OUTAGE_SECONDS, stop PostgreSQL that long at 16 s (longer than WeChat's retries)."""
     t0 = time.monotonic()
-    plan = [(3, "kill"), (7, "kill"), (11, "pg")] + ([(16, "outage")] if OUTAGE else [])
+    plan = [(3, "kill"), (7, "kill"), (11, "lock" if SQLITE else "pg")] + ([(16, "outage")] if OUTAGE else [])
     for at, what in plan:
         time.sleep(max(0.0, t0 + at - time.monotonic()))
         if what == "kill":
@@ -122,6 +124,14 @@ def faults(master_pid: int, log: list[str]) -> None:
                 victim = int(random.choice(children))
                 os.kill(victim, 9)
                 log.append(f"t={time.monotonic() - t0:.1f}s kill -9 worker {victim}")
+        elif what == "lock":  # another process (an import, a backup) holds SQLite's write lock
+            started = time.monotonic()
+            conn = sqlite3.connect(db_url.removeprefix("sqlite:///"), isolation_level=None, timeout=30)
+            conn.execute("BEGIN IMMEDIATE")
+            time.sleep(6)
+            conn.rollback()
+            conn.close()
+            log.append(f"t={started - t0:.1f}s SQLite write lock held for {time.monotonic() - started:.1f}s")
         elif what == "outage":
             started = time.monotonic()
             subprocess.run(["pg_ctlcluster", PG_VERSION, "main", "stop"], check=False)
@@ -178,10 +188,14 @@ def tally(db_url: str, fake: FakeWeChat, outcomes: list[dict]) -> dict:
 
 def main() -> int:
     name = f"wxbot_fault_{secrets.token_hex(4)}"
-    admin = create_engine(PG, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    db_url = PG.rsplit("/", 1)[0] + f"/{name}"
+    workdir = Path(tempfile.mkdtemp(prefix="wxbot-fault-"))
+    admin = None if SQLITE else create_engine(PG, isolation_level="AUTOCOMMIT")
+    if SQLITE:
+        db_url = f"sqlite:///{workdir / 'fault.sqlite3'}"
+    else:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        db_url = PG.rsplit("/", 1)[0] + f"/{name}"
     app_id, app_secret = "wx" + _secret(16, string.hexdigits.lower()), _secret(32)
     fake = FakeWeChat(appid=app_id, secret=app_secret).start()
     settings = Settings(wechat_token=_secret(32), wechat_app_id=app_id, wechat_app_secret=app_secret,
@@ -189,7 +203,6 @@ def main() -> int:
     env = {**os.environ, "DATABASE_URL": db_url, "WECHAT_TOKEN": settings.wechat_token,
            "WECHAT_APP_ID": app_id, "WECHAT_APP_SECRET": app_secret, "WECHAT_AES_KEY": settings.wechat_aes_key,
            "WECHAT_API_BASE": fake.url, "SECRET_KEY": _secret(48), "DATA_KEY": _secret(48)}
-    workdir = Path(tempfile.mkdtemp(prefix="wxbot-fault-"))
     log = open(workdir / "processes.log", "w")
     bin_ = ROOT / ".venv" / "bin"
     web = scheduler = None
@@ -203,7 +216,7 @@ def main() -> int:
         base = f"http://127.0.0.1:{PORT}"
         wait_http(f"{base}/wechat")
         scheduler = Supervised([str(bin_ / "wxbot"), "scheduler"], env, log).start()
-        fault_thread = threading.Thread(target=faults, args=(web.pid, events), daemon=True)
+        fault_thread = threading.Thread(target=faults, args=(web.pid, events, db_url), daemon=True)
         started = time.monotonic()
         fault_thread.start()
         with ThreadPoolExecutor(max_workers=128) as pool:
@@ -225,7 +238,8 @@ def main() -> int:
         counts = tally(db_url, fake, outcomes)
         statuses = Counter(str(s) for o in outcomes for s in o["statuses"])
         print(f"fault campaign: {MESSAGES} messages at {RATE:g}/s over {load_seconds:.0f} s, "
-              f"gunicorn -w 2 + scheduler (restarted {scheduler.restarts}x) + PostgreSQL {PG_VERSION}")
+              f"gunicorn -w 2 + scheduler (restarted {scheduler.restarts}x) + "
+              + ("SQLite" if SQLITE else f"PostgreSQL {PG_VERSION}"))
         for line in events:
             print("  " + line)
         print("  delivery answers: " + ", ".join(f"{k}×{v}" for k, v in sorted(statuses.items())))
@@ -251,16 +265,21 @@ def main() -> int:
             except subprocess.TimeoutExpired:
                 web.kill()
         fake.stop()
-        ensure_pg_running()
-        for _ in range(30):  # PostgreSQL may still be starting
-            try:
-                with admin.connect() as conn:
-                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-                break
-            except Exception:  # noqa: BLE001 - not up yet
-                time.sleep(1)
-        admin.dispose()
         log.close()
+        if admin is not None:
+            drop_database(admin, name)
+
+
+def drop_database(admin, name: str) -> None:
+    ensure_pg_running()
+    for _ in range(30):  # PostgreSQL may still be starting
+        try:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            break
+        except Exception:  # noqa: BLE001 - not up yet
+            time.sleep(1)
+    admin.dispose()
 
 
 if __name__ == "__main__":
