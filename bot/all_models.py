@@ -5,3 +5,4 @@ import bot.admin.models  # noqa: F401
 import bot.booking.models  # noqa: F401
 import bot.people.models  # noqa: F401
 import bot.jobs.models  # noqa: F401
+import bot.calls.models  # noqa: F401

@@ -4,9 +4,9 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from bot.models import AuditLog
-from bot.pii import scrub
+from bot.pii import scrub, scrub_all
 
 
 def audit(session: Session, actor: str, action: str, target: str | None = None, **detail) -> None:
     session.add(AuditLog(actor=actor[:64], action=action[:64], target=scrub(target)[:200] if target else None,
-                         detail={k: scrub(v) if isinstance(v, str) else v for k, v in detail.items()} or None))
+                         detail=scrub_all(detail) or None))

@@ -8,6 +8,7 @@ import os
 import click
 
 from bot.config import DEMO, Settings
+from bot.pii import install_log_scrubbing
 
 # name → module exporting it; a module not installed yet simply adds nothing.
 EXTRA_COMMANDS = {
@@ -26,6 +27,7 @@ def cli(verbose: bool) -> None:
     """平阳县残联公众号助手 — WeChat assistant of the county Disabled Persons' Federation."""
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    install_log_scrubbing()
 
 
 @cli.group()

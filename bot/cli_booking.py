@@ -156,6 +156,10 @@ def rounds_edit(round_id, date_, capacity, towns, categories, team, window_end, 
                              categories=_categories(categories), team=team, window_end=_when(window_end),
                              cutoff_hours=cutoff_hours, note=note)
             click.echo("已修改 " + _line(rnd))
+            if session.info.get("owed_new"):  # the date or team changed: residents are owed a message
+                from bot.booking.models import ACTIVE
+                from bot.booking.staff import notice_refs
+                _told(session, settings, round_id, notice_refs(session, round_id, (ACTIVE,)))
     except RoundError as exc:
         _fail(exc)
 
@@ -167,12 +171,47 @@ def rounds_edit(round_id, date_, capacity, towns, categories, team, window_end, 
 def rounds_cancel(round_id: int, reason: str, by: str | None) -> None:
     """Cancel a round; booked residents are told through the outbox."""
     from bot.booking.rounds import RoundError, cancel_round
+    from bot.booking.staff import notice_refs
+    settings = Settings.from_env()
     try:
-        with _sessions(Settings.from_env()).begin() as session:
+        with _sessions(settings).begin() as session:
             rnd = cancel_round(session, round_id, _actor(by), reason)
             click.echo("已取消 " + _line(rnd))
+            _told(session, settings, round_id, notice_refs(session, round_id, ("round_cancelled",)))
     except RoundError as exc:
         _fail(exc)
+
+
+def _told(session, settings: Settings, round_id: int, refs: list[str]) -> None:
+    """Truthful counts: queued is not delivered, and what WeChat cannot deliver needs a call."""
+    from bot.calls import outlook, tasks
+    tasks.settle(session, settings.knowledge_dir)
+    told = outlook.for_refs(session, refs).values()
+    if told:
+        click.echo(f"通知 {len(told)} 位预约的居民：{outlook.summary(told)}")
+        if outlook.counts(told)[outlook.CALL]:
+            click.echo("需电话通知的居民已列入控制台“电话任务”（/admin/calls）。")
+        if outlook.counts(told)[outlook.QUEUED]:
+            click.echo(f"排队中的由调度程序发送；稍后用 `wxbot rounds notices {round_id}` 查看结果。")
+
+
+@rounds.command("notices")
+@click.argument("round_id", type=int)
+def rounds_notices(round_id: int) -> None:
+    """Per booking: was the owed message delivered, is it queued, or does it need a call."""
+    from bot.booking.models import Booking
+    from bot.booking.staff import notice_refs
+    from bot.calls import outlook
+    with _sessions(Settings.from_env())() as session:
+        refs = notice_refs(session, round_id)
+        told = outlook.for_refs(session, refs)
+        for ref in refs:
+            if ref in told and ref.startswith("booking:"):
+                code = session.get(Booking, int(ref.split(":")[1])).code
+                click.echo(f"预约 {code}  {told[ref].what}：{told[ref].label}")
+            elif ref in told:
+                click.echo(f"候补 #{ref.split(':')[1]}  {told[ref].what}：{told[ref].label}")
+        click.echo(f"合计：{outlook.summary(told.values())}" if told else "这个场次没有要发给居民的通知。")
 
 
 @rounds.command("export")

@@ -25,6 +25,14 @@ def _local(at: dt.datetime | None) -> str:
     return at.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M") if at else "-"
 
 
+def _quota(session, settings) -> None:
+    """The same quota line and rule the console shows."""
+    from bot import notices as svc
+    quota = svc.quota_summary(session, settings.knowledge_dir)
+    click.echo(f"mass sends left today: {quota['remaining']} — {quota['line']}")
+    click.echo(quota["rule"])
+
+
 @click.command("scheduler")
 @click.option("--once", is_flag=True, help="Run every tick once and exit.")
 def scheduler(once: bool) -> None:
@@ -49,8 +57,9 @@ def notices() -> None:
 @click.option("--link", help="A page with details (http/https).")
 @click.option("--by", "created_by", default="cli", show_default=True, help="Who composed it.")
 @click.option("--draft", is_flag=True, help="Save without scheduling.")
-def notices_add(title, body, audience, at, event_time, place, link, created_by, draft) -> None:
-    """Compose a notice and schedule it."""
+@click.option("--urgent", is_flag=True, help="Send even in quiet hours (21:00–08:00 Beijing time).")
+def notices_add(title, body, audience, at, event_time, place, link, created_by, draft, urgent) -> None:
+    """Compose a notice and schedule it (quiet hours and the mass-send quota may move it)."""
     from bot import notices as svc
     settings = Settings.from_env()
     sessions = session_factory(settings.database_url)
@@ -58,11 +67,13 @@ def notices_add(title, body, audience, at, event_time, place, link, created_by, 
         with sessions.begin() as session:
             notice = svc.create(session, title=title, body=body, audience=audience,
                                 event_at=_when(event_time), place=place, link=link, scheduled_at=_when(at),
-                                created_by=created_by, draft=draft)
-            left = svc.remaining_mass_quota(session, settings.knowledge_dir)
+                                created_by=created_by, draft=draft, urgent=urgent,
+                                knowledge_dir=settings.knowledge_dir)
             click.echo(f"notice {notice.id}: {notice.status} for {_local(notice.scheduled_at)}"
-                       f" → {notice.audience}")
-            click.echo(f"mass sends left today: {left}")
+                       f" → {notice.audience}" + (" (urgent)" if notice.urgent else ""))
+            if notice.status == "scheduled":
+                click.echo(svc.timing(notice))
+            _quota(session, settings)
             click.echo("---\n" + svc.compose_text(notice))
     except svc.NoticeError as exc:
         raise click.ClickException("；".join(exc.errors)) from exc
@@ -71,15 +82,19 @@ def notices_add(title, body, audience, at, event_time, place, link, created_by, 
 @notices.command("list")
 @click.option("--limit", default=20, show_default=True)
 def notices_list(limit: int) -> None:
-    """Latest notices with their status."""
+    """Latest notices with their status, when they go (and why they wait), the quota."""
     from sqlalchemy import select
 
+    from bot import notices as svc
     from bot.models_delivery import Notice
     settings = Settings.from_env()
     with session_factory(settings.database_url)() as session:
         for n in session.scalars(select(Notice).order_by(Notice.id.desc()).limit(limit)):
+            when = svc.timing(n, session=session)
             click.echo(f"{n.id:>4}  {n.status:<9}  at {_local(n.scheduled_at)}  sent {_local(n.sent_at)}  "
-                       f"{n.audience:<16} {n.title}" + (f"  [{n.last_error}]" if n.last_error else ""))
+                       f"{n.audience:<16} {n.title}" + (" (urgent)" if n.urgent else "")
+                       + (f"  — {when}" if when else "") + (f"  [{n.last_error}]" if n.last_error else ""))
+        _quota(session, settings)
 
 
 @notices.command("cancel")
@@ -96,15 +111,19 @@ def notices_cancel(notice_id: int) -> None:
 
 @notices.command("send")
 @click.argument("notice_id", type=int)
-def notices_send(notice_id: int) -> None:
-    """Send a draft or scheduled notice at the next scheduler run."""
+@click.option("--urgent", is_flag=True, help="Send even in quiet hours (21:00–08:00 Beijing time).")
+def notices_send(notice_id: int, urgent: bool) -> None:
+    """Send a draft or scheduled notice now (or as soon as quiet hours and the quota allow)."""
     from bot import notices as svc
+    settings = Settings.from_env()
     try:
-        with session_factory(Settings.from_env().database_url).begin() as session:
-            svc.send_now(session, notice_id)
+        with session_factory(settings.database_url).begin() as session:
+            notice = svc.send_now(session, notice_id, urgent=True if urgent else None,
+                                  knowledge_dir=settings.knowledge_dir)
+            click.echo(f"notice {notice_id}: {svc.timing(notice)}")
+            _quota(session, settings)
     except svc.NoticeError as exc:
         raise click.ClickException("；".join(exc.errors)) from exc
-    click.echo(f"notice {notice_id} scheduled for now")
 
 
 @notices.command("report")

@@ -109,6 +109,9 @@ class _StubCtx:
     def local(self):
         return self.services.local_facts()
 
+    def start_flow(self, *_args, **_data) -> None:  # a follow-up question ("您在哪个乡镇？") needs no state here
+        pass
+
     def end_flow(self) -> None:
         pass
 

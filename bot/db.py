@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from contextlib import contextmanager
 from zoneinfo import ZoneInfo
 
@@ -11,6 +12,7 @@ from sqlalchemy.orm import DeclarativeBase, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+log = logging.getLogger(__name__)
 
 
 def utcnow() -> dt.datetime:
@@ -75,6 +77,7 @@ def _make_engine(url: str) -> Engine:
             cur.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_SECONDS * 1000)}")
             cur.execute("PRAGMA synchronous=NORMAL")  # WAL: durable at checkpoints, no fsync per commit
             cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA secure_delete=ON")  # deleted personal data is zeroed, not left in free pages
             cur.close()
 
         @event.listens_for(engine, "begin")
@@ -105,7 +108,46 @@ def begin_bounded(sessions: sessionmaker):
 
 
 def session_factory(url: str) -> sessionmaker:
-    return sessionmaker(bind=get_engine(url), expire_on_commit=False)
+    factory = sessionmaker(bind=get_engine(url), expire_on_commit=False)
+    event.listen(factory, "after_commit", _checkpoint_if_requested)
+    event.listen(factory, "after_rollback", lambda session: session.info.pop(_CHECKPOINT, None))
+    return factory
+
+
+_CHECKPOINT = "wal_checkpoint"
+
+
+def request_checkpoint(session) -> None:
+    """After this transaction commits, fold SQLite's WAL into the file and truncate it: the WAL still
+    holds the old pages of what was just deleted (no-op on PostgreSQL)."""
+    session.info[_CHECKPOINT] = True
+
+
+def _checkpoint_if_requested(session) -> None:
+    if not session.info.pop(_CHECKPOINT, None):
+        return
+    try:  # the deletion is committed: a checkpoint that cannot run now must not turn it into an error
+        if not wal_checkpoint(session.get_bind()):
+            log.warning("WAL checkpoint after a deletion was kept from finishing by a reader")
+    except Exception:  # noqa: BLE001
+        log.exception("WAL checkpoint after a deletion failed")
+
+
+def wal_checkpoint(engine: Engine) -> bool:
+    """PRAGMA wal_checkpoint(TRUNCATE) outside any transaction; False when a reader kept it from finishing."""
+    if engine.dialect.name != "sqlite":
+        return True
+    raw = engine.raw_connection()
+    try:
+        cur = raw.driver_connection.cursor()
+        usual = cur.execute("PRAGMA busy_timeout").fetchone()[0]
+        cur.execute("PRAGMA busy_timeout=2000")  # waits for readers, but never past WeChat's 5 s
+        busy = cur.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        cur.execute(f"PRAGMA busy_timeout={int(usual)}")
+        cur.close()
+    finally:
+        raw.close()
+    return not busy
 
 
 def dispose_all() -> None:

@@ -14,7 +14,7 @@ from bot.context import Ctx
 from bot.db import begin_bounded, utcnow
 from bot.inbound import Inbound
 from bot.models import ConversationState, Follower, InboundSeen, MessageLog
-from bot.pii import scrub
+from bot.pii import scrub, scrub_all
 from bot.reply import Reply
 
 log = logging.getLogger(__name__)
@@ -167,6 +167,8 @@ def _handle(services, session, msg: Inbound) -> Reply:
 
 def _finish(session, msg: Inbound, reply: Reply, started: float, token: str | None = None,
             status: str = "done") -> None:
+    if reply.meta and reply.meta.get("explain"):  # the question as asked: stored twice below
+        reply.meta["explain"] = scrub_all(reply.meta["explain"])
     # Only the holder of the claim may finish it: a worker whose lease was taken over rolls back.
     owned = session.execute(update(InboundSeen).where(
         InboundSeen.dedup_key == msg.dedup_key, InboundSeen.claim_token == token,

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Callable
 
+from bot.pii import scrub
+
 
 class Flow:
     """A named conversation with steps; each step gets the ctx and returns a Reply.
@@ -34,3 +36,14 @@ class Flow:
             ctx.end_flow()
             return None
         return step(ctx)
+
+
+def keep_out_of_log(ctx, what: str | None = None) -> None:
+    """For a step that asks for something personal: the engine logs what was said (message_log, read
+    by staff), so log a placeholder ("姓名", "地址") or, for numbers, the text with every 7+ digit run masked."""
+    said = ctx.msg.recognition if ctx.msg.msg_type == "voice" else ctx.msg.content
+    logged = f"（{what}，不记录）" if what else scrub(said or "", min_run=7)
+    if ctx.msg.msg_type == "voice":
+        ctx.msg.recognition = logged
+    else:
+        ctx.msg.content = logged

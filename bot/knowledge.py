@@ -11,7 +11,6 @@ from pathlib import Path
 import yaml
 
 from bot.local_facts import PLACEHOLDER, LocalFacts
-from bot.reply import MAX_TEXT_BYTES
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +90,7 @@ class Bundle:
     matcher: "object"  # bot.matcher.Matcher
     local: LocalFacts
     built_seconds: float = 0.0
+    topic_order: dict[str, int] = field(default_factory=dict)  # menu.yaml: most asked first in topic lists
 
     @classmethod
     def load(cls, knowledge_dir: str | Path, previous: "Bundle | None" = None) -> "Bundle":
@@ -99,7 +99,15 @@ class Bundle:
         started = time.perf_counter()
         kb = KnowledgeBase.load(knowledge_dir, previous.kb if previous else None)
         matcher = Matcher.build(kb.entries.values(), Normalizer.load(knowledge_dir))
-        return cls(kb, matcher, LocalFacts.load(knowledge_dir), time.perf_counter() - started)
+        return cls(kb, matcher, LocalFacts.load(knowledge_dir), time.perf_counter() - started,
+                   topic_order(knowledge_dir))
+
+
+def topic_order(knowledge_dir: str | Path) -> dict[str, int]:
+    """Entry id → rank from menu.yaml's `topic_order` (staff order topic lists by what people ask most)."""
+    path = Path(knowledge_dir) / "menu.yaml"
+    data = yaml.safe_load(path.read_text("utf-8")) if path.exists() else {}
+    return {str(entry_id): i for i, entry_id in enumerate((data or {}).get("topic_order") or [])}
 
 
 def signature(services) -> tuple:
@@ -145,6 +153,7 @@ def bundle(services) -> Bundle:
 
 def check(knowledge_dir: str | Path, near: float = 0.9) -> tuple[list[str], list[str]]:
     """Lint the knowledge base: (errors, notes). Unfilled local facts are notes, not errors."""
+    from bot.kb_lint import lint_entry
     from bot.matcher import Matcher
     from bot.matcher.text import Normalizer
     kb = KnowledgeBase.load(knowledge_dir)
@@ -172,12 +181,8 @@ def check(knowledge_dir: str | Path, near: float = 0.9) -> tuple[list[str], list
         unknown = sorted({m.group(1) for m in PLACEHOLDER.finditer(entry.answer)} - set(local.facts))
         if unknown:
             errors.append(f"{name}: {entry_id} uses unknown placeholders {', '.join(unknown)}")
-        rendered = local.render(entry.answer)
-        if len(rendered) > MAX_ANSWER_CHARS:
-            errors.append(f"{name}: {entry_id} answer is {len(rendered)} chars after rendering "
-                          f"(max {MAX_ANSWER_CHARS})")
-        elif len(rendered.encode()) > MAX_TEXT_BYTES - 200:  # room for the reply's last lines
-            errors.append(f"{name}: {entry_id} answer is {len(rendered.encode())} bytes: WeChat would cut it")
+        # the reply as sent: length with facts filled long, lists, repeated lines, sources (bot.kb_lint)
+        errors += [f"{name}: {problem}" for problem in lint_entry(entry, local)]
     matcher = Matcher.build(kb.entries.values(), normalizer)
     for a, qa, b, qb, sim in matcher.close_pairs(near):
         errors.append(f"too close ({sim:.2f}): {a} “{qa}” ~ {b} “{qb}”")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Optional
 
-from sqlalchemy import Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db import Base, UTCDateTime, utcnow
@@ -19,6 +19,10 @@ OutboxMessage.attempt_started_at = mapped_column(UTCDateTime, nullable=True)  # 
 # only safe while the channel's own dedup (template client_msg_id 10 min, mass clientmsgid 24 h) covers it.
 OutboxMessage.ambiguous_since = mapped_column(UTCDateTime, nullable=True)
 OutboxMessage.wx_msg_id = mapped_column(String(32), nullable=True, index=True)  # WeChat's msgid / msg_id
+# A message owed to a resident (booking change, waitlist offer, certificate step…; migration 0012): what
+# it is, and the record it is about. Undeliverable ones become call tasks (bot.calls). None: not owed.
+OutboxMessage.owed = mapped_column(String(60), nullable=True)
+OutboxMessage.owed_ref = mapped_column(String(40), nullable=True, index=True)  # booking:12, waitlist:3…
 
 NOTICE_STATUSES = ("draft", "scheduled", "sending", "sent", "failed", "cancelled")
 
@@ -42,6 +46,18 @@ class Notice(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[Optional[dt.datetime]]
     last_error: Mapped[Optional[str]] = mapped_column(Text)
+    # Urgent notices may go out in quiet hours (21:00–08:00); others wait for 08:00.
+    urgent: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Why a scheduled notice was moved: "quiet" (21:00–08:00) or "quota" (that day's mass sends used up).
+    hold_reason: Mapped[Optional[str]] = mapped_column(String(200))
+
+
+class NoticeRecipient(Base):
+    """One resident a notice was sent to (tag members and lists at send time; not kept for "all")."""
+
+    __tablename__ = "notice_recipient"
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notice.id", ondelete="CASCADE"), primary_key=True)
+    openid: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
 
 
 class DeliveryEvent(Base):

@@ -4,15 +4,19 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from bot import audiences
+from bot.config import ROOT
 from bot.db import LOCAL_TZ, utcnow
-from bot.delivery import delivery_report, notify, quota_today
+from bot.delivery import notify
+from bot.delivery import notice_rules as rules
 from bot.delivery.config import load_config
 from bot.models import OutboxMessage
-from bot.models_delivery import Notice
+from bot.models_delivery import Notice, NoticeRecipient
+from bot.notice_schedule import (mass_committed, plan_send, quota_summary,  # noqa: F401 (the notices API)
+                                 remaining_mass_quota, timing)
 from bot.outbox import enqueue_mass_text
 from bot.reply import MAX_TEXT_BYTES
 from bot.wechat_errors import TransientError, WeChatError
@@ -68,35 +72,46 @@ def validate(notice: Notice) -> list[str]:
     return errors
 
 
+def _config(knowledge_dir: str | None):
+    return load_config(knowledge_dir or ROOT / "knowledge")
+
+
 def create(session: Session, *, title: str, body: str, audience: str = "all",
            event_at: dt.datetime | None = None, place: str | None = None, link: str | None = None,
            scheduled_at: dt.datetime | None = None, created_by: str | None = None,
-           draft: bool = False) -> Notice:
-    """Save a notice; scheduled for scheduled_at (default: as soon as the scheduler runs) unless draft."""
+           draft: bool = False, urgent: bool = False, knowledge_dir: str | None = None,
+           now: dt.datetime | None = None) -> Notice:
+    """Save a notice; scheduled for scheduled_at (default: now) unless draft — moved out of quiet
+    hours (unless urgent) and to a day with a mass send left (see plan_send)."""
     notice = Notice(title=(title or "").strip(), body=(body or "").strip(),
                     audience=(audience or "all").strip(), event_at=event_at,
                     place=(place or "").strip() or None, link=(link or "").strip() or None,
-                    created_by=created_by, status="draft" if draft else "scheduled",
-                    scheduled_at=None if draft else (scheduled_at or utcnow()))
+                    created_by=created_by, status="draft" if draft else "scheduled", urgent=bool(urgent))
     errors = validate(notice)
     if errors:
         raise NoticeError(errors)
     session.add(notice)
     session.flush()
+    if not draft:
+        plan_send(session, notice, scheduled_at, now or utcnow(), _config(knowledge_dir))
     return notice
 
 
-def schedule(session: Session, notice_id: int, at: dt.datetime | None = None) -> Notice:
-    """Schedule a draft (or move a scheduled notice); at=None means send now."""
+def schedule(session: Session, notice_id: int, at: dt.datetime | None = None, *, urgent: bool | None = None,
+             knowledge_dir: str | None = None, now: dt.datetime | None = None) -> Notice:
+    """Schedule a draft (or move a scheduled notice); at=None means send now (see plan_send)."""
     notice = session.get(Notice, notice_id, with_for_update=True)
     if notice is None or notice.status not in ("draft", "scheduled"):
         raise NoticeError(["只有草稿或未发送的通知可以安排发送"])
-    notice.status, notice.scheduled_at = "scheduled", at or utcnow()
+    if urgent is not None:
+        notice.urgent = urgent
+    notice.status = "scheduled"
+    plan_send(session, notice, at, now or utcnow(), _config(knowledge_dir))
     return notice
 
 
-def send_now(session: Session, notice_id: int) -> Notice:
-    return schedule(session, notice_id, None)
+def send_now(session: Session, notice_id: int, **kw) -> Notice:
+    return schedule(session, notice_id, None, **kw)
 
 
 def cancel(session: Session, notice_id: int) -> bool:
@@ -118,44 +133,26 @@ def cancel(session: Session, notice_id: int) -> bool:
     return True
 
 
-def remaining_mass_quota(session: Session, knowledge_dir: str) -> int:
-    return quota_today(session, knowledge_dir)["mass_remaining"]
-
-
-def report(session: Session, notice_id: int, knowledge_dir: str | None = None) -> dict:
-    """For the console: the notice, its delivery counts, problems and WeChat's finish reports."""
-    notice = session.get(Notice, notice_id)
-    if notice is None:
-        raise KeyError(notice_id)
-    info = {"id": notice.id, "title": notice.title, "audience": notice.audience, "status": notice.status,
-            "scheduled_at": notice.scheduled_at and notice.scheduled_at.isoformat(),
-            "sent_at": notice.sent_at and notice.sent_at.isoformat(), "error": notice.last_error,
-            "text": compose_text(notice)}
-    delivery = delivery_report(session, source=f"notice:{notice.id}", knowledge_dir=knowledge_dir)
-    return {**info, "delivery": delivery}
-
-
-def upcoming(session: Session, town: str | None, now: dt.datetime | None = None,
-             limit: int = 5) -> list[Notice]:
-    """Sent notices residents can look up: events from today on, or undated ones of the last 30 days."""
-    now = now or utcnow()
-    start_of_day = dt.datetime.combine(now.astimezone(LOCAL_TZ).date(), dt.time(0), LOCAL_TZ)
-    shown = ["all"] + ([f"town:{town}"] if town else [])
-    rows = session.scalars(select(Notice).where(Notice.status == "sent", Notice.audience.in_(shown))
-                           .order_by(Notice.id.desc()).limit(100)).all()
-    dated = sorted((n for n in rows if n.event_at and n.event_at >= start_of_day), key=lambda n: n.event_at)
-    undated = [n for n in rows if not n.event_at and n.sent_at and n.sent_at >= now - dt.timedelta(days=30)]
-    return (dated + undated)[:limit]
+def report(session: Session, notice_id: int, knowledge_dir: str | None = None,
+           now: dt.datetime | None = None) -> dict:
+    from bot.notice_reports import report as build  # the report reads delivery tables; kept apart
+    return build(session, notice_id, knowledge_dir, now)
 
 
 def send_due(settings, sessions, api, now: dt.datetime | None = None) -> dict[str, int]:
-    """The scheduler tick: turn due notices into outbox rows (syncing tags first), settle finished ones."""
+    """The scheduler tick: turn due notices into outbox rows (syncing tags first), settle finished ones.
+
+    Quiet hours and the quota are checked again here: rows scheduled before these rules (or by hand)
+    wait for 08:00 or for tomorrow instead of going out."""
     now = now or utcnow()
-    counts = {"queued": 0, "failed": 0, "settled": 0}
+    counts = {"queued": 0, "failed": 0, "settled": 0, "held": 0}
     with sessions() as session:
         due = [(n.id, n.audience) for n in session.scalars(select(Notice).where(
             Notice.status == "scheduled", Notice.scheduled_at <= now).order_by(Notice.scheduled_at))]
     for notice_id, audience in due:
+        if _hold(settings, sessions, notice_id, now):
+            counts["held"] += 1
+            continue
         try:
             target = _target(settings, sessions, api, audience)
         except TransientError as exc:
@@ -173,38 +170,65 @@ def send_due(settings, sessions, api, now: dt.datetime | None = None) -> dict[st
             if notice is None or notice.status != "scheduled":
                 continue  # cancelled meanwhile
             _enqueue(session, notice, target)
-            notice.status = "sending"
+            notice.status, notice.hold_reason = "sending", None
             counts["queued"] += 1
     counts["settled"] = settle(sessions)
     return counts
 
 
+def _hold(settings, sessions, notice_id: int, now: dt.datetime) -> bool:
+    """Move a due notice out of quiet hours, or to tomorrow when today's mass sends are spent."""
+    config = load_config(settings.knowledge_dir)
+    with sessions.begin() as session:
+        notice = session.get(Notice, notice_id, with_for_update=True)
+        if notice is None or notice.status != "scheduled":
+            return True
+        if not notice.urgent and rules.in_quiet_hours(now):
+            notice.scheduled_at, notice.hold_reason = rules.quiet_end(now), "quiet"
+        elif rules.uses_mass_send(notice.audience, config) and mass_committed(
+                session, now, now, config, promised=False) >= config.mass_daily_quota:
+            notice.scheduled_at, notice.hold_reason = rules.next_morning(now), "quota"
+        else:
+            return False
+        log.info("notice %s held until %s (%s)", notice_id, notice.scheduled_at, notice.hold_reason)
+        return True
+
+
 def _target(settings, sessions, api, audience: str) -> dict:
+    """How to reach the audience, and who it reaches (kept per notice so residents can look it up)."""
     if audience == "all":
         return {"to_all": True}
-    if audiences.tag_name(audience):
-        return {"tag_id": audiences.sync_tag(api, sessions, audience)}
     with sessions() as session:
         openids = audiences.members(session, audience)
+    if audiences.tag_name(audience):
+        return {"tag_id": audiences.sync_tag(api, sessions, audience), "members": openids}
     if load_config(settings.knowledge_dir).template("notice") or len(openids) < 2:
-        return {"each": openids}  # template messages reach everyone, one by one
-    return {"openids": openids}  # no template: mass/send to the list (no 48-hour window needed)
+        return {"each": openids, "members": openids}  # template messages reach everyone, one by one
+    # no template: mass/send to the list (no 48-hour window needed)
+    return {"openids": openids, "members": openids}
 
 
 def _enqueue(session: Session, notice: Notice, target: dict) -> None:
     source, text = f"notice:{notice.id}", compose_text(notice)
+    members = target.pop("members", [])
+    if members:
+        session.execute(insert(NoticeRecipient), [{"notice_id": notice.id, "openid": o} for o in members])
+    rows = []
     if "each" in target:
         fields = {"title": notice.title, "place": notice.place or "",
                   "time": local_time(notice.event_at) if notice.event_at else ""}
         for openid in target["each"]:
-            notify(session, openid, "notice", fields, f"{source}:{openid}", text, url=notice.link,
-                   source=source)
+            rows.append(notify(session, openid, "notice", fields, f"{source}:{openid}", text, url=notice.link,
+                               source=source))
     elif "openids" in target:
         for i in range(0, len(target["openids"]), 10000):
-            enqueue_mass_text(session, text, f"{source}:mass:{i}", openids=target["openids"][i:i + 10000],
-                              source=source)
+            rows.append(enqueue_mass_text(session, text, f"{source}:mass:{i}",
+                                          openids=target["openids"][i:i + 10000], source=source))
     else:
-        enqueue_mass_text(session, text, f"{source}:mass", source=source, **target)
+        rows.append(enqueue_mass_text(session, text, f"{source}:mass", source=source, **target))
+    if notice.urgent:  # the dispatcher lets these through in quiet hours
+        for row in rows:
+            row.payload = {**row.payload, "urgent": True}
 
 
 def settle(sessions) -> int:

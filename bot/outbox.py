@@ -17,14 +17,15 @@ from bot.models import OutboxMessage
 
 
 def enqueue(session: Session, *, channel: str, dedupe_key: str, payload: dict, openid: str | None = None,
-            source: str | None = None, not_before: dt.datetime | None = None) -> OutboxMessage:
-    """Add one message unless its dedupe key exists already (idempotent for retried work)."""
+            source: str | None = None, not_before: dt.datetime | None = None, **owed) -> OutboxMessage:
+    """Add one message unless its dedupe key exists already (idempotent for retried work).
+    owed: owed=…, owed_ref=… for a message the resident must get (see bot.delivery.notify)."""
     dedupe_key = dedupe_key[:200]
     existing = session.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))
     if existing is not None:
         return existing
     row = OutboxMessage(channel=channel, dedupe_key=dedupe_key, payload=payload, openid=openid,
-                        source=source, next_attempt_at=not_before or utcnow())
+                        source=source, next_attempt_at=not_before or utcnow(), **owed)
     session.add(row)
     session.flush()
     return row

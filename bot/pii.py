@@ -7,14 +7,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import logging
 import re
 from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken
-
-_ID_LIKE = re.compile(r"\d{17}[\dXx](?:\d{2})?(?:B\d*)?")
-_PHONE_LIKE = re.compile(r"(?<!\d)1\d{10}(?!\d)")
-
 
 @lru_cache(maxsize=8)
 def _keys(data_key: str) -> tuple[Fernet, bytes]:
@@ -69,17 +66,72 @@ def mask_name(name: str | None) -> str:
     return name[0] + "*" * (len(name) - 1)
 
 
-_FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９Ｘｘ", "0123456789Xx")
-_SPACED_DIGITS = re.compile(r"(?:\d[\s\-]*){11,}[\dXx]?")
+# Every way a digit reaches us: ASCII, full-width, and Chinese as typed or dictated (幺 and 两 are how
+# people say 1 and 2 when reading out a number; 壹贰… are the financial forms).
+DIGITS = {**{c: str(i) for i, c in enumerate("０１２３４５６７８９")},
+          **{c: str(i) for i, c in enumerate("零一二三四五六七八九")},
+          **{c: str(i + 1) for i, c in enumerate("壹贰叁肆伍陆柒捌玖")}, "〇": "0", "幺": "1", "两": "2"}
+_DIGIT = "[0-9" + "".join(DIGITS) + "]"
+_SEP = r"[\s\-－—–_,，、]{0,2}"  # groups typed "138 1234 5678" or dictated "一三八，一二三四…"
+_RUN = re.compile(f"{_DIGIT}(?:{_SEP}{_DIGIT})*(?:{_SEP}[XxＸ叉](?:{_DIGIT}{{2}})?)?(?:B[0-9]*)?")
+MIN_RUN = 11  # a mobile number; shorter numbers (回复 1, 2024年3月, 1200元, 三级) are what people talk about
 
 
-def scrub(text: str) -> str:
-    """Masks anything that looks like an ID/certificate or mobile number (for logs and the message log).
+def fold_digits(text: str) -> str:
+    """Digits in any script as ASCII digits; 叉/Ｘ (a dictated or full-width X) as X."""
+    return "".join(DIGITS.get(c, c) for c in text).replace("叉", "X").replace("Ｘ", "X")
 
-    Full-width digits are folded first (nothing else: punctuation stays as written), and runs of 11+ digits typed with spaces or dashes
-    ("3303 2719 …") are masked too, since residents type numbers in groups.
+
+def _mask_run(match: re.Match, min_run: int) -> str:
+    number = re.sub(r"[^0-9XxB]", "", fold_digits(match.group(0)))
+    if sum(c.isdigit() for c in number) < min_run:
+        return match.group(0)
+    if len(number) == 11 and number.startswith("1"):
+        return mask_phone(number)
+    return mask_id(number.upper())
+
+
+def scrub(text: str, min_run: int = MIN_RUN) -> str:
+    """Masks every ID/certificate, mobile or bank-card-like number in free text (stored, shown, logged).
+
+    A number counts whatever its script and however it is grouped: "3303 2619…", "１３８…",
+    "三三零三二六…", "幺三八…"; runs of fewer than min_run digits stay as written.
     """
-    text = text.translate(_FULL_WIDTH_DIGITS)
-    text = _ID_LIKE.sub(lambda m: mask_id(m.group(0)), text)
-    text = _PHONE_LIKE.sub(lambda m: mask_phone(m.group(0)), text)
-    return _SPACED_DIGITS.sub(lambda m: mask_id(re.sub(r"[\s\-]", "", m.group(0))), text)
+    if not text:
+        return text
+    return _RUN.sub(lambda m: _mask_run(m, min_run), text)
+
+
+def scrub_all(value):
+    """scrub() applied to every string inside a JSON-like value (the matcher's explain, task results)."""
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, dict):
+        return {k: scrub_all(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [scrub_all(v) for v in value]
+    return value
+
+
+def install_log_scrubbing() -> None:
+    """Every log record, whichever logger or handler it reaches (gunicorn's, pytest's), is scrubbed
+    when it is made: message, arguments and traceback. Idempotent; called at process start-up."""
+    base = logging.getLogRecordFactory()
+    if getattr(base, "scrubs", False):
+        return
+
+    def make(*args, **kwargs):
+        record = base(*args, **kwargs)
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - a bad format string is logging's own error to report
+            return record
+        scrubbed = scrub(message)
+        if scrubbed != message:
+            record.msg, record.args = scrubbed, ()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = scrub(logging.Formatter().formatException(record.exc_info))
+        return record
+
+    make.scrubs = True
+    logging.setLogRecordFactory(make)

@@ -53,7 +53,8 @@ def register_tick(name: str, fn: Callable[["Runtime"], object], seconds: float) 
 class Runtime:
     """What ticks get: settings (token owner), sessions, services, the WeChat client, the dispatcher."""
 
-    def __init__(self, settings):
+    def __init__(self, settings, clock: Callable[[], datetime] | None = None):
+        from bot.db import utcnow
         from bot.delivery.dispatcher import Dispatcher
         from bot.services import Services
         from bot.wechat_api import WeChatAPI
@@ -61,8 +62,9 @@ class Runtime:
         self.services = Services(self.settings)
         self.sessions = self.services.sessions
         self.api = WeChatAPI(self.settings, self.sessions)
+        self.clock = clock or utcnow  # tests move it (quiet hours, tomorrow's quota) instead of sleeping
         # Long-lived, so its rate buckets span ticks.
-        self.dispatcher = Dispatcher(self.settings, self.sessions, self.api)
+        self.dispatcher = Dispatcher(self.settings, self.sessions, self.api, clock=self.clock)
 
     def load_feature_ticks(self) -> None:
         """Import handler modules (and TICK_MODULES) so their register_tick() calls run.
@@ -90,7 +92,7 @@ def _token_refresh(rt: Runtime):
 
 def _notices_due(rt: Runtime):
     from bot import notices
-    return notices.send_due(rt.settings, rt.sessions, rt.api)
+    return notices.send_due(rt.settings, rt.sessions, rt.api, now=rt.clock())
 
 
 def _outbox(rt: Runtime):

@@ -9,6 +9,7 @@ from functools import cached_property
 from bot.config import Settings
 from bot.db import session_factory
 from bot.local_facts import LocalFacts
+from bot.pii import install_log_scrubbing
 
 # Fixed priority: menus and flows before free text; policy Q&A is the fallback at the end.
 HANDLER_MODULES = [
@@ -26,6 +27,7 @@ RELOAD_CHECK_SECONDS = 2.0
 class Services:
     def __init__(self, settings: Settings):
         self.settings = settings
+        install_log_scrubbing()  # residents type ID and phone numbers; logs never keep them whole
         self.sessions = session_factory(settings.database_url)
         self._local: tuple[float, LocalFacts] | None = None
         self._checked_at = 0.0

@@ -11,18 +11,20 @@ from bot.booking import hooks, residents, service, texts
 from bot.booking import waitlist as queue
 # The router collects handlers and flows from this module's namespace: bring in the manage ones too.
 from bot.booking.chat_manage import (already_booked, cancel_flow, cancel_start, my_booking,  # noqa: F401
-                                     resched_flow, resched_start, waitlist_confirm)
+                                     person_booked, resched_flow, resched_start, waitlist_confirm)
+from bot.booking.identity import person_booking
 from bot.booking.models import AssessmentRound, Booking
 from bot.booking.reminders import notify_booked
 from bot.booking.rounds import CATEGORIES, open_rounds, places_left
 from bot.booking.staff import REASONS
 from bot.booking.texts import say as _say
 from bot.db import utcnow
-from bot.flows import Flow
-from bot.pii import decrypt, encrypt, mask_phone
+from bot.flows import Flow, keep_out_of_log
+from bot.pii import decrypt, encrypt, mask_phone, scrub
 from bot.reply import Reply
 from bot.router import handler
 from bot.towns import match_town
+from bot.voice_words import leavable
 
 log = logging.getLogger(__name__)
 booking = Flow("booking", timeout_minutes=30,
@@ -50,6 +52,9 @@ def start(ctx):
     current = service.active_booking(ctx.session, residents.resident_key(person, ctx.openid))
     if current is not None:
         return already_booked(ctx, current)
+    twin = person_booking(ctx.session, residents.identity_key(person))
+    if twin is not None:  # one visit per person, whichever WeChat user booked it
+        return person_booked(ctx, twin)
     town = person.town
     if town and not open_rounds(ctx.session, town, any_category=True):
         return _no_rounds(ctx, town)
@@ -65,7 +70,7 @@ def _no_rounds(ctx, town: str) -> Reply:
                 "也可以找村（社区）或乡镇残联专职委员登记。", way_out=True)
 
 
-@booking.step("reason")
+@leavable(booking, "reason")
 def ask_reason(ctx):
     reason = texts.parse_reason(ctx.text)
     if reason is None:
@@ -78,9 +83,9 @@ def ask_reason(ctx):
     return _ask_category(ctx)
 
 
-@booking.step("reason_note")
+@leavable(booking, "reason_note")
 def ask_reason_note(ctx):
-    ctx.goto("category", reason_note=ctx.text[:100])
+    ctx.goto("category", reason_note=scrub(ctx.text)[:100])  # staff read it; numbers stay out
     return _ask_category(ctx)
 
 
@@ -91,7 +96,7 @@ def _ask_category(ctx) -> Reply:
     return _say(ctx, "是哪一类残疾？请回复数字：", *lines, *hint)
 
 
-@booking.step("category")
+@leavable(booking, "category")
 def ask_category(ctx):
     category = texts.parse_category(ctx.text)
     if category is None:
@@ -103,8 +108,9 @@ def ask_category(ctx):
     return _say(ctx, "请输入评定医生上门的地址（乡镇、村、门牌号）。")
 
 
-@booking.step("address")
+@leavable(booking, "address")
 def ask_address(ctx):
+    keep_out_of_log(ctx, "地址")
     known = _known(ctx, "address")
     address = known if known and texts.number(ctx.text, 1) == 1 else ctx.text.strip()
     if len(address) < 4 or address.isdigit():
@@ -122,8 +128,9 @@ def _ask_phone(ctx) -> Reply:
     return _say(ctx, "请输入联系电话，评定医生出发前会打给您。")
 
 
-@booking.step("phone")
+@leavable(booking, "phone")
 def ask_phone(ctx):
+    keep_out_of_log(ctx)
     known = _known(ctx, "phone")
     phone = known if known and texts.number(ctx.text, 1) == 1 else texts.clean_phone(ctx.text)
     if not phone:
@@ -134,7 +141,7 @@ def ask_phone(ctx):
     return _list_rounds(ctx)
 
 
-@booking.step("town")
+@leavable(booking, "town")
 def ask_town(ctx):
     town = match_town(ctx.settings.knowledge_dir, ctx.text)
     if town is None:
@@ -152,7 +159,7 @@ def _list_rounds(ctx) -> Reply:
     return _say(ctx, "可以预约的日期：", *lines, "请回复数字选择。")
 
 
-@booking.step("pick")
+@leavable(booking, "pick")
 def pick_round(ctx):
     ids = ctx.data.get("round_ids") or []
     n = texts.number(ctx.text, len(ids))
@@ -178,7 +185,7 @@ def _offer_waitlist(ctx, rnd: AssessmentRound, *first: str) -> Reply:
                 "回复 2 选其他日期。")
 
 
-@booking.step("waitlist")
+@leavable(booking, "waitlist")
 def waitlist(ctx):
     choice = texts.number(ctx.text, 2)
     if choice == 2:
@@ -193,7 +200,7 @@ def waitlist(ctx):
                 "有人取消时会发消息通知您。", "回复“我的预约”可以查看。", way_out=True)
 
 
-@booking.step("confirm")
+@leavable(booking, "confirm")
 def confirm(ctx):
     if not texts.is_yes(ctx.text):
         return _say(ctx, "没问题请回复“确认”提交预约。", "不约了请回复“取消”。")
@@ -221,6 +228,8 @@ def _not_booked(ctx, exc: service.BookingError) -> Reply:
         ctx.goto("done", booking_id=exc.booking.id)
         ctx.state.expires_at = None
         return _done_reply(ctx, exc.booking, rnd, first=False)
+    if exc.code == "person_booked" and exc.booking is not None:
+        return person_booked(ctx, exc.booking)
     if exc.code == "full":
         rnd = ctx.session.get(AssessmentRound, ctx.data["round_id"])
         ctx.goto("waitlist")

@@ -148,10 +148,11 @@ def _subscribe(ctx, said: str) -> Reply:
         return _reply(f"没听懂要订阅什么。\n请说乡镇或工种，例如：订阅岗位 鳌江 包装\n{ctx.local.way_out()}",
                       kind="fallback")
     sub, created = result
+    understood = query_of(sub, ctx.settings.knowledge_dir).words()  # not what was said: no stray numbers
     first = "已订阅" if created else "您之前已经订阅过"
     return _reply(f"{first}：{describe(sub)}。\n有符合的新岗位时，每天最多发您一条消息。\n"
                   "收不到时，也可以随时回复“找工作”查看。\n1. 看现在符合的岗位\n不要了，回复“退订”。",
-                  [["看现在符合的岗位", f"jobs_more:0|{'' if everything else said}"]])
+                  [["看现在符合的岗位", f"jobs_more:0|{'' if everything else understood}"]])
 
 
 @handler(keywords=("我的订阅", "订阅列表", "查看订阅", "我订阅的", "我的岗位订阅"), action="jobs_mine")

@@ -6,7 +6,8 @@ import logging
 from bot.db import LOCAL_TZ
 from bot.delivery import record_finish_event
 from bot.models_delivery import Notice
-from bot.notices import compose_text, upcoming
+from bot.notice_reports import may_see, sent_to
+from bot.notices import compose_text
 from bot.reply import Reply
 from bot.router import handler
 
@@ -22,8 +23,8 @@ def _label(notice: Notice) -> str:
 
 @handler(menu=("NOTICES",), keywords=("活动通知", "通知", "活动", "最新通知", "近期活动"))
 def list_notices(ctx):
-    """The latest upcoming notices as a numbered list; a number shows one in full."""
-    items = upcoming(ctx.session, ctx.follower.town)
+    """The notices this resident was sent (any audience) and the public ones, newest first, numbered."""
+    items = sent_to(ctx.session, ctx.openid, ctx.follower.town)
     if not items:
         text = "最近没有新的活动通知。\n有新活动时，我们会在公众号里通知您。\n" + ctx.local.way_out()
         return Reply(text=text, meta={"kind": "command", "route": "notices:none"})
@@ -36,7 +37,8 @@ def list_notices(ctx):
 @handler(action="notice")
 def notice_detail(ctx):
     notice = ctx.session.get(Notice, int(ctx.action_arg)) if ctx.action_arg.isdigit() else None
-    if notice is None or notice.status != "sent":
+    if notice is None or notice.status != "sent" or not may_see(ctx.session, notice, ctx.openid,
+                                                                 ctx.follower.town):
         return Reply(text="这条通知已经撤回或过期了。\n回复“活动”看最新的通知。\n" + ctx.local.way_out(),
                      meta={"kind": "fallback", "route": "notices:gone"})
     return Reply(text=compose_text(notice), meta={"kind": "command", "route": "notices:detail"})

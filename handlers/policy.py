@@ -4,6 +4,9 @@ from __future__ import annotations
 import logging
 
 from bot import knowledge
+# town_flow: the router collects flows from this module's namespace
+from bot.contact_towns import CONTACT_ENTRY, after_contact, town_flow  # noqa: F401
+from bot.local_facts import CLOSING
 from bot.reply import Reply
 from bot.router import handler
 from handlers.menu import main_menu, numbered
@@ -19,7 +22,7 @@ CATEGORIES = [
     ("life", "生活（残疾人之家、无障碍改造、危房）", ("home.", "access.", "housing.", "culture.")),
     ("employ", "就业和培训", ("employ.",)),
     ("edu", "上学和助学", ("edu.",)),
-    ("rights", "维权投诉、联系我们", ("rights.", "contact.")),
+    ("rights", "联系我们、帮办代办、维权投诉", ("contact.", "service.", "rights.")),
 ]
 OTHER = ("other", "其他问题", ())
 MENU_TOPICS = {"TOPIC_SUBSIDY": ("subsidy",), "TOPIC_CERT": ("cert", "assess"), "TOPIC_REHAB": ("rehab",)}
@@ -30,7 +33,7 @@ FALLBACK_TEXT = ("抱歉，这个问题我还没学会。\n"
                  "也可以回复数字：\n")
 FALLBACK_OPTIONS = [["看政策目录", "menu:POLICY"], ["联系我们（地址、电话）", "menu:CONTACT"]]
 REFERRAL_INTRO = "这件事不归残联办理，要找其他部门：\n"
-ANSWER_FOOTER = "\n——\n还有问题直接问我；回复“菜单”看全部服务。"
+ANSWER_FOOTER = "还有问题直接问我，回复“菜单”看全部服务。"
 
 
 # ---- ctx-free core, shared with `wxbot ask` ----------------------------------------------------
@@ -55,16 +58,20 @@ def respond(question: str, bundle: knowledge.Bundle) -> Reply:
 
 def entry_reply(entry, bundle: knowledge.Bundle, score: float = 1.0, explain: dict | None = None) -> Reply:
     """One entry as the resident reads it: placeholders filled, the right ending for its kind."""
-    text = bundle.local.render(entry.answer)
+    local = bundle.local
+    text = local.render(entry.answer)
     meta = {"kind": entry.kind, "topic": entry.id if entry.kind == "answer" else None,
             "entry": entry.id, "score": score, "candidates": [], "explain": explain or {}}
     if entry.kind == "smalltalk":  # a greeting or thanks, then what the account can do
         reply = main_menu(None, text + "\n请回复数字选择：", kind="smalltalk")
         reply.meta.update(meta)
         return reply
-    if entry.kind == "referral":
-        return Reply(text=REFERRAL_INTRO + text, meta=meta)
-    return Reply(text=text + ANSWER_FOOTER, meta=meta)
+    if entry.kind == "referral":  # ends with its own way on; the closing line only for an unfilled fact
+        closing = ""
+        if local.missing_in(entry.answer):  # the way out is said once: the entry's own, else the closing's
+            closing = "\n" + (f"{CLOSING}。" if "转人工" in text else local.closing(entry.answer))
+        return Reply(text=REFERRAL_INTRO + text + closing, meta=meta)
+    return Reply(text=local.finish(entry.answer, ANSWER_FOOTER), meta=meta)
 
 
 def fallback_reply(bundle: knowledge.Bundle, score: float = 0.0, explain: dict | None = None) -> Reply:
@@ -92,9 +99,11 @@ def category_of(entry_id: str) -> str:
 
 
 def topics_in(bundle: knowledge.Bundle, keys) -> list[list[str]]:
-    """[title, "topic:id"] of the answer entries in these categories, in file order."""
-    return [[e.title, f"topic:{e.id}"] for e in bundle.kb.entries.values()
-            if e.kind == "answer" and category_of(e.id) in keys]
+    """[title, "topic:id"] of the answer entries in these categories, most asked first (menu.yaml)."""
+    order = bundle.topic_order
+    entries = [e for e in bundle.kb.entries.values() if e.kind == "answer" and category_of(e.id) in keys]
+    entries.sort(key=lambda e: order.get(e.id, len(order)))
+    return [[e.title, f"topic:{e.id}"] for e in entries]
 
 
 # ---- handlers ----------------------------------------------------------------------------------
@@ -114,6 +123,8 @@ def ask(ctx):
         if data != (ctx.state.data or {}):
             ctx.state.data = data  # a new dict: JSON columns track assignment
     log.debug("policy %s %s %.2f", reply.meta["kind"], reply.meta.get("entry") or "-", reply.meta["score"])
+    if reply.meta.get("entry") == CONTACT_ENTRY and not ctx.in_flow:
+        return after_contact(ctx, reply, said=ctx.text)
     return reply
 
 
@@ -131,7 +142,10 @@ def topic(ctx):
         reply.text = "这一项的内容已经更新了，请重新选择。\n" + reply.text
         return reply
     explain = {"via": "pick", "question": asked, "entry": entry.id, "title": entry.title}
-    return entry_reply(entry, bundle, score=1.0, explain=explain)
+    reply = entry_reply(entry, bundle, score=1.0, explain=explain)
+    if entry.id == CONTACT_ENTRY and not ctx.in_flow:
+        return after_contact(ctx, reply, said="")  # a menu click or a number names no town: ask for it
+    return reply
 
 
 @handler(menu=("POLICY",), keywords=("政策", "政策咨询", "政策目录", "目录"))

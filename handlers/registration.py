@@ -98,15 +98,14 @@ def delete_data(ctx):
     reg = service.current(ctx.session, ctx.openid)
     if reg is None:
         removed = service.delete_my_data(ctx.session, ctx.openid)
-        extra = f"\n聊天记录里 {removed['messages_masked']} 条消息中的证件号、手机号已经遮住。" \
-            if removed["messages_masked"] else ""
+        extra = f"\n已删除聊天记录 {removed['messages']} 条。" if removed["messages"] else ""
         extra += "".join(f"\n已删除{label} {count} 条。" for label, count in removed["elsewhere"].items() if count)
         return _reply(f"这里没有保存您的注册信息（姓名、证件号、电话）。{extra}\n{ctx.local.way_out()}")
     family = "\n- 您家人的微信绑定（您是本人，一起删除）" if reg.relation == "本人" else ""
     ctx.start_flow(manage_flow, "delete")
     return _reply("删除后，这里保存的下面这些信息会被删掉：\n"
                   f"- 注册信息：姓名、身份证号或残疾人证号、电话、乡镇{family}\n"
-                  "- 聊天记录里的证件号和手机号会被遮住\n"
+                  "- 和我们的聊天记录、还没发出的通知\n"
                   "残联的办证档案是正式记录，不在这里删除；要更正请联系县残联。\n1. 确定删除\n2. 不删了")
 
 
@@ -147,8 +146,8 @@ def confirm_delete(ctx):
         lines.append(f"- 家人的微信绑定 {removed['family']} 个")
     if removed["failures"]:
         lines.append(f"- 身份核对记录 {removed['failures']} 条")
-    if removed["messages_masked"]:
-        lines.append(f"- 聊天记录里 {removed['messages_masked']} 条消息中的证件号、手机号已遮住")
+    if removed["messages"]:
+        lines.append(f"- 聊天记录 {removed['messages']} 条")
     lines += [f"- {label} {count} 条" for label, count in removed["elsewhere"].items() if count]
     lines.append("残联的办证档案没有改动。以后需要，可以回复“注册”重新登记。")
     return _reply("\n".join(lines))

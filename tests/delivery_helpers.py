@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.db import utcnow
+from bot.db import LOCAL_TZ, utcnow
 from bot.models import Follower
 
 
@@ -37,3 +37,13 @@ class Clock:
 
     def advance(self, **delta) -> None:
         self.offset += dt.timedelta(**delta)
+
+    def set_local(self, hour: int, minute: int = 0) -> "Clock":
+        """Move on to the next hour:minute Beijing time (today's if still ahead) — never backwards."""
+        now = self()
+        local = now.astimezone(LOCAL_TZ)
+        target = dt.datetime.combine(local.date(), dt.time(hour, minute), LOCAL_TZ)
+        if target < local:
+            target += dt.timedelta(days=1)
+        self.offset += target - now
+        return self

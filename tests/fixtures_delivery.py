@@ -64,3 +64,9 @@ def dsessions(dsettings):
 @pytest.fixture
 def dclock():
     return Clock()
+
+
+@pytest.fixture
+def day_clock():
+    """A clock at the next 10:00 Beijing time: notices are not held by quiet hours (21:00–08:00)."""
+    return Clock().set_local(10)

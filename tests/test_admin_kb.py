@@ -181,3 +181,16 @@ def test_message_log_for_dashboard_is_real(services):
     ChatDriver(services, "o_x")("补贴")
     with services.sessions() as db:
         assert db.scalar(select(MessageLog.kind).where(MessageLog.openid == "o_x")) == "suggest"
+
+
+def test_unanswered_page_never_shows_a_number_said_aloud_or_typed(services, console):
+    ChatDriver(services, "o_v1").voice("楼下盲道被占了我电话是一三八六七八九一二三四找谁")
+    ChatDriver(services, "o_v2")("楼下盲道被占了 身份证 330326198001014010 找谁")
+    for who in ("reader", "writer"):
+        page = console(who).get("/admin/unanswered").text
+        assert "楼下盲道被占了" in page, who
+        assert "一三八六七八九一二三四" not in page and "13867891234" not in page and "330326198001014010" not in page
+        assert "138****1234" in page and "3303**********4010" in page
+    link = re.search(r'href="(/admin/unanswered/add\?log_id=\d+)"', page).group(1)
+    shown = console("writer").get(link).text
+    assert "13867891234" not in shown and "一三八六七八九" not in shown and "330326198001014010" not in shown

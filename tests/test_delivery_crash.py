@@ -114,7 +114,7 @@ def test_killed_with_parallel_senders_still_delivers_each_template_once(dsetting
 
 def test_killed_after_a_mass_send_is_not_broadcast_twice(dsettings, dsessions, wx_fake):
     with dsessions.begin() as session:
-        enqueue_mass_text(session, "助残日活动通知", "notice:1:mass", to_all=True, source="notice:1")
+        enqueue_mass_text(session, "助残日活动通知", "broadcast:1:mass", to_all=True, source="broadcast:1")
     assert crash_dispatcher(dsettings, "after_send", nth=1) == -9
     assert len(wx_fake.sent(kind="mass")) == 1  # WeChat has it; our row still says 'sending'
     dclock = Clock()

@@ -19,8 +19,8 @@ pytest_plugins = ["tests.fixtures_delivery"]
 
 
 @pytest.fixture
-def runtime(dsettings):
-    rt = sched.Runtime(dsettings)
+def runtime(dsettings, day_clock):
+    rt = sched.Runtime(dsettings, clock=day_clock)
     yield rt
     rt.close()
 
@@ -58,20 +58,23 @@ def test_notice_for_everyone_is_delivered_once_through_the_real_api_path(dsettin
     assert wx_fake.sent("o_anyone") == mass  # the simulator's view: a mass send to all reaches everyone
 
 
-def test_residents_see_upcoming_notices_numbered_and_in_full(dsettings, dsessions, wx_fake, runtime):
+def test_residents_see_upcoming_notices_numbered_and_in_full(dsettings, dsessions, wx_fake, runtime,
+                                                             dknowledge):
     with dsessions.begin() as s:
-        notices.create(s, title="辅具适配日", body="现场可以试用轮椅和助听器。",
+        notices.create(s, title="辅具适配日", body="现场可以试用轮椅和助听器。", knowledge_dir=dknowledge,
                        event_at=utcnow() + dt.timedelta(days=2))
-        notices.create(s, title="旧活动", body="已经结束。", event_at=utcnow() - dt.timedelta(days=5))
-        notices.create(s, title="鳌江镇就业见面会", body="鳌江镇居民请参加。", audience="town:鳌江镇")
+        notices.create(s, title="旧活动", body="已经结束。", knowledge_dir=dknowledge, event_at=utcnow() - dt.timedelta(days=5))
+        notices.create(s, title="鳌江镇就业见面会", body="鳌江镇居民请参加。", audience="town:鳌江镇",
+                       knowledge_dir=dknowledge)
     add_follower(dsessions, "o_aj", town="鳌江镇")
     sched.run_once(runtime)
     sched.run_once(runtime)
     chat = ChatDriver(Services(dsettings), openid="o_aj")
     listing = chat("活动")
-    assert "1. 辅具适配日" in listing.text and "鳌江镇就业见面会" in listing.text
+    # newest first: both went out in the same tick, the town notice was queued last
+    assert "1. 鳌江镇就业见面会" in listing.text and "2. 辅具适配日" in listing.text
     assert "旧活动" not in listing.text
-    detail = chat("1")
+    detail = chat("2")
     assert detail.text.startswith("【活动通知】辅具适配日") and "时间：" in detail.text
     other = ChatDriver(Services(dsettings), openid="o_elsewhere")("通知")
     assert "鳌江镇就业见面会" not in other.text
@@ -108,18 +111,20 @@ def test_cancel_before_sending_sends_nothing(dsettings, dsessions, wx_fake, runt
         assert not notices.cancel(s, draft.id)  # already with WeChat
 
 
-def test_second_broadcast_waits_for_tomorrows_quota(dsettings, dsessions, wx_fake, runtime, dknowledge):
+def test_second_broadcast_waits_for_tomorrows_quota(dsettings, dsessions, wx_fake, runtime, dknowledge,
+                                                    day_clock):
     set_limits(dknowledge, mass_daily_quota=1)
     with dsessions.begin() as s:
-        notices.create(s, title="第一条", body="b")
-        second = notices.create(s, title="第二条", body="b")
-        assert notices.remaining_mass_quota(s, dsettings.knowledge_dir) == 1
+        notices.create(s, title="第一条", body="b", knowledge_dir=dsettings.knowledge_dir, now=day_clock())
+        assert notices.remaining_mass_quota(s, dsettings.knowledge_dir, day_clock()) == 0  # promised today
+        second = notices.create(s, title="第二条", body="b", knowledge_dir=dsettings.knowledge_dir,
+                                now=day_clock())
     sched.run_once(runtime)
     assert len(wx_fake.sent(kind="mass")) == 1
     with dsessions() as s:
-        assert notices.remaining_mass_quota(s, dsettings.knowledge_dir) == 0
-        report = notices.report(s, second.id)
-    assert report["status"] == "sending" and report["delivery"]["totals"] == {"pending": 1}
+        report = notices.report(s, second.id, now=day_clock())
+    assert report["status"] == "scheduled" and report["delivery"]["totals"] == {}
+    assert report["timing"] == "将于 明天 08:00 发送，今天的群发次数已用完"
 
 
 def test_town_audience_goes_through_a_synced_tag(dsettings, dsessions, wx_fake, runtime):

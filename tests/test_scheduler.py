@@ -19,7 +19,7 @@ from bot.outbox import enqueue_text
 from bot.scheduler_lock import SchedulerLock
 from bot.wechat_api import WeChatAPI
 from bot.wechat_errors import TokenRejected, TransientError
-from tests.delivery_helpers import add_follower
+from tests.delivery_helpers import Clock, add_follower
 
 pytest_plugins = ["tests.fixtures_delivery"]
 SCHEDULER_CMD = "from bot.cli_delivery import scheduler; scheduler()"
@@ -84,7 +84,7 @@ def test_ticks_run_twice_send_nothing_twice(dsettings, dsessions, wx_fake):
         for i in range(5):
             enqueue_text(s, f"o_{i}", "hi", f"twice:{i}")
         notices.create(s, title="测试通知", body="内容")
-    rt = sched.Runtime(dsettings)
+    rt = sched.Runtime(dsettings, clock=Clock().set_local(10))  # 10:00: not in quiet hours
     try:
         assert sched.run_once(rt)
         assert sched.run_once(rt)

@@ -39,6 +39,7 @@ PAGES = {
     "bot.admin.views_people": "bot.people.api",
     "bot.admin.views_booking": "bot.booking.staff",
     "bot.admin.views_notices": "bot.notices",
+    "bot.admin.views_calls": "bot.calls.models",
 }
 
 

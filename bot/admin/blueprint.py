@@ -22,6 +22,7 @@ bp.before_request(auth.before_console_request)
 # (page key from bot.admin.PAGES, endpoint, label, least role) in menu order.
 NAV = [
     ("dashboard", "admin.dashboard", "概况", "viewer"),
+    ("calls", "admin.calls_list", "电话任务", "viewer"),
     ("kb", "admin.kb_list", "知识库", "viewer"),
     ("unanswered", "admin.unanswered", "未答问题", "viewer"),
     ("facts", "admin.facts", "本地信息", "viewer"),

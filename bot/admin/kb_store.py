@@ -119,9 +119,14 @@ def check_entry(data: dict, local: LocalFacts) -> list[str]:
     unknown = sorted({m.group(1) for m in PLACEHOLDER.finditer(entry.answer)} - set(local.facts))
     if unknown:
         problems.append(f"答复里有不存在的本地信息键名：{'、'.join(unknown)}")
+    from bot.kb_lint import sent_text
     rendered = len(local.render(entry.answer))
+    longest = len(sent_text(entry, local.longest()))  # the reply as sent, every fact filled long
     if rendered > MAX_ANSWER_CHARS:
         problems.append(f"答复填入本地信息后有 {rendered} 字，超过 {MAX_ANSWER_CHARS} 字")
+    elif longest > MAX_ANSWER_CHARS:
+        problems.append(f"本地信息都填上以后，发出去的答复会有 {longest} 字，超过 {MAX_ANSWER_CHARS} 字，"
+                        "微信会截掉最后的“回复 0 转人工”。请写短一些")
     if len(entry.questions) < 3:
         problems.append("示例问题至少 3 个")
     return problems

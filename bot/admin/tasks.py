@@ -13,7 +13,7 @@ from typing import Callable
 
 from bot.admin.models import AdminTask
 from bot.db import utcnow
-from bot.pii import scrub
+from bot.pii import scrub, scrub_all
 
 log = logging.getLogger(__name__)
 STALE_MINUTES = 60
@@ -51,7 +51,7 @@ def _run(sessions, task_id: int, work) -> None:
         return
     with sessions.begin() as db:
         task = db.get(AdminTask, task_id)
-        task.status, task.result, task.finished_at, task.stage = "done", result, utcnow(), "完成"
+        task.status, task.result, task.finished_at, task.stage = "done", scrub_all(result), utcnow(), "完成"
 
 
 def view(task: AdminTask) -> dict:

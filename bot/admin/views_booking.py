@@ -13,6 +13,7 @@ from bot.admin.blueprint import bp, reader, settings, tx
 from bot.booking import export, rounds, staff
 from bot.booking.models import AssessmentRound
 from bot.booking.service import BookingError
+from bot.calls import outlook, tasks as calls
 from bot.db import local_now
 from bot.towns import towns
 
@@ -74,6 +75,9 @@ def rounds_detail(round_id: int):
         rnd = db.get(AssessmentRound, round_id) or abort(404)
         rows = staff.list_bookings(db, settings().data_key, round_id, actor(), status=status, town=town,
                                    search=search)
+        told = outlook.for_refs(db, [f"booking:{r['id']}" for r in rows])
+    for r in rows:
+        r["delivery"] = told.get(f"booking:{r['id']}")
     return render_template("admin/round_detail.html", title=f"评残场次 {rounds.describe(rnd)}", rnd=rnd, rows=rows,
                            status=status or "", town=town or "", q=search or "", labels=staff.STATUS_LABELS,
                            marks=MARK_LABELS, describe=rounds.describe, categories=rounds.CATEGORIES)
@@ -92,13 +96,16 @@ def bookings_mark(round_id: int, booking_id: int):
             if booking.round_id != round_id:
                 raise BookingError("not_found")
             code = booking.code
+            calls.settle(db, settings().knowledge_dir)
+            told = outlook.for_refs(db, [f"booking:{booking.id}"]).get(f"booking:{booking.id}")
     except ValueError:
         flash("取消预约要写原因。", "error")
     except BookingError as exc:
         flash(f"没有改：{ {'not_found': '没有这条预约', 'not_active': '这条预约已取消，不能再标记'}.get(exc.code, exc.code)}",
               "error")
     else:
-        flash(f"预约 {code} 已标记为“{MARK_LABELS[status]}”。", "success")
+        tail = f"给居民的通知：{told.label}。" if status == "cancelled" and told else ""
+        flash(f"预约 {code} 已标记为“{MARK_LABELS[status]}”。{tail}", "success")
     return redirect(url_for("admin.rounds_detail", round_id=round_id, **{k: v for k, v in request.args.items()}))
 
 
@@ -112,10 +119,14 @@ def rounds_cancel(round_id: int):
     try:
         with tx() as db:
             rounds.cancel_round(db, round_id, actor(), reason)
+            calls.settle(db, settings().knowledge_dir)
+            told = outlook.for_refs(db, staff.notice_refs(db, round_id, ("round_cancelled",))).values()
     except rounds.RoundError as exc:
         flash(str(exc), "error")
     else:
-        flash("场次已取消，已通知预约的居民。", "success")
+        # Truthful: a message only queued is not "told", and one WeChat cannot deliver needs a call.
+        calls_hint = "需电话通知的居民已列入“电话任务”。" if outlook.counts(told)[outlook.CALL] else ""
+        flash(f"场次已取消。给预约居民的通知：{outlook.summary(told)}。{calls_hint}", "success")
     return redirect(url_for("admin.rounds_detail", round_id=round_id))
 
 

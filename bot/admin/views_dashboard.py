@@ -1,4 +1,4 @@
-"""The dashboard: today's messages, how questions were answered, a chart, bookings and deliveries."""
+"""The dashboard: open call tasks first, then today's messages, how questions were answered, a chart, bookings and deliveries."""
 from __future__ import annotations
 
 import datetime as dt
@@ -52,11 +52,18 @@ def index():
     return redirect(url_for("admin.dashboard"))
 
 
+def open_calls(session) -> int | None:
+    """Residents an owed message did not reach: the first thing staff must see."""
+    from bot.calls.tasks import open_count
+    return open_count(session)
+
+
 @bp.get("/dashboard")
 @login_required
 def dashboard():
     today = local_now().date()
     with reader() as db:
+        calls = _safely(open_calls, db)
         days = stats.per_day(db, 14)
         today_kinds = stats.kinds_since(db, stats.day_start(today))
         week_kinds = stats.kinds_since(db, stats.day_start(today - dt.timedelta(days=6)))
@@ -67,7 +74,7 @@ def dashboard():
     return render_template("admin/dashboard.html", title="概况", days=days, chart=bar_chart(days),
                            today_total=days[-1][1], today_rates=stats.rates(today_kinds),
                            week_rates=stats.rates(week_kinds), unanswered=unanswered, outbox=outbox,
-                           booking=booking, notices=notices)
+                           booking=booking, notices=notices, calls=calls)
 
 
 def _safely(fn, *args):

@@ -66,7 +66,7 @@ def facts_edit(key: str):
             flash(f"没有保存：{exc}", "error")
         else:
             flash(f"已保存“{item['label']}”。公众号几秒内按新内容答复。" if value
-                  else f"已清空“{item['label']}”，答复里会显示“以县残联最新公布为准”。", "success")
+                  else f"已清空“{item['label']}”，答复里这一处会显示“待公布”。", "success")
             return redirect(url_for("admin.facts") + f"#fact-{key}")
     with reader() as db:
         edits = kb_store.history(db, f"local:{key}", limit=20)

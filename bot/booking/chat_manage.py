@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import logging
 
-from bot.booking import residents, service, texts
+from bot.audit import audit
+from bot.booking import identity, residents, service, texts
 from bot.booking import waitlist as queue
 from bot.booking.models import AssessmentRound, Booking, Waitlist
 from bot.booking.rounds import cancel_deadline, open_rounds, places_left, serves
@@ -45,6 +46,20 @@ def _show(ctx, booking: Booking, head: str) -> Reply:
 def already_booked(ctx, booking: Booking) -> Reply:
     """One active booking per resident: show it instead of starting another."""
     return _show(ctx, booking, "您已经有一个上门评残预约：")
+
+
+def person_booked(ctx, booking: Booking) -> Reply:
+    """The same ID number already has a visit, booked from another WeChat account: say so plainly,
+    with the date only (never who booked it, the code or the address), and offer a person."""
+    if booking.openid == ctx.openid:  # their own, made before their registration was confirmed
+        ctx.end_flow()
+        return already_booked(ctx, booking)
+    rnd = ctx.session.get(AssessmentRound, booking.round_id)
+    ctx.end_flow()
+    # Staff see the attempt next to the booking: one of the two may not be who they say.
+    audit(ctx.session, f"resident:{ctx.openid}", identity.REFUSED, f"booking:{booking.id}")
+    return _say(ctx, f"这位居民已经预约了 {texts.when(rnd)} 的上门评残，不能重复预约。",
+                "预约是用别的微信号办的。如果不是您家里人约的，或者要改日期，请找工作人员核对。", way_out=True)
 
 
 @handler(menu=("MY_BOOKING",), keywords=("我的预约", "查预约", "查看预约", "预约查询", "查询预约", "我的评残预约"),
@@ -158,6 +173,9 @@ def waitlist_confirm(ctx):
     except service.BookingError as exc:
         if exc.code == "already_booked" and exc.booking is not None:
             return already_booked(ctx, exc.booking)
+        if exc.code == "person_booked" and exc.booking is not None:
+            entry.status = "closed"  # this person has a visit: the queue place goes to the next one
+            return person_booked(ctx, exc.booking)
         rnd = ctx.session.get(AssessmentRound, entry.round_id)
         entry.status = "waiting"  # keeps its place in the queue for the next freed place
         if exc.code == "full":

@@ -38,7 +38,8 @@ def _sheet(ws, title: str, rows: list[dict]) -> None:
     for cell in ws[2]:
         cell.font = Font(bold=True)
     for i, r in enumerate(rows, 1):
-        note = r["status_reason"]
+        # "身份未核对" / a duplicate person first: the team checks the ID card at the door.
+        note = "；".join(p for p in (r.get("flags"), r["status_reason"]) if p)
         ws.append([_safe(v) for v in (i, r["code"], r["name"], r["id_masked"], r["phone"], r["town"],
                                       r["address"], r["category"], r["reason"], r["status_label"], note, "")])
     for col, (_h, width) in enumerate(HEADERS, 1):

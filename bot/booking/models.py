@@ -55,6 +55,11 @@ class _Resident:
     category: Mapped[Optional[int]]  # 1–7, None = the resident did not know
     reason: Mapped[str] = mapped_column(String(16))  # bedridden|immobile|mental|other
     reason_note: Mapped[Optional[str]] = mapped_column(String(200))
+    # The person by ID number (keyed hash), whether or not the registry confirmed the registration:
+    # "one active booking per person" across WeChat users (migration 0012).
+    person_key: Mapped[Optional[str]] = mapped_column(String(64))
+    # The registration matched the certificate registry when booked; False shows "身份未核对" to staff.
+    id_verified: Mapped[bool] = mapped_column(default=False)
 
 
 class Booking(_Resident, Base):
@@ -66,6 +71,9 @@ class Booking(_Resident, Base):
         Index("uq_booking_active_resident", "resident_key", unique=True,
               sqlite_where=text("status = 'booked'"), postgresql_where=text("status = 'booked'")),
         Index("ix_booking_round_status", "round_id", "status"),
+        # One active booking per person (ID number), whichever WeChat user books; NULLs never collide.
+        Index("uq_booking_active_person", "person_key", unique=True,
+              sqlite_where=text("status = 'booked'"), postgresql_where=text("status = 'booked'")),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(8), unique=True)

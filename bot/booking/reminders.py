@@ -53,9 +53,13 @@ def send_reminders(sessions, settings=None, now: dt.datetime | None = None) -> i
                     + ("有变化请尽快打电话告诉县残联，或回复 0 转人工。" if late
                        else "时间不合适，可以回复“改约”或“取消预约”。"))
             send(session, booking.openid, "booking_reminder", _fields("上门评残（明天）", rnd, booking),
-                 dedupe_key=f"booking:{booking.id}:remind:{tomorrow.isoformat()}", text=text)
+                 dedupe_key=f"booking:{booking.id}:remind:{tomorrow.isoformat()}", text=text,
+                 owed="上门评残明天上门提醒", ref=f"booking:{booking.id}")
             booking.reminded_for = tomorrow
             count += 1
+        if settings is not None and count:
+            from bot.calls.tasks import settle
+            settle(session, settings.knowledge_dir, now)  # unreachable residents: a call task today
     if count:
         log.info("queued %s visit reminders for %s", count, tomorrow)
     return count
@@ -99,7 +103,8 @@ def notify_round_changed(session: Session, rnd: AssessmentRound, before: dict) -
     for booking in _active(session, rnd.id):
         text = "\n".join(lines + [f"预约码：{booking.code}", "时间不合适，可以回复“改约”或“取消预约”。"])
         send(session, booking.openid, "booking_reminder", _fields("上门评残时间有变动", rnd, booking),
-             dedupe_key=f"booking:{booking.id}:round:{rnd.id}:v{rnd.version}", text=text)
+             dedupe_key=f"booking:{booking.id}:round:{rnd.id}:v{rnd.version}", text=text,
+             owed="上门评残时间有变动", ref=f"booking:{booking.id}")
 
 
 def notify_round_cancelled(session: Session, rnd: AssessmentRound, bookings: list[Booking],
@@ -109,11 +114,13 @@ def notify_round_cancelled(session: Session, rnd: AssessmentRound, bookings: lis
         text = (f"很抱歉，{describe(rnd)}的上门评残取消了。\n{reason}"
                 f"您的预约（预约码 {booking.code}）已作废。\n回复“预约评残”可以预约其他日期。")
         send(session, booking.openid, "booking_reminder", _fields("上门评残已取消", rnd, booking),
-             dedupe_key=f"booking:{booking.id}:round_cancelled", text=text)
+             dedupe_key=f"booking:{booking.id}:round_cancelled", text=text,
+             owed="上门评残场次取消", ref=f"booking:{booking.id}")
     for entry in waiting:
         send(session, entry.openid, "booking_reminder", _fields("候补的上门评残已取消", rnd, entry),
              dedupe_key=f"waitlist:{entry.id}:round_cancelled",
-             text=f"很抱歉，您候补的{describe(rnd)}上门评残取消了。\n回复“预约评残”可以预约其他日期。")
+             text=f"很抱歉，您候补的{describe(rnd)}上门评残取消了。\n回复“预约评残”可以预约其他日期。",
+             owed="候补的上门评残场次取消", ref=f"waitlist:{entry.id}")
 
 
 def notify_waitlist_offer(session: Session, entry: Waitlist, rnd: AssessmentRound) -> None:
@@ -121,7 +128,18 @@ def notify_waitlist_offer(session: Session, entry: Waitlist, rnd: AssessmentRoun
             "名额先确认先得。\n要预约，请回复“候补确认”。")
     stamp = int(entry.offered_at.timestamp()) if entry.offered_at else 0
     send(session, entry.openid, "booking_reminder", _fields("上门评残有空位了", rnd, entry),
-         dedupe_key=f"waitlist:{entry.id}:offer:{stamp}", text=text)
+         dedupe_key=f"waitlist:{entry.id}:offer:{stamp}", text=text,
+         owed="候补的上门评残有空位", ref=f"waitlist:{entry.id}")
+
+
+def notify_booking_cancelled(session: Session, booking: Booking, rnd: AssessmentRound, reason: str | None) -> None:
+    """Staff cancelled one booking (the resident did not ask): the resident must hear why."""
+    why = f"原因：{reason}\n" if reason else ""
+    text = (f"很抱歉，您 {describe(rnd)} 的上门评残预约（预约码 {booking.code}）已被县残联取消。\n{why}"
+            "有疑问请回复 0 转人工。\n回复“预约评残”可以预约其他日期。")
+    send(session, booking.openid, "booking_reminder", _fields("上门评残预约已取消", rnd, booking),
+         dedupe_key=f"booking:{booking.id}:staff_cancelled", text=text,
+         owed="上门评残预约被取消", ref=f"booking:{booking.id}")
 
 
 def _active(session: Session, round_id: int) -> list[Booking]:

@@ -66,4 +66,10 @@ def details(ctx, person):
                    id_masked=person.id_masked,
                    phone=decrypt(key, data["phone_enc"]), address=decrypt(key, data["address_enc"]),
                    town=data["town"], category=data.get("category"), reason=data["reason"],
-                   reason_note=data.get("reason_note"), registration_id=person.registration_id)
+                   reason_note=data.get("reason_note"), registration_id=person.registration_id,
+                   person_key=identity_key(person), id_verified=getattr(person, "person_key", None) is not None)
+
+
+def identity_key(person) -> str | None:
+    """The person by ID number, linked to the registry or not (one active booking per person)."""
+    return getattr(person, "identity_key", None)

@@ -154,7 +154,7 @@ def cancel_round(session: Session, round_id: int, actor: str, reason: str) -> As
         entry.status = "closed"
     notify_round_cancelled(session, rnd, bookings, waiting)
     audit(session, actor, "round.cancel", f"round:{rnd.id}", reason=reason, bookings=len(bookings))
-    log.info("round %s cancelled by %s: %s bookings told", rnd.id, actor, len(bookings))
+    log.info("round %s cancelled by %s: messages queued for %s bookings", rnd.id, actor, len(bookings))
     return rnd
 
 

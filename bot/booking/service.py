@@ -2,7 +2,8 @@
 
 A place is taken only by `UPDATE … SET booked = booked + 1 WHERE booked < capacity`, which the
 database serialises per round row; the partial unique index on booking(resident_key) WHERE status='booked'
-stops a second active booking even when two confirmations of one resident run at once. Both
+stops a second active booking even when two confirmations of one resident run at once, and the one
+on booking(person_key) does the same for one person (ID number) booked by two WeChat users. Both
 happen inside one SAVEPOINT, so a lost race undoes the increment and the message's transaction
 still commits a friendly answer. Nothing here talks to WeChat: notices go to the outbox.
 """
@@ -18,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.audit import audit
+from bot.booking.identity import person_booking
 from bot.booking.models import ACTIVE, WAITING, AssessmentRound, Booking, Waitlist
 from bot.booking.rounds import cancel_deadline, serves
 from bot.booking.waitlist import close_for, offer_place
@@ -50,9 +52,12 @@ class Details:
     reason: str
     reason_note: str | None = None
     registration_id: int | None = None
+    person_key: str | None = None  # the person by ID number (bot.booking.identity), any WeChat user
+    id_verified: bool = False  # the registration matched the certificate registry
 
     def columns(self, data_key: str) -> dict:
         return {"resident_key": self.resident_key, "registration_id": self.registration_id,
+                "person_key": self.person_key, "id_verified": self.id_verified,
                 "name_enc": encrypt(data_key, self.name), "id_masked": self.id_masked,
                 "phone_enc": encrypt(data_key, self.phone), "address_enc": encrypt(data_key, self.address),
                 "town": self.town, "category": self.category, "reason": self.reason,
@@ -108,6 +113,9 @@ def book(session: Session, round_id: int, openid: str, details: Details, data_ke
     existing = active_booking(session, key)
     if existing is not None:
         raise BookingError("already_booked", existing)
+    twin = person_booking(session, details.person_key)
+    if twin is not None:  # the same ID number booked by another WeChat user
+        raise BookingError("person_booked", twin)
     rnd = session.get(AssessmentRound, round_id)
     if rnd is None or rnd.status != "open" or not (rnd.window_start <= now < rnd.window_end):
         raise BookingError("closed")
@@ -122,17 +130,27 @@ def book(session: Session, round_id: int, openid: str, details: Details, data_ke
             session.add(booking)
             session.flush()
     except IntegrityError:
-        # Another confirmation of the same resident won (a double tap or a re-delivery).
-        log.info("duplicate booking attempt for round %s refused by the unique index", round_id)
-        raise BookingError("already_booked", active_booking(session, key)) from None
+        # Another confirmation of the same resident won (a double tap or a re-delivery), or another
+        # WeChat user booked the same person at the same moment (the person index).
+        log.info("duplicate booking attempt for round %s refused by a unique index", round_id)
+        raise _lost_to_twin(session, key, details.person_key) from None
     except BookingError:
-        existing = active_booking(session, key)  # a concurrent twin may have taken the last place
-        raise BookingError("already_booked" if existing else "full", existing) from None
+        # A concurrent twin may have taken the last place.
+        raise _lost_to_twin(session, key, details.person_key, default="full") from None
     finally:
         _refresh(session, rnd)
     close_for(session, key)
     audit(session, f"resident:{openid}", "booking.create", f"booking:{booking.id}", round=round_id)
     return booking
+
+
+def _lost_to_twin(session: Session, key: str, person_key: str | None,
+                  default: str = "already_booked") -> BookingError:
+    existing = active_booking(session, key)
+    if existing is not None:
+        return BookingError("already_booked", existing)
+    twin = person_booking(session, person_key)
+    return BookingError("person_booked", twin) if twin is not None else BookingError(default)
 
 
 def cancel(session: Session, booking_id: int, actor: str, reason: str | None = None,
@@ -199,11 +217,16 @@ def forget_resident(session: Session, openid: str) -> int:
     for booking in mine:
         cancel(session, booking.id, "resident", "本人删除个人信息", enforce_cutoff=False)
         ended += 1
-    blank = {"name_enc": None, "phone_enc": None, "address_enc": None, "id_masked": None, "reason_note": None}
+    session.execute(update(Waitlist).where(Waitlist.openid == openid, Waitlist.status.in_(WAITING))
+                    .values(status="closed").execution_options(synchronize_session=False))
+    session.execute(update(Booking).where(Booking.marked_by == f"resident:{openid}")
+                    .values(marked_by="resident")
+                    .execution_options(synchronize_session=False))
+    # The openid and resident key go too (rows stay for statistics): "-" is nobody.
+    blank = {"name_enc": None, "phone_enc": None, "address_enc": None, "id_masked": None, "reason_note": None,
+             "openid": "-", "resident_key": "-"}
     for model in (Booking, Waitlist):
         session.execute(update(model).where(model.openid == openid).values(**blank)
                         .execution_options(synchronize_session=False))
-    session.execute(update(Waitlist).where(Waitlist.openid == openid, Waitlist.status.in_(WAITING))
-                    .values(status="closed").execution_options(synchronize_session=False))
     audit(session, "resident", "booking.forget", None, ended=ended)
     return ended

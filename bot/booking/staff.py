@@ -12,8 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.audit import audit
+from bot.booking import identity
 from bot.booking.models import ACTIVE, AssessmentRound, Booking
-from bot.booking.rounds import CATEGORIES
+from bot.booking.reminders import notify_booking_cancelled
+from bot.booking.rounds import CATEGORIES, describe
 from bot.booking.service import BookingError, Details, cancel
 from bot.db import utcnow
 from bot.pii import decrypt
@@ -32,7 +34,8 @@ def details_of(row, data_key: str) -> Details:
                    id_masked=row.id_masked or "", phone=decrypt(data_key, row.phone_enc) or "",
                    address=decrypt(data_key, row.address_enc) or "",
                    town=row.town, category=row.category, reason=row.reason, reason_note=row.reason_note,
-                   registration_id=row.registration_id)
+                   registration_id=row.registration_id, person_key=row.person_key,
+                   id_verified=bool(row.id_verified))
 
 
 def reason_label(row) -> str:
@@ -63,7 +66,9 @@ def list_bookings(session: Session, data_key: str, round_id: int, actor: str, *,
         query = query.where(Booking.town == town)
     if category:
         query = query.where(Booking.category == category)
-    rows = [booking_row(b, data_key) for b in session.scalars(query)]
+    bookings = list(session.scalars(query))
+    rows = [booking_row(b, data_key) for b in bookings]
+    _flag_identity(session, bookings, rows)
     if search:  # name, code or phone tail; decrypted fields cannot be searched in SQL
         needle = search.strip().upper()
         rows = [r for r in rows
@@ -76,6 +81,34 @@ def list_bookings(session: Session, data_key: str, round_id: int, actor: str, *,
         audit(session, actor, "booking.list", f"round:{round_id}", rows=len(rows),
               filters={k: v for k, v in {"status": status, "town": town, "category": category}.items() if v})
     return rows
+
+
+def _flag_identity(session: Session, bookings: list[Booking], rows: list[dict]) -> None:
+    """"身份未核对" and "同一身份证另有预约" for staff (the route sheet shows them too)."""
+    checked, twins = identity.verified(session, bookings), identity.duplicates(session, bookings)
+    when = {r.id: describe(r) for r in session.scalars(select(AssessmentRound).where(
+        AssessmentRound.id.in_({o.round_id for others in twins.values() for o in others})))} if twins else {}
+    refused = identity.refused_attempts(session, bookings)
+    for booking, row in zip(bookings, rows, strict=True):
+        row["unverified"] = not checked[booking.id]
+        row["duplicates"] = [f"{when.get(o.round_id, '')} 预约码 {o.code}" for o in twins.get(booking.id, [])]
+        row["refused"] = refused.get(booking.id, 0)
+        flags = ([identity.UNVERIFIED] if row["unverified"] else []) + (
+            ["同一身份证另有预约：" + "；".join(row["duplicates"])] if row["duplicates"] else []) + (
+            [f"另有微信号用同一身份证预约被拒 {row['refused']} 次"] if row["refused"] else [])
+        row["flags"] = "；".join(flags)
+
+
+def notice_refs(session: Session, round_id: int, statuses=None) -> list[str]:
+    """The records owed messages about this round name ("booking:12", "waitlist:3")."""
+    from bot.booking.models import Waitlist
+    query = select(Booking.id).where(Booking.round_id == round_id)
+    if statuses:
+        query = query.where(Booking.status.in_(statuses))
+    refs = [f"booking:{i}" for i in session.scalars(query)]
+    if not statuses:
+        refs += [f"waitlist:{i}" for i in session.scalars(select(Waitlist.id).where(Waitlist.round_id == round_id))]
+    return refs
 
 
 def _natural(text: str) -> list:
@@ -96,7 +129,9 @@ def mark_booking(session: Session, booking_id: int, status: str, actor: str, rea
     if status == "cancelled":
         if not reason:
             raise ValueError("a cancellation needs a reason")
-        return cancel(session, booking_id, actor, reason, now=now, enforce_cutoff=False)
+        booking = cancel(session, booking_id, actor, reason, now=now, enforce_cutoff=False)
+        notify_booking_cancelled(session, booking, session.get(AssessmentRound, booking.round_id), reason)
+        return booking
     before = booking.status
     if before not in (ACTIVE, "missed", "visited", "not_home"):
         raise BookingError("not_active", booking)

@@ -9,6 +9,7 @@ from bot.db import LOCAL_TZ
 from bot.normalize import compact, nfkc
 from bot.pii import mask_phone
 from bot.reply import Reply
+from bot.voice_words import YES_WORDS
 
 REASON_CHOICES = [("bedridden", "卧床，起不来"), ("immobile", "行动不便，下不了楼、出不了门"),
                   ("mental", "精神方面的原因，没法出门"), ("other", "其他原因")]
@@ -19,7 +20,7 @@ REASON_WORDS = {"bedridden": ("卧床", "躺", "瘫", "起不来", "植物人"),
 CATEGORY_WORDS = {1: ("视力", "眼", "盲", "看不见"), 2: ("听力", "耳", "聋", "听不见"), 3: ("言语", "哑", "说话"),
                   4: ("肢体", "腿", "手", "截肢", "偏瘫", "中风"), 5: ("智力", "智障", "弱智"),
                   6: ("精神", "抑郁", "分裂"), 7: ("多重",)}
-CONFIRM_WORDS = {"确认", "确定", "是", "是的", "对", "好", "好的", "可以", "提交", "确认预约", "1", "ok"}
+CONFIRM_WORDS = YES_WORDS  # 对/对的/没问题/嗯/行…, typed or dictated
 NO_WORDS = {"不", "不是", "不用", "不要", "否", "2", "no", "保留", "不取消"}
 _NUMERALS = str.maketrans("一二三四五六七八九", "123456789")
 _PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|\d{7,8})$")

@@ -26,7 +26,8 @@ __all__ = ["notify", "delivery_report", "quota_today", "record_finish_event", "r
 
 def notify(session: Session, openid: str, kind: str, fields: dict, dedupe_key: str, text_fallback: str, *,
            url: str | None = None, source: str | None = None,
-           not_before: dt.datetime | None = None) -> OutboxMessage:
+           not_before: dt.datetime | None = None, owed: str | None = None,
+           owed_ref: str | None = None) -> OutboxMessage:
     """Queue a notification for one resident, in the caller's transaction; the scheduler delivers it.
 
     - kind: a key of knowledge/templates.yaml (booking_confirm, booking_reminder, cert_status, job_digest,
@@ -40,13 +41,22 @@ def notify(session: Session, openid: str, kind: str, fields: dict, dedupe_key: s
     messages already queued): the template when configured, else the text — which WeChat only lets
     through within 48 hours of the resident's last message; otherwise it ends 'failed: window closed'.
     Unsubscribed residents are skipped. Nothing here calls WeChat: never inside a business transaction.
+
+    - owed: set it for a message the resident must get (a booking change, a waitlist offer, a status
+      change), e.g. "上门评残场次取消"; owed_ref names the record it is about ("booking:12"). If WeChat
+      cannot deliver it, staff get a call task (bot.calls). Notices and digests are not owed.
     """
     payload = {"kind": kind, "fields": {k: "" if v is None else str(v) for k, v in (fields or {}).items()},
                "msgtype": "text", "text": {"content": text_fallback}}
     if url:
         payload["url"] = url
-    return enqueue(session, channel="template", dedupe_key=dedupe_key, openid=openid, payload=payload,
-                   source=source or kind, not_before=not_before)
+    marks = {"owed": owed[:60], "owed_ref": (owed_ref or "")[:40] or None} if owed else {}
+    row = enqueue(session, channel="template", dedupe_key=dedupe_key, openid=openid, payload=payload,
+                  source=source or kind, not_before=not_before, **marks)
+    if owed and row.status == "pending":
+        # bot.calls.tasks.settle() looks at these before commit (no channel → a call task at once).
+        session.info.setdefault("owed_new", []).append(row.id)
+    return row
 
 
 def __getattr__(name):

@@ -97,17 +97,20 @@ class Dispatcher:
             found = session.scalars(select(Follower).where(Follower.openid.in_(openids))) if openids else []
             followers = {f.openid: policy.FollowerView(f.subscribed, f.last_message_at, f.last_event_at) for f in found}
             mass_left = config.mass_daily_quota - state.used_today(session, "mass", now)
+            decided = []
             for row in rows:
                 view = policy.RowView(row.id, row.dedupe_key, row.channel, row.openid,
                                       dict(row.payload or {}), row.attempts, row.ambiguous_since)
                 follower = followers.get(row.openid) if row.openid else None
                 decision = policy.plan(view, follower, config, mass_left, now)
                 if isinstance(decision, state.Outcome):
-                    state.apply(session, row.id, token, decision, now)
+                    decided.append((row.id, decision, None))
                     stats[f"{decision.status}_before_send"] += 1
                     continue
                 mass_left -= decision.channel == "mass"
                 plans.append((decision, follower))
+            # One write for the rows decided without a call (and their call tasks, if owed).
+            state.apply_many(session, token, decided, now)
         for plan_, _ in plans:
             _checkpoint("claimed", plan_.row.id)
         return token, plans
@@ -156,7 +159,7 @@ class Dispatcher:
 
 
 # Keys our payloads carry for the dispatcher; they are not part of WeChat's message body.
-_OWN_KEYS = {"kind", "fields", "url", "template_refused", "target", "clientmsgid"}
+_OWN_KEYS = {"kind", "fields", "url", "template_refused", "target", "clientmsgid", "urgent"}
 
 
 def send(api: WeChatAPI, plan: policy.SendPlan) -> dict:

@@ -8,6 +8,7 @@ import datetime as dt
 import random
 from dataclasses import dataclass
 
+from bot.delivery import notice_rules
 from bot.delivery.config import DeliveryConfig, Template
 from bot.delivery.state import (CANCELLED, FAILED, PENDING, SENT, UNKNOWN, Outcome,
                                 resend_is_deduplicated)
@@ -77,6 +78,9 @@ def plan(row: RowView, follower: FollowerView | None, config: DeliveryConfig, ma
     p = row.payload
     if row.openid and follower is not None and not follower.subscribed:
         return Outcome(CANCELLED, "unsubscribed")
+    quiet_until = notice_rules.hold_queued(row.dedupe_key, p, now)
+    if quiet_until is not None:  # defence in depth: a notice row queued before quiet hours began
+        return Outcome(PENDING, "quiet hours (21:00–08:00): waiting for 08:00", next_attempt_at=quiet_until)
     if row.channel == "mass":
         if mass_left <= 0:
             return Outcome(PENDING, "today's mass-send quota is used up; waiting for tomorrow",
@@ -119,7 +123,9 @@ def after_error(plan_: SendPlan, exc: WeChatError, attempt_started: dt.datetime,
         if row.attempts + 1 >= MAX_ATTEMPTS and exc.retry_at is None:
             return Outcome(FAILED, f"gave up after {row.attempts + 1} attempts: {exc.summary}",
                            channel=channel, ambiguous_since=since)
-        return Outcome(PENDING, exc.summary, next_attempt_at=next_at, channel=channel, ambiguous_since=since)
+        # A daily quota pushes the message to tomorrow: too late for an owed one (bot.calls opens a task).
+        return Outcome(PENDING, exc.summary, next_attempt_at=next_at, channel=channel, ambiguous_since=since,
+                       extra={"postponed": True} if exc.retry_at else {})
     code = exc.errcode
     if channel == "template" and code in TEMPLATE_UNAVAILABLE and window_open(follower, now) \
             and (row.payload.get("text") or {}).get("content"):

@@ -72,6 +72,8 @@ def resolve_unknown(session: Session, outbox_id: int, action: str, by: str | Non
         row.last_error = f"resend requested{who}"
     elif action == "sent":
         row.status, row.sent_at, row.last_error = state.SENT, utcnow(), f"marked as sent{who}"
+        from bot.calls.tasks import resolve_sent
+        resolve_sent(session, row.id, by or "staff")
     elif action == "drop":
         row.status, row.last_error = state.FAILED, f"dropped{who} after an interrupted attempt"
     else:

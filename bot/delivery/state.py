@@ -93,7 +93,15 @@ def recover(session: Session, now: dt.datetime) -> dict[str, int]:
                               "duplicate. Staff: resend or mark as sent")
             counts["unknown"] += 1
         log.warning("outbox %s: attempt %s interrupted → %s", row.id, row.attempt_id, row.status)
+    _open_call_tasks(session, [r.id for r in rows if r.status == UNKNOWN], [])
     return counts
+
+
+def _open_call_tasks(session: Session, final_ids: list[int], postponed_ids: list[int]) -> None:
+    """Owed messages that will not arrive become call tasks in this same transaction (bot.calls)."""
+    if final_ids or postponed_ids:
+        from bot.calls.tasks import open_for_outbox  # only on this rare path
+        open_for_outbox(session, final_ids, postponed_ids)
 
 
 def mark_sending(session: Session, rows: dict[int, str], claim_token: str, attempt_id: str, now: dt.datetime,
@@ -141,6 +149,8 @@ def apply_many(session: Session, fence: str, items: list[tuple[int, Outcome, str
     sent = Counter(o.channel or "custom" for _i, o, _o in items if o.counts_as_sent)
     for channel, n in sent.items():
         add_usage(session, channel, now, n)
+    _open_call_tasks(session, [i for i, o, _ in items if o.status in (FAILED, CANCELLED, UNKNOWN)],
+                     [i for i, o, _ in items if o.status == PENDING and o.extra.get("postponed")])
     for _row_id, outcome, openid in items:
         if outcome.unfollowed and openid:
             session.execute(update(Follower).where(Follower.openid == openid, Follower.subscribed.is_(True))

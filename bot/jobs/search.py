@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from bot.jobs.models import JobPosting
 from bot.jobs.postings import open_postings
 from bot.normalize import nfkc, strip_emoji
+from bot.pii import scrub
 from bot.towns import match_town
 
 # Said before the search words; removed so only what the resident is looking for remains.
@@ -91,8 +92,9 @@ def parse_query(text: str, knowledge_dir: str) -> Query:
         if re.search(pattern, rest):
             query.kind = query.kind or name
             rest = re.sub(pattern, " ", rest)
-    rest = _FILLER.sub(" ", rest)
-    query.terms = [t for t in _SPLIT.split(rest) if len(t) >= 2][:5]
+    # Terms travel in options, subscriptions and replies: a phone or ID number typed along is no term.
+    rest = _FILLER.sub(" ", scrub(rest))
+    query.terms = [t for t in _SPLIT.split(rest) if len(t) >= 2 and "*" not in t][:5]
     return query
 
 

@@ -37,6 +37,9 @@ class Person:
     # Same for every WeChat user linked to one resident (booking's "one active booking per resident");
     # None until the registry confirmed the person, so a stranger's unlinked registration shares nothing.
     person_key: str | None = None
+    # The person by ID number whether or not the registry confirmed them (booking: one active visit
+    # per person across WeChat users). Never shown to anyone; it only compares equal.
+    identity_key: str | None = None
 
 
 def registered_person(session, data_key: str, openid: str) -> Person | None:
@@ -50,12 +53,17 @@ def registered_person(session, data_key: str, openid: str) -> Person | None:
                   id_masked=mask_id(decrypt(data_key, reg.id_enc)),
                   phone=decrypt(data_key, reg.phone_enc) or "",
                   town=reg.town, address=decrypt(data_key, reg.address_enc), disability_category=category,
-                  relation=reg.relation, person_key=_person_key(reg))
+                  relation=reg.relation, person_key=_person_key(reg), identity_key=_identity_key(reg))
 
 
 def _person_key(reg: Registration) -> str | None:
     if reg.linked_at is None:
         return None
+    return _identity_key(reg)
+
+
+def _identity_key(reg: Registration) -> str:
+    # Same formula as bot.booking.identity.key_of and migration 0012's backfill.
     return hashlib.sha256(f"person:{reg.id_hash}".encode()).hexdigest()[:24]
 
 

@@ -8,19 +8,18 @@ from __future__ import annotations
 import logging
 import re
 
-from bot.flows import Flow
+from bot.flows import Flow, keep_out_of_log
 from bot.normalize import compact
 from bot.people import registration as service
-from bot.people.validation import (Invalid, NotGenuine, blank_numbers, parse_identity, parse_name,
-                                   parse_phones, spoken_digits)
-from bot.pii import decrypt, encrypt, mask_id, mask_name, mask_phone
+from bot.people.validation import Invalid, NotGenuine, parse_identity, parse_name, parse_phones, spoken_digits
+from bot.pii import decrypt, encrypt, fold_digits, mask_id, mask_name, mask_phone
 from bot.reply import Reply
 from bot.towns import match_town, towns
+from bot.voice_words import leavable, looks_like_request, relation_said
 
 log = logging.getLogger(__name__)
 register_flow = Flow("people_register", timeout_minutes=30,
                      on_timeout="上次的注册超过 30 分钟没有完成，已自动取消，填过的内容没有保存。")
-_CHOICE = str.maketrans("１２３４５６７８９一二三四五六七八九", "123456789123456789")
 FAMILY = {"1": "家属（配偶）", "2": "家属（子女）", "3": "家属（父母）", "4": "家属（其他）"}
 FAMILY_WORDS = {"配偶": "1", "老伴": "1", "丈夫": "1", "妻子": "1", "老公": "1", "老婆": "1", "爱人": "1",
                 "子女": "2", "儿子": "2", "女儿": "2", "孩子": "2", "父母": "3", "爸爸": "3", "妈妈": "3",
@@ -28,13 +27,12 @@ FAMILY_WORDS = {"配偶": "1", "老伴": "1", "丈夫": "1", "妻子": "1", "老
 
 
 def choice(ctx) -> str:
-    return compact(ctx.text).translate(_CHOICE).rstrip("号项")
+    return fold_digits(compact(ctx.text)).rstrip("号项")
 
 
 def locked_reply(ctx) -> Reply:
     return Reply(text="今天核对身份没通过的次数太多了。\n为了保护个人信息，注册暂停到明天。\n"
-                      f"请带身份证到县残联窗口办理，或打县残联电话：{ctx.local.get('county.clf_phone')}\n"
-                      + ctx.local.way_out(), meta={"kind": "command"})
+                      "请带身份证到县残联窗口办理，或者打电话问。\n" + ctx.local.way_out(), meta={"kind": "command"})
 
 
 def start_registration(ctx, then: str | None = None) -> Reply:
@@ -53,7 +51,7 @@ def _who(ctx) -> str:
     return "您" if ctx.data.get("relation") == "本人" else "残疾人"
 
 
-@register_flow.step("relation")
+@leavable(register_flow, "relation")
 def relation(ctx):
     said = choice(ctx)
     if said in ("1", "本人", "自己", "我自己", "给自己", "给我自己", "我"):
@@ -64,13 +62,20 @@ def relation(ctx):
     if said in ("2", "家属", "家人", "给家人", "我是家属", "代办"):
         ctx.goto("family")
         return _ask(ctx, "您是残疾人的什么人？\n1. 配偶（老伴）\n2. 子女\n3. 父母\n4. 其他亲属或监护人")
+    spoken = relation_said(ctx.text)  # "我是他妈妈" "帮我爸办" "给我儿子办"
+    if spoken == "self":
+        ctx.goto("name", relation="本人")
+        return _ask(ctx, "请输入您的姓名（和身份证上一样）：")
+    if spoken:
+        return _family_chosen(ctx, spoken)
     return _ask(ctx, "请回复数字：\n1. 给我自己注册\n2. 给家人注册\n不想注册了请回复“取消”。")
 
 
-@register_flow.step("family")
+@leavable(register_flow, "family")
 def family(ctx):
     said = choice(ctx)
     said = FAMILY_WORDS.get(said, said)
+    said = said if said in FAMILY else relation_said(ctx.text) or said
     if said in FAMILY:
         return _family_chosen(ctx, said)
     return _ask(ctx, "请回复数字：\n1. 配偶（老伴）\n2. 子女\n3. 父母\n4. 其他亲属或监护人")
@@ -84,10 +89,14 @@ def _family_chosen(ctx, key: str) -> Reply:
 COMMAND_WORDS = {"菜单", "主菜单", "帮助", "注册", "绑定", "办证进度", "查询进度", "我的证件", "重新注册"}
 
 
-@register_flow.step("name")
+@leavable(register_flow, "name")
 def name(ctx):
-    if compact(ctx.text) in COMMAND_WORDS:  # a command, not a name: say where they are
-        return _ask(ctx, f"现在正在注册。请输入{_who(ctx)}的姓名；\n不想注册了请回复“取消”。")
+    if compact(ctx.text) in COMMAND_WORDS or looks_like_request(ctx.text):
+        # "护理补贴怎么申请" is a question, not a name: leave politely and let it be answered
+        ctx.end_flow()
+        ctx.notes.append("好的，先不注册了，填过的内容没有保存。需要时回复“注册”。")
+        return None
+    keep_out_of_log(ctx, "姓名")
     try:
         value = parse_name(ctx.text)
     except Invalid as exc:
@@ -96,17 +105,9 @@ def name(ctx):
     return _ask(ctx, f"请输入{_who(ctx)}的身份证号（18 位），\n或者残疾人证号（20 位）。\n也可以直接用语音说出来。")
 
 
-def _unlogged(ctx) -> None:
-    """The engine logs what was said (message_log, read by staff): keep numbers out of it."""
-    if ctx.msg.msg_type == "voice":
-        ctx.msg.recognition = blank_numbers(ctx.msg.recognition)
-    else:
-        ctx.msg.content = blank_numbers(ctx.msg.content)
-
-
-@register_flow.step("identity")
+@leavable(register_flow, "identity")
 def identity(ctx):
-    _unlogged(ctx)
+    keep_out_of_log(ctx)
     try:
         # Typed or dictated ("我的身份证是三三零三…"): keep only what a number can contain.
         id_number, cert = parse_identity(re.sub(r"[^0-9XB]", "", spoken_digits(ctx.text).upper()))
@@ -123,9 +124,9 @@ def identity(ctx):
     return _ask(ctx, "请输入联系电话（手机号）。\n最好是办证时留的号码，我们用它核对身份：")
 
 
-@register_flow.step("phone")
+@leavable(register_flow, "phone")
 def phone(ctx):
-    _unlogged(ctx)
+    keep_out_of_log(ctx)
     try:
         phones = parse_phones(re.sub(r"[^0-9\s\-,，;；/、()（）+]", "", spoken_digits(ctx.text)).strip())
     except Invalid as exc:
@@ -139,7 +140,7 @@ def phone(ctx):
     return _ask(ctx, f"{_who(ctx)}住在哪个乡镇？\n例如“鳌江”“昆阳”。不清楚可以回复“跳过”。")
 
 
-@register_flow.step("town")
+@leavable(register_flow, "town")
 def town(ctx):
     names = towns(ctx.settings.knowledge_dir)
     said = choice(ctx)

@@ -11,8 +11,11 @@ from bot.delivery import notify
 
 log = logging.getLogger(__name__)
 KIND = "cert_status"  # knowledge/templates.yaml: fields item, status, updated, note
+OWED = "残疾人证办理进度变化"  # owed: a call task when WeChat cannot deliver it (bot.calls)
 
 
 def send(session, openid: str, fields: dict, dedupe_key: str, text: str) -> None:
-    notify(session, openid, KIND, fields, dedupe_key=dedupe_key, text_fallback=text, source="certs")
+    # Owed: a resident waiting for the certificate must hear each step, by phone if WeChat cannot.
+    notify(session, openid, KIND, fields, dedupe_key=dedupe_key, text_fallback=text, source="certs",
+           owed=OWED)
     log.debug("queued %s for record step %s", KIND, dedupe_key.rsplit(":", 1)[0])

@@ -14,13 +14,13 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select, update
 
-from bot.privacy import forget_everywhere
+from bot.privacy import forget_core, forget_everywhere
 from bot.audit import audit
-from bot.db import local_now, utcnow
-from bot.models import ConversationState, Follower, MessageLog
+from bot.db import local_now, request_checkpoint, utcnow
+from bot.models import Follower
 from bot.people.models import (MAX_FAILURES_PER_DAY, MAX_LINKED_USERS, CertRecord, Registration,
                                RegistrationFailure)
-from bot.people.validation import blank_numbers, same_name
+from bot.people.validation import same_name
 from bot.pii import decrypt, encrypt, lookup_hash
 
 log = logging.getLogger(__name__)
@@ -132,38 +132,23 @@ def delete_my_data(session, openid: str) -> dict:
     the federation's official files and are not deleted here.
     """
     reg = current(session, openid)
-    removed = {"registration": 0, "family": 0, "failures": 0, "messages_masked": 0}
+    removed = {"registration": 0, "family": 0, "failures": 0}
     if reg is not None:
         if reg.relation == "本人":
             removed["family"] = session.execute(delete(Registration).where(
                 Registration.id_hash == reg.id_hash, Registration.openid != openid)).rowcount
         session.delete(reg)
         removed["registration"] = 1
-    removed["failures"] = session.execute(
-        delete(RegistrationFailure).where(RegistrationFailure.openid == openid)).rowcount
-    removed["messages_masked"] = _mask_message_log(session, openid)
-    removed["elsewhere"] = forget_everywhere(session, openid)  # bookings, job subscriptions, …
-    follower = session.get(Follower, openid)
-    if follower is not None:
-        follower.town = follower.latitude = follower.longitude = None
-    state = session.get(ConversationState, openid)
-    if state is not None:
-        state.data = {}
+    # Today's failed checks stay (they hold no personal data): deleting must not reset the lockout.
+    removed["failures"] = session.execute(delete(RegistrationFailure).where(
+        RegistrationFailure.openid == openid, RegistrationFailure.created_at < _day_start_utc())).rowcount
+    elsewhere = forget_everywhere(session, openid)  # bookings, job subscriptions, … (may queue a message)
+    removed.update(forget_core(session, openid))  # message log, outbox, conversation, follower, …
+    removed["elsewhere"] = elsewhere
     audit(session, "resident", "registration.delete", f"registration:{reg.id}" if reg else None,
-          **{k: v for k, v in removed.items() if k != "elsewhere"}, elsewhere=sum(removed["elsewhere"].values()))
+          **{k: v for k, v in removed.items() if k != "elsewhere"}, elsewhere=sum(elsewhere.values()))
+    request_checkpoint(session)
     return removed
-
-
-def _mask_message_log(session, openid: str) -> int:
-    """The message log keeps what residents typed: blank out every long number they typed there."""
-    count = 0
-    rows = session.execute(select(MessageLog.id, MessageLog.text).where(MessageLog.openid == openid))
-    for row_id, text in rows:
-        masked = blank_numbers(text or "")
-        if masked != (text or ""):
-            session.execute(update(MessageLog).where(MessageLog.id == row_id).values(text=masked))
-            count += 1
-    return count
 
 
 def link_pending(session, data_key: str, records_by_hash: dict[str, list[CertRecord]]) -> list[Registration]:

@@ -18,6 +18,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from bot.audit import audit
+from bot.calls.tasks import open_direct
 from bot.local_facts import LocalFacts
 from bot.models import Follower
 from bot.people import notify
@@ -51,6 +52,7 @@ class ImportReport:
     older: int = 0
     linked: int = 0
     notified: int = 0
+    calls: int = 0  # owed status messages that need a phone call (resident unfollowed)
     errors: list[Issue] = field(default_factory=list)
     warnings: list[Issue] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -63,12 +65,12 @@ class ImportReport:
     def summary(self) -> str:
         return (f"共 {self.rows} 行：新增 {self.inserted}，更新 {self.updated}，未变 {self.unchanged}，"
                 f"比系统旧而跳过 {self.older}，有错未导入 {len(self.errors)}；"
-                f"新绑定 {self.linked} 人，排队通知 {self.notified} 条；用时 {self.seconds:.1f} 秒")
+                f"新绑定 {self.linked} 人，排队通知 {self.notified} 条，需电话通知 {self.calls} 人；用时 {self.seconds:.1f} 秒")
 
     def counts(self) -> dict:
         return {"rows": self.rows, "inserted": self.inserted, "updated": self.updated,
                 "unchanged": self.unchanged, "older": self.older, "errors": len(self.errors),
-                "linked": self.linked, "notified": self.notified}
+                "linked": self.linked, "notified": self.notified, "calls": self.calls}
 
 
 def import_registry(db, settings, source, actor: str, *, filename: str | None = None,
@@ -206,9 +208,11 @@ def _notify(session, data_key, local, moved, newly, grouped, report: ImportRepor
     gone = set(session.scalars(select(Follower.openid).where(
         Follower.openid.in_({o for _r, o in wanted}), Follower.subscribed.is_(False))))
     for (record_id, openid), (record, name) in wanted.items():
-        if openid in gone:
-            continue
         body, fields = notice_text(record, mask_name(name), local)
+        if openid in gone:  # WeChat cannot reach them any more: staff phone instead
+            open_direct(session, openid, notify.OWED, body, "居民已取消关注公众号，微信消息发不到")
+            report.calls += 1
+            continue
         key = f"cert:{record_id}:{record.step}:{record.step_date or '-'}:{openid}"
         notify.send(session, openid, fields, key, body)
         report.notified += 1

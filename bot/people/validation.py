@@ -9,6 +9,8 @@ import datetime as dt
 import re
 import unicodedata
 
+from bot.pii import fold_digits
+
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
 CATEGORIES = {1: "视力", 2: "听力", 3: "言语", 4: "肢体", 5: "智力", 6: "精神", 7: "多重"}
@@ -19,8 +21,6 @@ EXCEL_DIGITS = 15  # Excel keeps 15 significant digits of a number
 _ID18 = re.compile(r"\d{17}[\dX]")
 _CERT = re.compile(r"(\d{17}[\dX])(\d)(\d)(B\d*)?")
 _INVISIBLE = re.compile("[\u200b-\u200f\u2060\ufeff]")
-_SPOKEN = str.maketrans({"零": "0", "〇": "0", "一": "1", "幺": "1", "二": "2", "两": "2", "三": "3",
-                         "四": "4", "五": "5", "六": "6", "七": "7", "八": "8", "九": "9", "叉": "X"})
 
 
 class Invalid(ValueError):
@@ -44,18 +44,9 @@ def squeeze(value) -> str:
     return re.sub(r"[\s\-_.,;:，。、；：()（）]+", "", clean(value))
 
 
-# A run of 7+ digits as typed, spaced, full-width or dictated ("幺三八 一二三四…"): IDs and phones.
-_NUMBERISH = re.compile(r"[0-9０-９零〇一二三四五六七八九幺两XxＸ叉](?:[\s\-－—]*[0-9０-９零〇一二三四五六七八九幺两XxＸ叉]){6,}")
-
-
-def blank_numbers(text: str) -> str:
-    """Every long number in free text replaced by stars (for logs of what residents typed)."""
-    return _NUMBERISH.sub(lambda m: "*" * len(m.group(0)), text)
-
-
 def spoken_digits(text: str) -> str:
     """Digits said aloud and transcribed as characters ("幺三八…", "叉") become digits ("138…", "X")."""
-    return clean(text).translate(_SPOKEN).replace("艾克斯", "X")
+    return fold_digits(clean(text)).replace("艾克斯", "X")  # the scrubber's digit table: one for both
 
 
 def check_digit(first17: str) -> str:

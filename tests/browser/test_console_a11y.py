@@ -9,6 +9,7 @@ import pytest
 from bot import notices
 from bot.booking import service as booking_service
 from bot.booking.rounds import create_round
+from bot.calls.models import CallTask
 from bot.db import local_now
 from bot.jobs import save_posting
 from tests.browser.conftest import playwright_expect
@@ -54,13 +55,17 @@ def seeded(app):
         details = booking_service.Details(resident_key="wx:o_seed", name="王小五", id_masked="3303**********1234",
                                           phone="13800002222", address="鳌江镇新河村 12 号（很长的地址也要能折行显示）",
                                           town="鳌江镇", category=4, reason="bedridden")
-        booking_service.book(db, rnd.id, "o_seed", details, services.settings.data_key)
+        seeded_booking = booking_service.book(db, rnd.id, "o_seed", details, services.settings.data_key)
+        call = CallTask(openid="o_seed", ref=f"booking:{seeded_booking.id}", what="上门评残场次取消",
+                        message="很抱歉，上门评残取消了。", reason="居民超过 48 小时没有发消息，微信不让发客服消息，也没有配置模板消息")
+        db.add(call)
+        db.flush()
         notice = notices.create(db, title="助残日活动", body="欢迎参加。", audience="all", created_by="seed",
                                 draft=True)
-    return {"round": rnd.id, "notice": notice.id}
+    return {"round": rnd.id, "notice": notice.id, "call": call.id}
 
 
-PAGES = ["/admin/dashboard", "/admin/kb", "/admin/kb/entry/cert.apply", "/admin/kb/entry/cert.apply/edit",
+PAGES = ["/admin/dashboard", "/admin/calls", "/admin/calls/{call}", "/admin/kb", "/admin/kb/entry/cert.apply", "/admin/kb/entry/cert.apply/edit",
          "/admin/kb/try?q=补贴", "/admin/unanswered", "/admin/facts", "/admin/facts/county.clf_phone",
          "/admin/jobs", "/admin/jobs/new", "/admin/jobs/import", "/admin/people", "/admin/people/import",
          "/admin/rounds", "/admin/rounds/{round}", "/admin/notices", "/admin/notices/new",
