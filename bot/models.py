@@ -50,7 +50,8 @@ class CallbackNonce(Base):
     __tablename__ = "callback_nonce"
     nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
     timestamp: Mapped[str] = mapped_column(String(16), primary_key=True)
-    dedup_key: Mapped[str] = mapped_column(String(200))
+    # sha256 of the message's dedup key: which message it carried, without the sender's openid.
+    message_digest: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
 
 

@@ -94,15 +94,16 @@ class CallbackCodec:
 def check_replay(sessions, args, dedup_key: str) -> None:
     """Remember (nonce, timestamp) with the message it carried; refuse it with another message."""
     nonce, stamp = args.get("nonce", "")[:64], args.get("timestamp", "")[:16]
+    digest = hashlib.sha256(dedup_key.encode("utf-8")).hexdigest()
     if not nonce:
         raise BadSignature("no nonce")
     try:
         with begin_bounded(sessions) as session:
-            session.add(CallbackNonce(nonce=nonce, timestamp=stamp, dedup_key=dedup_key))
+            session.add(CallbackNonce(nonce=nonce, timestamp=stamp, message_digest=digest))
         return
     except IntegrityError:
         pass
     with sessions() as session:
         seen = session.get(CallbackNonce, (nonce, stamp))
-    if seen is not None and seen.dedup_key != dedup_key:
+    if seen is not None and seen.message_digest != digest:
         raise BadSignature("replayed signature with another message")

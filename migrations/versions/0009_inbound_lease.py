@@ -21,7 +21,7 @@ def upgrade() -> None:
         "callback_nonce",
         sa.Column("nonce", sa.String(length=64), nullable=False),
         sa.Column("timestamp", sa.String(length=16), nullable=False),
-        sa.Column("dedup_key", sa.String(length=200), nullable=False),
+        sa.Column("message_digest", sa.String(length=64), nullable=False),
         sa.Column("created_at", bot.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("nonce", "timestamp"),
     )
