@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from bot import engine
 from bot.config import Settings
+from bot.db import request_deadline
 from bot.followup import FollowUps
 from bot.inbound import Inbound, MalformedMessage
 from bot.protocol import BadSignature, CallbackCodec, check_replay
@@ -18,6 +19,8 @@ from bot.services import Services
 log = logging.getLogger(__name__)
 # Optional blueprints, each `bp` in its module; a missing module means the feature is not installed.
 BLUEPRINTS = ["bot.simulator", "bot.api", "bot.admin"]
+# WeChat gives up after 5 s: database waits end by then (busy/lock/statement timeouts, retry wait).
+REQUEST_BUDGET_SECONDS = 4.0
 
 
 def _text(body: str, status: int = 200) -> Response:
@@ -49,8 +52,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         try:
             xml, encrypted = codec.decode(request.args, body)
             msg = Inbound.from_xml(xml)
-            check_replay(services.sessions, request.args, msg.dedup_key)
-            reply = engine.process(services, msg)
+            with request_deadline(REQUEST_BUDGET_SECONDS):
+                check_replay(services.sessions, request.args, msg.dedup_key)
+                reply = engine.process(services, msg)
         except BadSignature as exc:
             log.warning("refused callback from %s: %s", request.remote_addr, exc or "bad signature")
             return _text("forbidden", 403)

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
+import time
 from contextlib import contextmanager
 from zoneinfo import ZoneInfo
 
@@ -54,6 +56,23 @@ _engines: dict[str, Engine] = {}
 # claim + handling stay under ~4.5 s.
 BUSY_TIMEOUT_SECONDS = 2.0
 CONNECT_TIMEOUT_SECONDS = 2
+_request = threading.local()  # the deadline of the web request this thread is answering, if any
+
+
+@contextmanager
+def request_deadline(seconds: float):
+    """Every database wait started in this thread ends by then, however many transactions it takes."""
+    _request.until = time.monotonic() + seconds
+    try:
+        yield
+    finally:
+        _request.until = None
+
+
+def wait_ms(cap_ms: int) -> int:
+    """cap_ms, or less when the current request's deadline is nearer (at least 50 ms)."""
+    until = getattr(_request, "until", None)
+    return cap_ms if until is None else max(50, min(cap_ms, int((until - time.monotonic()) * 1000)))
 
 
 def get_engine(url: str) -> Engine:
@@ -84,6 +103,7 @@ def _make_engine(url: str) -> Engine:
         def _sqlite_begin_immediate(conn):
             # Take the write lock at BEGIN so read-then-write transactions never deadlock
             # or lose updates (with_for_update compiles to nothing on SQLite).
+            conn.exec_driver_sql(f"PRAGMA busy_timeout={wait_ms(int(BUSY_TIMEOUT_SECONDS * 1000))}")
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
@@ -103,7 +123,7 @@ def begin_bounded(sessions: sessionmaker):
         if session.get_bind().dialect.name == "postgresql":
             session.execute(text("select set_config('statement_timeout', :s, true), "
                                  "set_config('lock_timeout', :l, true)"),
-                            {"s": str(STATEMENT_TIMEOUT_MS), "l": str(LOCK_TIMEOUT_MS)})
+                            {"s": str(wait_ms(STATEMENT_TIMEOUT_MS)), "l": str(wait_ms(LOCK_TIMEOUT_MS))})
         yield session
 
 

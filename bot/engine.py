@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError, Tim
 
 from bot import dispatch
 from bot.context import Ctx
-from bot.db import begin_bounded, utcnow
+from bot.db import begin_bounded, utcnow, wait_ms
 from bot.inbound import Inbound
 from bot.models import ConversationState, Follower, InboundSeen, MessageLog
 from bot.pii import scrub, scrub_all
@@ -121,7 +121,7 @@ def _claim(services, msg: Inbound) -> str | None:
 
 
 def _replay(services, msg: Inbound) -> Reply:
-    deadline = time.monotonic() + RETRY_WAIT_SECONDS
+    deadline = time.monotonic() + wait_ms(int(RETRY_WAIT_SECONDS * 1000)) / 1000
     while True:
         with services.sessions() as session:
             seen = session.get(InboundSeen, msg.dedup_key)
