@@ -4,7 +4,7 @@ Real gunicorn (2 workers) + `wxbot scheduler` (restarted like systemd would) + P
 127.0.0.1:5432 (its own database, dropped at the end) + the fake WeChat API. A bounded stream of
 distinct signed, encrypted messages (half of them "转人工", which queues a message: a side effect),
 each delivered the way WeChat does: no 200 within 5 s → re-delivered 5 s after the previous attempt,
-at most 3 deliveries. Under that load a web worker is killed with SIGKILL (twice) and PostgreSQL is
+at most 3 deliveries. Under that load a web worker is killed with SIGKILL (four times) and PostgreSQL is
 restarted (`pg_ctlcluster … restart`; it is started again at the end whatever happens).
 
 A message is answered (a reply within 5 s), followed up (the resident got our "please send it again"
@@ -112,10 +112,10 @@ def deliver(settings: Settings, base: str, i: int, openid: str, content: str) ->
 
 
 def faults(master_pid: int, log: list[str], db_url: str) -> None:
-    """SIGKILL a worker at 3 s and 7 s, restart PostgreSQL at 11 s (all under load); with
+    """SIGKILL a worker at 3, 5, 7 and 9 s, restart PostgreSQL at 11 s (all under load); with
     FAULT_OUTAGE_SECONDS, stop PostgreSQL that long at 16 s (longer than WeChat's retries)."""
     t0 = time.monotonic()
-    plan = [(3, "kill"), (7, "kill"), (11, "lock" if SQLITE else "pg")] + ([(16, "outage")] if OUTAGE else [])
+    plan = [(3, "kill"), (5, "kill"), (7, "kill"), (9, "kill"), (11, "lock" if SQLITE else "pg")] + ([(16, "outage")] if OUTAGE else [])
     for at, what in plan:
         time.sleep(max(0.0, t0 + at - time.monotonic()))
         if what == "kill":
@@ -253,6 +253,10 @@ def main() -> int:
         print(f"  answer time: p50 {answered_in[len(answered_in) // 2]:.3f} s, max {answered_in[-1]:.2f} s, "
               f"{sum(sec > 4.5 for sec in answered_in)} over 4.5 s; timed out (5 s) "
               f"{statuses.get('ReadTimeout', 0)}")
+        logged = (workdir / "processes.log").read_text("utf-8", "replace")
+        print(f"  server log: {logged.count('takes it over')} lease takeovers by a retry, "
+              f"{logged.count('database unavailable for')} answered 503, "
+              f"{logged.count('follow-up message queued')} follow-ups queued")
         print(f"  process logs: {workdir / 'processes.log'}")
         return 0 if counts["lost"] == 0 and counts["doubled"] == 0 else 1
     finally:
