@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 PORT ?= 8000
 
-.PHONY: install browser-deps run test test-pg bench bench-webhook bench-match bench-fanout bench-import clean
+.PHONY: install browser-deps run test test-pg bench bench-webhook bench-match bench-fanout bench-import fault clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -46,6 +46,11 @@ bench-fanout: install
 
 bench-import: install
 	$(BIN)/python benchmarks/bench_import.py
+
+# Fault campaign (root, PostgreSQL 127.0.0.1:5432): gunicorn + scheduler, kill -9 a worker and restart
+# PostgreSQL under load, WeChat's retries; prints lost / doubled (both must be 0).
+fault: install
+	$(BIN)/python benchmarks/fault_campaign.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

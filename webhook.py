@@ -5,11 +5,14 @@ import importlib
 import logging
 
 from flask import Flask, Response, request
+from werkzeug.exceptions import HTTPException
 
 from bot import engine
 from bot.config import Settings
+from bot.db import request_deadline
+from bot.followup import FollowUps
 from bot.inbound import Inbound, MalformedMessage
-from bot.protocol import BadSignature, CallbackCodec
+from bot.protocol import BadSignature, CallbackCodec, check_replay
 from bot.reply import render_xml
 from bot.secure import require_production_ready
 from bot.services import Services
@@ -17,6 +20,8 @@ from bot.services import Services
 log = logging.getLogger(__name__)
 # Optional blueprints, each `bp` in its module; a missing module means the feature is not installed.
 BLUEPRINTS = ["bot.simulator", "bot.api", "bot.admin"]
+# WeChat gives up after 5 s: database waits end by then (busy/lock/statement timeouts, retry wait).
+REQUEST_BUDGET_SECONDS = 4.0
 
 
 def _text(body: str, status: int = 200) -> Response:
@@ -31,7 +36,9 @@ def create_app(settings: Settings | None = None) -> Flask:
                       SETTINGS=settings)
     services = Services(settings)
     codec = CallbackCodec(settings)
+    followups = FollowUps(services)
     app.extensions["wxbot"] = services
+    app.extensions["wxbot.followups"] = followups
 
     @app.get("/wechat")
     def verify_server():
@@ -47,13 +54,23 @@ def create_app(settings: Settings | None = None) -> Flask:
         try:
             xml, encrypted = codec.decode(request.args, body)
             msg = Inbound.from_xml(xml)
-        except BadSignature:
-            log.warning("forged or mis-signed callback from %s", request.remote_addr)
+            with request_deadline(REQUEST_BUDGET_SECONDS):
+                check_replay(services.sessions, request.args, msg.dedup_key)
+                reply = engine.process(services, msg)
+        except BadSignature as exc:
+            log.warning("refused callback from %s: %s", request.remote_addr, exc or "bad signature")
             return _text("forbidden", 403)
         except MalformedMessage as exc:
             log.warning("malformed callback: %s", exc)
             return _text("bad request", 400)
-        reply = engine.process(services, msg)
+        except Exception as exc:
+            if not engine.is_outage(exc) and not isinstance(exc, engine.DatabaseUnavailable):
+                raise
+            # Not "success": WeChat re-delivers (a retry after the lease takes the message over), and
+            # if none gets through the resident hears from us once the database is back.
+            log.error("database unavailable for %s: %s", msg.dedup_key, exc)
+            followups.record(msg.dedup_key, msg.openid)
+            return _text("database unavailable, please retry", 503)
         account = msg.to_user or settings.wechat_account
         return _text(codec.encode(render_xml(reply, msg.openid, account), encrypted) or "success")
 
@@ -64,10 +81,13 @@ def create_app(settings: Settings | None = None) -> Flask:
     @app.errorhandler(Exception)
     def never_500(exc):
         # WeChat shows residents "该公众号提供的服务出现故障" on a 500: acknowledge instead.
-        if getattr(exc, "code", None) and exc.code < 500:
+        # (SQLAlchemy errors have string codes such as "e3q8": only HTTP errors pass through.)
+        if isinstance(exc, HTTPException) and exc.code is not None and exc.code < 500:
             return exc
         log.exception("unhandled error on %s", request.path)
-        return _text("success") if request.path == "/wechat" else _text("服务暂时不可用，请稍后再试。", 503)
+        if request.path == "/wechat" and not engine.is_outage(exc):
+            return _text("success")  # a bug: a retry would fail the same way
+        return _text("服务暂时不可用，请稍后再试。", 503)
 
     for name in BLUEPRINTS:
         try:

@@ -29,7 +29,8 @@ class Settings:
     wechat_app_id: str = DEMO["WECHAT_APP_ID"]
     wechat_app_secret: str = DEMO["WECHAT_APP_SECRET"]
     wechat_account: str = "gh_demo_account"  # the account's original id (gh_…), ToUserName
-    wechat_aes_key: str = ""  # EncodingAESKey; when set, encrypted messages are accepted
+    wechat_aes_key: str = ""  # EncodingAESKey; when set, only encrypted messages are accepted (safe mode)
+    wechat_compat_mode: bool = False  # with the AES key, also accept plaintext bodies (兼容模式 opt-in)
     wechat_api_base: str = "https://api.weixin.qq.com"
     database_url: str = field(default_factory=_default_db_url)
     secret_key: str = DEMO["SECRET_KEY"]
@@ -63,6 +64,7 @@ class Settings:
         "flow_timeout_minutes": "FLOW_TIMEOUT_MINUTES", "embedded_scheduler": "EMBEDDED_SCHEDULER",
         "simulator_enabled": "SIMULATOR", "wechat_account": "WECHAT_ACCOUNT",
         "demo": "WXBOT_DEMO", "session_cookie_secure": "SESSION_COOKIE_SECURE", "proxy_count": "PROXY_COUNT",
+        "wechat_compat_mode": "WECHAT_COMPAT_MODE",
     }
 
     @classmethod

@@ -3,9 +3,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
+import time
+from contextlib import contextmanager
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import JSON, DateTime, create_engine, event
+from sqlalchemy import JSON, DateTime, create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -49,6 +52,27 @@ class Base(DeclarativeBase):
 
 
 _engines: dict[str, Engine] = {}
+# WeChat waits 5 s for an answer: a request waits at most this long for a lock or a connection, so
+# claim + handling stay under ~4.5 s.
+BUSY_TIMEOUT_SECONDS = 2.0
+CONNECT_TIMEOUT_SECONDS = 2
+_request = threading.local()  # the deadline of the web request this thread is answering, if any
+
+
+@contextmanager
+def request_deadline(seconds: float):
+    """Every database wait started in this thread ends by then, however many transactions it takes."""
+    _request.until = time.monotonic() + seconds
+    try:
+        yield
+    finally:
+        _request.until = None
+
+
+def wait_ms(cap_ms: int) -> int:
+    """cap_ms, or less when the current request's deadline is nearer (at least 50 ms)."""
+    until = getattr(_request, "until", None)
+    return cap_ms if until is None else max(50, min(cap_ms, int((until - time.monotonic()) * 1000)))
 
 
 def get_engine(url: str) -> Engine:
@@ -60,7 +84,8 @@ def get_engine(url: str) -> Engine:
 
 def _make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_SECONDS,
+                                                   "check_same_thread": False})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):
@@ -68,7 +93,7 @@ def _make_engine(url: str) -> Engine:
             dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (below)
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_SECONDS * 1000)}")
             cur.execute("PRAGMA synchronous=NORMAL")  # WAL: durable at checkpoints, no fsync per commit
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA secure_delete=ON")  # deleted personal data is zeroed, not left in free pages
@@ -78,10 +103,28 @@ def _make_engine(url: str) -> Engine:
         def _sqlite_begin_immediate(conn):
             # Take the write lock at BEGIN so read-then-write transactions never deadlock
             # or lose updates (with_for_update compiles to nothing on SQLite).
+            conn.exec_driver_sql(f"PRAGMA busy_timeout={wait_ms(int(BUSY_TIMEOUT_SECONDS * 1000))}")
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5, pool_timeout=BUSY_TIMEOUT_SECONDS,
+                         connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS})
+
+
+# PostgreSQL limits for one web transaction (set per transaction: the scheduler's long statements
+# and migrations are not cut); with the busy timeout above a request answers well inside 5 s.
+STATEMENT_TIMEOUT_MS, LOCK_TIMEOUT_MS = 3000, 2000
+
+
+@contextmanager
+def begin_bounded(sessions: sessionmaker):
+    """sessions.begin(), bounded on PostgreSQL by statement and lock timeouts (web requests)."""
+    with sessions.begin() as session:
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text("select set_config('statement_timeout', :s, true), "
+                                 "set_config('lock_timeout', :l, true)"),
+                            {"s": str(wait_ms(STATEMENT_TIMEOUT_MS)), "l": str(wait_ms(LOCK_TIMEOUT_MS))})
+        yield session
 
 
 def session_factory(url: str) -> sessionmaker:

@@ -1,22 +1,42 @@
-"""Processes one inbound message: dedup, one transaction, routing, state, message log."""
+"""Processes one inbound message: dedup with a lease, one transaction, routing, state, message log."""
 from __future__ import annotations
 
+import datetime as dt
 import logging
+import secrets
 import time
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import or_, update
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError, TimeoutError as PoolTimeout
 
 from bot import dispatch
 from bot.context import Ctx
-from bot.db import utcnow
+from bot.db import begin_bounded, utcnow, wait_ms
 from bot.inbound import Inbound
 from bot.models import ConversationState, Follower, InboundSeen, MessageLog
 from bot.pii import scrub, scrub_all
 from bot.reply import Reply
 
 log = logging.getLogger(__name__)
-RETRY_WAIT_SECONDS = 3.0
-SYSTEM_EVENTS = {"masssendjobfinish", "templatesendjobfinish"}  # delivery reports, not residents  # a retry waits this long for the first delivery's answer
+RETRY_WAIT_SECONDS = 3.0  # a retry waits this long for the first delivery's answer
+# WeChat re-delivers ~5 s apart: a retry after the lease takes over a claim whose worker died.
+LEASE_SECONDS = 4.0
+PURGE_EVERY_SECONDS = 60.0  # each worker also drops stale replies itself, should the scheduler be down
+_last_purge = [0.0]
+SYSTEM_EVENTS = {"masssendjobfinish", "templatesendjobfinish"}  # delivery reports, not residents
+
+
+class DatabaseUnavailable(Exception):
+    """The database is down, locked or too slow: answer so that WeChat re-delivers."""
+
+
+class LeaseLost(Exception):
+    """Another delivery took the message over after our lease expired: our work is rolled back."""
+
+
+def is_outage(exc: BaseException) -> bool:
+    """Connection lost, server restarting, lock or statement timeout, pool exhausted."""
+    return isinstance(exc, (OperationalError, InterfaceError, PoolTimeout))
 
 
 def apology(services) -> Reply:
@@ -26,41 +46,95 @@ def apology(services) -> Reply:
 
 
 def process(services, msg: Inbound) -> Reply:
-    """Return the reply for msg; a re-delivery returns the first reply and changes nothing."""
+    """Return the reply for msg; a re-delivery returns the first reply and changes nothing.
+
+    Raises DatabaseUnavailable when the database fails, so the caller can make WeChat retry."""
+    try:
+        token = _claim(services, msg)
+        reply = _run(services, msg, token) if token else _replay(services, msg)
+        _purge_now_and_then(services)
+        return reply
+    except Exception as exc:
+        if is_outage(exc):
+            raise DatabaseUnavailable(str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__) from exc
+        raise
+
+
+def _purge_now_and_then(services) -> None:
+    if time.monotonic() - _last_purge[0] < PURGE_EVERY_SECONDS:
+        return
+    _last_purge[0] = time.monotonic()
+    from bot.retention import purge_inbound
+    try:
+        purge_inbound(services.sessions)
+    except Exception:  # never fail an answered message over housekeeping
+        log.exception("purging stale inbound replies failed")
+
+
+def _run(services, msg: Inbound, token: str) -> Reply:
     started = time.perf_counter()
-    if not _claim(services, msg):
-        return _replay(services, msg)
     try:
-        with services.sessions.begin() as session:
+        with begin(services) as session:
             reply = _handle(services, session, msg)
-            _finish(session, msg, reply, started)
+            _finish(session, msg, reply, started, token)
         return reply
-    except Exception:
+    except LeaseLost:
+        log.warning("%s was taken over by a re-delivery; this attempt rolled back", msg.dedup_key)
+        return Reply(silent=True)
+    except Exception as exc:
+        if is_outage(exc):
+            raise
         log.exception("handler failed for %s (%s)", msg.dedup_key, msg.msg_type)
-        reply = apology(services)
-        with services.sessions.begin() as session:
-            _finish(session, msg, reply, started, status="failed")
-        return reply
-
-
-def _claim(services, msg: Inbound) -> bool:
-    """Insert the dedup key in its own committed transaction so every worker sees it."""
+    reply = apology(services)
     try:
-        with services.sessions.begin() as session:
-            session.add(InboundSeen(dedup_key=msg.dedup_key, openid=msg.openid))
-        return True
+        with begin(services) as session:
+            _finish(session, msg, reply, started, token, status="failed")
+    except LeaseLost:
+        return Reply(silent=True)
+    return reply
+
+
+def begin(services):
+    return begin_bounded(services.sessions)
+
+
+def _claim(services, msg: Inbound) -> str | None:
+    """Insert the dedup key with a lease in its own committed transaction so every worker sees it;
+    take over an existing claim whose lease expired. Returns our claim token, or None."""
+    token, now = secrets.token_hex(8), utcnow()
+    until = now + dt.timedelta(seconds=LEASE_SECONDS)
+    try:
+        with begin(services) as session:
+            session.add(InboundSeen(dedup_key=msg.dedup_key, openid=msg.openid, claimed_until=until,
+                                    claim_token=token))
+        return token
     except IntegrityError:
-        return False
+        pass
+    with begin(services) as session:
+        taken = session.execute(update(InboundSeen).where(
+            InboundSeen.dedup_key == msg.dedup_key, InboundSeen.status == "processing",
+            or_(InboundSeen.claimed_until.is_(None), InboundSeen.claimed_until < now),
+        ).values(claimed_until=until, claim_token=token)).rowcount
+    if taken:
+        log.warning("%s: the first delivery's lease expired; this re-delivery takes it over", msg.dedup_key)
+    return token if taken else None
 
 
 def _replay(services, msg: Inbound) -> Reply:
-    deadline = time.monotonic() + RETRY_WAIT_SECONDS
+    deadline = time.monotonic() + wait_ms(int(RETRY_WAIT_SECONDS * 1000)) / 1000
     while True:
         with services.sessions() as session:
             seen = session.get(InboundSeen, msg.dedup_key)
-            if seen is not None and seen.status != "processing" and seen.reply:
+        if seen is not None and seen.status != "processing":
+            if seen.reply:
                 log.info("re-delivery of %s answered from the first reply", msg.dedup_key)
                 return Reply.from_dict(seen.reply)
+            # Followed up already (lost), or the reply was purged after the retry window.
+            return apology(services) if seen.status == "lost" else Reply(silent=True)
+        if seen is None or seen.claimed_until is None or seen.claimed_until < utcnow():
+            token = _claim(services, msg)  # the first worker died (or its claim vanished)
+            if token:
+                return _run(services, msg, token)
         if time.monotonic() > deadline:
             return Reply(silent=True)  # first delivery still running: acknowledge with "success"
         time.sleep(0.1)
@@ -91,12 +165,16 @@ def _handle(services, session, msg: Inbound) -> Reply:
     return reply
 
 
-def _finish(session, msg: Inbound, reply: Reply, started: float, status: str = "done") -> None:
+def _finish(session, msg: Inbound, reply: Reply, started: float, token: str | None = None,
+            status: str = "done") -> None:
     if reply.meta and reply.meta.get("explain"):  # the question as asked: stored twice below
         reply.meta["explain"] = scrub_all(reply.meta["explain"])
-    seen = session.get(InboundSeen, msg.dedup_key)
-    if seen is not None:
-        seen.status, seen.reply = status, reply.to_dict()
+    # Only the holder of the claim may finish it: a worker whose lease was taken over rolls back.
+    owned = session.execute(update(InboundSeen).where(
+        InboundSeen.dedup_key == msg.dedup_key, InboundSeen.claim_token == token,
+        InboundSeen.status == "processing").values(status=status, reply=reply.to_dict(), claimed_until=None))
+    if owned.rowcount != 1:
+        raise LeaseLost(msg.dedup_key)
     meta = reply.meta or {}
     msg_type = f"event:{msg.event}" if msg.is_event else msg.msg_type
     # Residents type ID and phone numbers anywhere; the log staff read never keeps them whole.

@@ -34,8 +34,24 @@ class InboundSeen(Base):
     __tablename__ = "inbound_seen"
     dedup_key: Mapped[str] = mapped_column(String(200), primary_key=True)
     openid: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(16), default="processing")  # processing|done|failed
+    status: Mapped[str] = mapped_column(String(16), default="processing")  # processing|done|failed|lost
+    # Kept only for the retry window (bot.retention.purge_inbound): a retry must get the same reply.
     reply: Mapped[Optional[dict]]
+    # The claim's lease: a retry after it expires takes the message over (the first worker died).
+    claimed_until: Mapped[Optional[dt.datetime]]
+    claim_token: Mapped[Optional[str]] = mapped_column(String(32))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+
+
+class CallbackNonce(Base):
+    """A recently seen (nonce, timestamp) and the message it carried: a replayed signature with
+    another message is refused; purged after ten minutes."""
+
+    __tablename__ = "callback_nonce"
+    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
+    timestamp: Mapped[str] = mapped_column(String(16), primary_key=True)
+    # sha256 of the message's dedup key: which message it carried, without the sender's openid.
+    message_digest: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
 
 

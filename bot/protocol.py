@@ -1,4 +1,10 @@
-"""WeChat callback security: signatures (constant time), AES decrypt/encrypt via wechatpy."""
+"""WeChat callback security: signatures (constant time), AES decrypt/encrypt via wechatpy, safe mode,
+timestamp window and replayed signatures.
+
+Replays: `signature` covers only token+timestamp+nonce, so a (timestamp, nonce) seen once must not carry
+another message. A re-delivery of the same message with the same nonce is no attack: it is let through
+and the engine answers it from dedup without doing anything again. (WeChat's retries normally come with
+a new nonce and timestamp; either way they pass.)"""
 from __future__ import annotations
 
 import hashlib
@@ -6,15 +12,22 @@ import hmac
 import secrets
 import time
 
+from sqlalchemy.exc import IntegrityError
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidAppIdException
 
 from bot.config import Settings
+from bot.db import begin_bounded
 from bot.inbound import MalformedMessage, parse_xml
+from bot.models import CallbackNonce
+
+
+MAX_CLOCK_SKEW_SECONDS = 300  # WeChat's timestamp must be within ±5 minutes of ours
+NONCE_KEEP_SECONDS = 600  # purged after this (bot.retention.purge_inbound); longer than the skew window
 
 
 class BadSignature(Exception):
-    """The request was not signed with our token."""
+    """The request was not signed with our token (or is stale, replayed, or plaintext in safe mode)."""
 
 
 def sign(*parts: str) -> str:
@@ -38,9 +51,20 @@ class CallbackCodec:
         verify((self.settings.wechat_token, args.get("timestamp", ""), args.get("nonce", "")),
                args.get("signature"))
 
+    def check_timestamp(self, args, now: float | None = None) -> None:
+        try:
+            stamp = int(args.get("timestamp", ""))
+        except ValueError as exc:
+            raise BadSignature("no timestamp") from exc
+        if abs((time.time() if now is None else now) - stamp) > MAX_CLOCK_SKEW_SECONDS:
+            raise BadSignature("timestamp outside ±5 minutes")
+
     def decode(self, args, body: bytes) -> tuple[bytes | str, bool]:
-        """Return (plain XML, encrypted?) after checking the right signature."""
+        """Return (plain XML, encrypted?) after checking the right signature and the timestamp."""
+        self.check_timestamp(args)
         if args.get("encrypt_type", "raw").lower() != "aes":
+            if self.crypto is not None and not self.settings.wechat_compat_mode:
+                raise BadSignature("plaintext body in safe mode")  # its signature does not cover the body
             self.check_url_signature(args)
             return body, False
         if self.crypto is None:
@@ -65,3 +89,21 @@ class CallbackCodec:
         if not encrypted or not xml:
             return xml
         return self.crypto.encrypt_message(xml, nonce or secrets.token_hex(8), str(int(time.time())))
+
+
+def check_replay(sessions, args, dedup_key: str) -> None:
+    """Remember (nonce, timestamp) with the message it carried; refuse it with another message."""
+    nonce, stamp = args.get("nonce", "")[:64], args.get("timestamp", "")[:16]
+    digest = hashlib.sha256(dedup_key.encode("utf-8")).hexdigest()
+    if not nonce:
+        raise BadSignature("no nonce")
+    try:
+        with begin_bounded(sessions) as session:
+            session.add(CallbackNonce(nonce=nonce, timestamp=stamp, message_digest=digest))
+        return
+    except IntegrityError:
+        pass
+    with sessions() as session:
+        seen = session.get(CallbackNonce, (nonce, stamp))
+    if seen is not None and seen.message_digest != digest:
+        raise BadSignature("replayed signature with another message")

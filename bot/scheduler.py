@@ -112,6 +112,14 @@ def _purge_logs(rt: Runtime):
 def _purge_idle(rt: Runtime):
     from bot.retention_idle import purge_idle_rows
     return purge_idle_rows(rt.sessions, rt.settings)
+def _purge_inbound(rt: Runtime):
+    from bot.retention import purge_inbound
+    return purge_inbound(rt.sessions)
+
+
+def _inbound_followup(rt: Runtime):
+    from bot.followup import sweep_stuck
+    return sweep_stuck(rt.services)
 
 
 # Order matters for --once: a token first, notices queue their messages, the outbox sends them.
@@ -121,6 +129,8 @@ register_tick("outbox.dispatch", _outbox, 3)
 register_tick("notices.settle", _notices_settle, 30)
 register_tick("logs.purge", _purge_logs, 6 * 3600)
 register_tick("idle.purge", _purge_idle, 3600)
+register_tick("inbound.purge", _purge_inbound, 300)
+register_tick("inbound.followup", _inbound_followup, 10)
 
 
 def run_tick(rt: Runtime, tick: Tick) -> bool:

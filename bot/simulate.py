@@ -35,11 +35,18 @@ def build_xml(openid: str, msg_type: str = "text", account: str = "gh_demo_accou
     return "<xml>" + "".join(parts) + "</xml>"
 
 
-def signed_request(settings: Settings, xml: str, encrypt: bool = False, openid: str = "",
-                   token: str | None = None) -> tuple[str, bytes]:
-    """Return (query string, body) exactly as WeChat would POST them."""
+def encrypts(settings: Settings) -> bool:
+    """Whether WeChat sends this account encrypted bodies: safe mode unless compatible mode is opted in."""
+    return bool(settings.wechat_aes_key) and not settings.wechat_compat_mode
+
+
+def signed_request(settings: Settings, xml: str, encrypt: bool | None = None, openid: str = "",
+                   token: str | None = None, timestamp: int | None = None) -> tuple[str, bytes]:
+    """Return (query string, body) exactly as WeChat would POST them (encrypt=None: as the account's
+    mode says)."""
+    encrypt = encrypts(settings) if encrypt is None else encrypt
     token = token or settings.wechat_token
-    timestamp, nonce = str(int(time.time())), secrets.token_hex(5)
+    timestamp, nonce = str(int(time.time()) if timestamp is None else timestamp), secrets.token_hex(5)
     args = {"signature": sign(token, timestamp, nonce), "timestamp": timestamp, "nonce": nonce}
     if openid:
         args["openid"] = openid
@@ -53,12 +60,15 @@ def signed_request(settings: Settings, xml: str, encrypt: bool = False, openid: 
     return urlencode(args), body.encode("utf-8")
 
 
-def read_reply(settings: Settings, body: bytes | str, encrypted: bool = False) -> dict:
-    """Decode a passive reply into {type, text, articles, xml}; type 'success' for an empty ack."""
+def read_reply(settings: Settings, body: bytes | str, encrypted: bool | None = None) -> dict:
+    """Decode a passive reply into {type, text, articles, xml}; type 'success' for an empty ack.
+    encrypted=None: decrypt when the reply is encrypted."""
     text = body.decode("utf-8") if isinstance(body, bytes) else body
     if text in ("", "success"):
         return {"type": "success", "text": "", "articles": [], "xml": text}
     root = parse_xml(text)
+    if encrypted is None:
+        encrypted = "Encrypt" in root
     if encrypted:
         if "Encrypt" not in root:
             raise ValueError("safe mode reply is not encrypted")

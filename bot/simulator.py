@@ -4,7 +4,7 @@ from __future__ import annotations
 import requests
 from flask import Blueprint, current_app, jsonify, render_template, request
 
-from bot.simulate import build_xml, read_reply, signed_request
+from bot.simulate import build_xml, encrypts, read_reply, signed_request
 
 bp = Blueprint("simulator", __name__, template_folder="templates", static_folder="static",
                static_url_path="/simulator/static")
@@ -16,7 +16,8 @@ EVENTS = {"subscribe", "unsubscribe", "click", "scan", "location", "view"}
 def page():
     settings = current_app.config["SETTINGS"]
     menu = _menu_buttons(settings)
-    return render_template("simulator.html", menu=menu, encrypted_available=bool(settings.wechat_aes_key))
+    return render_template("simulator.html", menu=menu, encrypted_available=bool(settings.wechat_aes_key),
+                           encrypted_always=encrypts(settings))
 
 
 @bp.post("/simulator/send")
@@ -39,7 +40,8 @@ def send():
                         Location_X="27.66", Location_Y="120.56", Label="平阳县昆阳镇", Title="链接", Url="http://127.0.0.1/")
     else:
         return jsonify(error="unknown message type"), 400
-    encrypt = bool(data.get("encrypt")) and bool(settings.wechat_aes_key)
+    # Safe mode (AES key set, compatible mode not opted in) refuses plaintext: always encrypt then.
+    encrypt = bool(settings.wechat_aes_key) and (bool(data.get("encrypt")) or encrypts(settings))
     query, body = signed_request(settings, xml, encrypt=encrypt, openid=openid)
     with current_app.test_client() as client:
         resp = client.post(f"/wechat?{query}", data=body, content_type="text/xml")

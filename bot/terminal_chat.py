@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 
 from bot.config import DEMO, Settings
-from bot.simulate import build_xml, read_reply, signed_request
+from bot.simulate import build_xml, encrypts, read_reply, signed_request
 
 HELP = "输入文字提问；:关注 模拟关注，:菜单 KEY 模拟点菜单，:语音 文字 模拟语音，:退出 结束。"
 
@@ -42,6 +42,7 @@ def run_chat(openid: str, encrypt: bool) -> None:
 
 
 def _send(client, settings, xml, encrypt, openid) -> None:
+    encrypt = encrypt or encrypts(settings)  # safe mode refuses plaintext
     query, body = signed_request(settings, xml, encrypt=encrypt, openid=openid)
     resp = client.post(f"/wechat?{query}", data=body, content_type="text/xml")
     reply = read_reply(settings, resp.data, encrypted=encrypt)

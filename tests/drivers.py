@@ -35,12 +35,13 @@ class ChatDriver:
 
 
 class WeChatHTTP:
-    """Posts signed (optionally encrypted) XML to /wechat through a Flask test client."""
+    """Posts signed XML to /wechat through a Flask test client, encrypted as the account's mode says
+    (safe mode with the suite's AES key) unless encrypt= says otherwise."""
 
     def __init__(self, client, settings):
         self.client, self.settings = client, settings
 
-    def post_xml(self, xml: str, encrypt: bool = False, **query_overrides):
+    def post_xml(self, xml: str, encrypt: bool | None = None, **query_overrides):
         query, body = signed_request(self.settings, xml, encrypt=encrypt)
         if query_overrides:
             from urllib.parse import parse_qsl, urlencode
@@ -49,10 +50,10 @@ class WeChatHTTP:
             query = urlencode(args)
         return self.client.post(f"/wechat?{query}", data=body, content_type="text/xml")
 
-    def send(self, msg_type: str = "text", openid: str = "o_http", encrypt: bool = False, **fields) -> dict:
+    def send(self, msg_type: str = "text", openid: str = "o_http", encrypt: bool | None = None, **fields) -> dict:
         resp = self.post_xml(build_xml(openid, msg_type, **fields), encrypt=encrypt)
         assert resp.status_code == 200, resp.data
         return read_reply(self.settings, resp.data, encrypted=encrypt)
 
-    def text(self, content: str, openid: str = "o_http", encrypt: bool = False) -> dict:
+    def text(self, content: str, openid: str = "o_http", encrypt: bool | None = None) -> dict:
         return self.send("text", openid, encrypt, Content=content)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 
 import requests
 from sqlalchemy import select
@@ -63,11 +63,13 @@ def test_retry_while_the_first_is_still_running_is_acknowledged(services, monkey
     monkeypatch.setattr(engine, "RETRY_WAIT_SECONDS", 0.3)
     from bot.inbound import Inbound
     msg = Inbound.from_xml(build_xml("o_slow", "text", Content="菜单", msg_id="777"))
-    with ThreadPoolExecutor(1) as pool:
+    with ThreadPoolExecutor(2) as pool:
         first = pool.submit(engine.process, services, msg)
         time.sleep(0.2)
-        retry = engine.process(services, msg)
+        pending = pool.submit(engine.process, services, msg)
+        wait([pending], timeout=1.0)
         release.set()
+        retry = pending.result()
         # PostgreSQL: "success" while the first runs. SQLite (one writer): the retry waits for the
         # first transaction and then gets its reply. Either way nothing is done twice.
         assert retry.silent or retry.text == first.result().text
