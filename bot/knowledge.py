@@ -178,7 +178,7 @@ def check(knowledge_dir: str | Path, near: float = 0.9) -> tuple[list[str], list
                           f"(max {MAX_ANSWER_CHARS})")
         elif len(rendered.encode()) > MAX_TEXT_BYTES - 200:  # room for the reply's last lines
             errors.append(f"{name}: {entry_id} answer is {len(rendered.encode())} bytes: WeChat would cut it")
-    matcher = Matcher.build(kb.entries.values(), normalizer)
+    matcher = Matcher.build(kb.entries.values(), normalizer, embed=False)  # look-alikes: lexical
     for a, qa, b, qb, sim in matcher.close_pairs(near):
         errors.append(f"too close ({sim:.2f}): {a} “{qa}” ~ {b} “{qb}”")
     notes = [f"local fact not filled yet: {k} ({local.facts[k].get('label', '')})" for k in local.unfilled()]
