@@ -19,6 +19,9 @@ __all__ = ["Matcher", "Result", "Candidate", "Normalizer"]
 # Pinyin terms count a little less than characters: they catch homophones (残积证, 平残) but also
 # join unrelated words that sound alike.
 FAMILY_WEIGHT = {"c:": 1.0, "p:": 0.7}
+# Place words ("外地", which city names map to; "平阳") say where someone lives, not what they ask:
+# "户口在平阳人在杭州，孩子做康复" is about 康复, not about 跨省通办.
+PLACE_WEIGHT = 0.35
 DOC_HITS = 50  # sample questions retrieved per query
 RERANK = 12  # candidates scored in full
 
@@ -79,8 +82,12 @@ class Matcher:
                 for term, tf in a.terms().items():
                     profile[term] = profile.get(term, 0) + tf
             profiles.append(profile)
-        matcher = cls(normalizer, items, doc_entry, SparseIndex.build(doc_terms, FAMILY_WEIGHT),
-                      SparseIndex.build(profiles, FAMILY_WEIGHT, postings=False), _keyword_weights(items))
+        damp = {}
+        for word in normalizer.places:  # the word's own terms (bigrams and longer), not its characters
+            damp.update({t: PLACE_WEIGHT for t in Analysed.of(word).terms() if "_" in t or (t.startswith("c:") and len(t) > 3)})
+        matcher = cls(normalizer, items, doc_entry, SparseIndex.build(doc_terms, FAMILY_WEIGHT, damp=damp),
+                      SparseIndex.build(profiles, FAMILY_WEIGHT, postings=False, damp=damp),
+                      _keyword_weights(items, normalizer.places))
         if embed:
             matcher.semantic = semantic.SemanticIndex.build(doc_texts, doc_entry, len(items))
         return matcher
@@ -170,7 +177,7 @@ class Matcher:
         return pairs
 
 
-def _keyword_weights(items: list[_Entry]) -> dict[str, float]:
+def _keyword_weights(items: list[_Entry], places=()) -> dict[str, float]:
     """Keyword → what a hit is worth: 1 if one topic lists it, 1/n if n topics do (一级, 代缴).
 
     Discounting words that other topics' samples merely use (轮椅, 丢了) was tried too; it lost
@@ -180,4 +187,4 @@ def _keyword_weights(items: list[_Entry]) -> dict[str, float]:
     for item in items:
         for kw, _sound in item.keywords:
             listed[kw] = listed.get(kw, 0) + 1
-    return {kw: 1.0 / n for kw, n in listed.items()}
+    return {kw: (PLACE_WEIGHT if kw in places else 1.0) / n for kw, n in listed.items()}

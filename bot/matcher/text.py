@@ -89,6 +89,7 @@ class Normalizer:
     synonyms: dict[str, str] = field(default_factory=dict)  # variant → canonical
     fillers: list[str] = field(default_factory=list)
     objects: list[str] = field(default_factory=list)  # certificates and cards told apart (see rank.py)
+    places: list[str] = field(default_factory=list)  # where one lives: weighs less than topic words
 
     def __post_init__(self):
         self._synonyms = Replacer(self.synonyms)
@@ -122,7 +123,8 @@ class Normalizer:
                     synonyms[variant] = canonical
         fillers = [_prepare(str(f)) for f in data.get("fillers") or []]
         objects = [_prepare(str(o)) for o in data.get("objects") or []]
-        return cls(synonyms, fillers, [o for o in objects if o])
+        places = [_prepare(str(o)) for o in data.get("places") or []]
+        return cls(synonyms, fillers, [o for o in objects if o], [p for p in places if p])
 
     def text(self, raw: str) -> str:
         """Normalised text: segments separated by single spaces."""
