@@ -2,14 +2,17 @@
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 PORT ?= 8000
+# `make install EXTRAS=dev` leaves out the matcher's sentence embedding (it then runs lexical only).
+EXTRAS ?= dev,semantic
+comma := ,
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)-$(subst $(comma),-,$(EXTRAS))
 
 .PHONY: install browser-deps run test test-pg bench bench-webhook bench-match bench-fanout bench-import clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/pip install -q --disable-pip-version-check -e '.[dev]'
+	$(BIN)/pip install -q --disable-pip-version-check -e '.[$(EXTRAS)]'
 	rm -f $(VENV)/.installed-* && touch $@
 
 install: $(STAMP)
@@ -38,8 +41,9 @@ bench: bench-webhook bench-match bench-fanout
 bench-webhook: install
 	$(BIN)/python benchmarks/bench_webhook.py
 
+# One thread, as in a worker: OpenMP (the embedding) and OpenBLAS (numpy) would use every core.
 bench-match: install
-	$(BIN)/python benchmarks/bench_match.py
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $(BIN)/python benchmarks/bench_match.py
 
 bench-fanout: install
 	$(BIN)/python benchmarks/bench_fanout.py

@@ -65,7 +65,7 @@ def reset() -> None:
 
 
 def _key(text: str) -> bytes:
-    return hashlib.sha1(f"{MODEL_TAG}\n{text}".encode()).digest()
+    return hashlib.sha1(f"{MODEL_TAG}\n{text}".encode()).hexdigest().encode()
 
 
 def cache_dir() -> Path:
@@ -107,7 +107,7 @@ def _write(path: Path, fresh: dict) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         merged = {**_read(path), **fresh}
         tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp.npz")
-        np.savez(tmp, keys=np.array(list(merged), dtype="S20"), vecs=np.stack(list(merged.values())))
+        np.savez(tmp, keys=np.array(list(merged), dtype="S40"), vecs=np.stack(list(merged.values())))
         os.replace(tmp, path)
     except OSError as exc:  # a read-only checkout still answers; it just embeds again next start
         log.warning("embedding cache not written (%s): %s", path, exc)
