@@ -72,7 +72,7 @@ class Matcher:
                                 [a.syllables for a in analysed], originals, keywords, objects))
             profile: dict[str, int] = {}
             for a in analysed:
-                doc_texts.append(a.text)
+                doc_texts.append(normalizer.meaning(a.text))
                 terms = a.terms()
                 doc_terms.append(terms)
                 doc_entry.append(number)
@@ -117,7 +117,7 @@ class Matcher:
             return decide(question, analysed.text, candidates, LEXICAL)
         # The embedding adds the entries closest in meaning (a question with none of the samples'
         # words), then each candidate's lexical score is fused with its cosine.
-        cosines = self.semantic.entry_cosines(analysed.text)
+        cosines = self.semantic.entry_cosines(self.normalizer.meaning(analysed.text))
         pre += [e for e in self.semantic.best(cosines) if e not in pre]
         candidates = []
         for e in pre:

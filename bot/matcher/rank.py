@@ -28,6 +28,9 @@ class Rules:
     suggest_min: float = SUGGEST_MIN
     suggest_window: float = SUGGEST_WINDOW
     lexical_floor: float = 0.0  # the answered entry's own lexical score must reach this too
+    # Offered only if its words match (lexical ≥ suggest_min) or its meaning is close (cosine ≥
+    # this): e5 finds every short Chinese question a bit alike, "明天会下雨吗" must not get a list.
+    suggest_cos: float = 0.0
 
 
 LEXICAL = Rules()
@@ -36,7 +39,8 @@ LEXICAL = Rules()
 # Chosen by 5-fold cross-validation on knowledge/eval/tune.tsv only (benchmarks/tune_semantic.py).
 W_LEXICAL = 0.3
 COS_FLOOR, COS_SPAN = 0.80, 0.20
-SEMANTIC = Rules(answer_min=0.40, margin_min=0.02, suggest_min=0.22, suggest_window=0.20, lexical_floor=0.20)
+SEMANTIC = Rules(answer_min=0.40, margin_min=0.02, suggest_min=0.22, suggest_window=0.20, lexical_floor=0.20,
+                 suggest_cos=0.90)
 
 
 def fuse(lexical: float, cosine: float, w: float = W_LEXICAL) -> float:
@@ -113,6 +117,12 @@ def combine(components: dict[str, float]) -> float:
     return max(0.0, min(1.0, score))
 
 
+def _plausible(c: Candidate, rules: Rules) -> bool:
+    if "cos_e" not in c.components:
+        return True
+    return c.components["lex"] >= rules.suggest_min or c.components["cos_e"] >= rules.suggest_cos
+
+
 def decide(question: str, normalized: str, candidates: list[Candidate], rules: Rules = LEXICAL) -> Result:
     """Answer when clearly ahead; otherwise offer up to 3 distinct topics; otherwise fall back."""
     candidates.sort(key=lambda c: -c.score)
@@ -127,13 +137,14 @@ def decide(question: str, normalized: str, candidates: list[Candidate], rules: R
     short = len(normalized.replace(" ", "")) <= VAGUE_CHARS
     result.vague = short and not top.keywords and top.kind == "answer"
     lexical = top.components.get("lex", top.score)
-    if top.score >= rules.answer_min and margin >= rules.margin_min and lexical >= rules.lexical_floor \
-            and not result.vague:
+    # Small talk ("再见", "谢谢") is a matter of the words said, never of a vague likeness in meaning.
+    floor = max(rules.lexical_floor, LEXICAL.answer_min if top.kind == "smalltalk" else 0.0)
+    if top.score >= rules.answer_min and margin >= rules.margin_min and lexical >= floor and not result.vague:
         result.decision, result.offered = "answer", [top]
         return result
     # Small talk is never offered as a numbered option ("1. 你好" would puzzle a resident).
     offered = [c for c in candidates if c.kind != "smalltalk" and c.score >= top.score - rules.suggest_window
-               and c.score >= rules.suggest_min][:MAX_OPTIONS]
+               and c.score >= rules.suggest_min and _plausible(c, rules)][:MAX_OPTIONS]
     if offered:
         result.decision, result.offered = "suggest", offered
     return result
