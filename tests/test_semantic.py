@@ -69,8 +69,12 @@ def test_restart_embeds_nothing_and_an_edit_embeds_only_the_changed_sample(tmp_p
     assert counting.texts == before + 1
 
 
-def test_switched_off_the_matcher_works_alone_and_says_so_once(monkeypatch, caplog):
-    monkeypatch.setenv(semantic.SWITCH, "0")
+@pytest.mark.parametrize("why", ["switched off", "CPU without AVX2"])
+def test_without_the_embedding_the_matcher_works_alone_and_says_so_once(monkeypatch, caplog, why):
+    if why == "switched off":
+        monkeypatch.setenv(semantic.SWITCH, "0")
+    else:
+        monkeypatch.setattr(semantic, "_has_avx2", lambda: False)
     semantic.reset()
     try:
         with caplog.at_level(logging.INFO, logger="bot.matcher.semantic"):
@@ -82,7 +86,7 @@ def test_switched_off_the_matcher_works_alone_and_says_so_once(monkeypatch, capl
         result = second.match("轮椅怎么申请")
         assert result.top.entry_id == "aids.wheel" and "cos_e" not in result.explain()["components"]
     finally:
-        monkeypatch.delenv(semantic.SWITCH)
+        monkeypatch.undo()
         semantic.reset()
 
 

