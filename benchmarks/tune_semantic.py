@@ -4,7 +4,7 @@ Each question is matched once (candidates with their lexical score and cosine); 
 replayed for every setting on the grid. Prints the cross-validated figures and the setting chosen on
 the whole tuning half. Never run it on test.tsv.
 
-    .venv/bin/python benchmarks/tune_semantic.py knowledge/eval/tune.tsv
+    .venv/bin/python benchmarks/tune_semantic.py knowledge/eval/tune.tsv knowledge/eval/tune-extra.tsv
 """
 from __future__ import annotations
 
@@ -70,11 +70,11 @@ def best(rows):
 
 
 def main() -> None:
-    path = sys.argv[1]
-    assert "test" not in Path(path).name, "tune on the tuning half only"
+    paths = sys.argv[1:]
+    assert paths and not any("test" in Path(p).name for p in paths), "tune on the tuning half only"
     matcher = Bundle.load(ROOT / "knowledge").matcher
     assert matcher.semantic is not None, "the semantic extra is not installed"
-    rows = [(ok, matcher.match(q)) for ok, q in read_tsv(path)]
+    rows = [(ok, matcher.match(q)) for path in paths for ok, q in read_tsv(path)]
     folds = [rows[i::5] for i in range(5)]
     total = {"n": 0, "right": 0, "wrong": 0, "offered": 0, "oos": 0, "oos_answered": 0}
     for i, held in enumerate(folds):
