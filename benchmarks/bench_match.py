@@ -111,7 +111,8 @@ def semantic_builds(real: list, normalizer) -> None:
             Matcher.build(real, normalizer)
             times.append(time.perf_counter() - started)
         del os.environ[semantic.CACHE_DIR]
-    print(f"semantic index build on the real {len(real)} entries: cold {times[0]:.1f} s, warm {times[1]:.2f} s")
+    print(f"semantic index build on the real {len(real)} entries: cold {times[0]:.1f} s, "
+          f"warm {times[1]:.2f} s")
 
 
 def with_vectors(matcher: Matcher, base_vectors, rng) -> Matcher:
@@ -119,7 +120,8 @@ def with_vectors(matcher: Matcher, base_vectors, rng) -> Matcher:
     import numpy as np
     n = len(matcher.doc_entry)
     reps = -(-n // len(base_vectors))
-    vecs = np.tile(base_vectors, (reps, 1))[:n] + np.random.default_rng(7).normal(0, 0.01, (n, base_vectors.shape[1]))
+    noise = np.random.default_rng(7).normal(0, 0.01, (n, base_vectors.shape[1]))
+    vecs = np.tile(base_vectors, (reps, 1))[:n] + noise
     vecs = (vecs / np.linalg.norm(vecs, axis=1, keepdims=True)).astype(np.float32)
     matcher.semantic = semantic.SemanticIndex(semantic.model(), vecs, matcher.doc_entry, len(matcher.entries))
     return matcher
@@ -166,7 +168,8 @@ def main() -> None:
             fused = f"{statistics.median(sem):>9.2f} {pct(sem, 99):>6.2f} {pct(sem_cpu, 99):>7.2f}"
         plain, _plain_cpu = timed(lambda q: process.extractOne(q, choices, scorer=fuzz.WRatio), queries)
         print(f"{size:>7} {len(choices):>8} {build_ms / 1000:>8.1f} | {statistics.median(ours):>11.2f} "
-              f"{pct(ours, 99):>6.2f} {pct(ours_cpu, 99):>7.2f} | {fused} | {statistics.median(plain):>14.2f} "
+              f"{pct(ours, 99):>6.2f} {pct(ours_cpu, 99):>7.2f} | {fused} | "
+              f"{statistics.median(plain):>14.2f} "
               f"{pct(plain, 99):>6.2f}")
         if size == len(real):
             real_rss = rss_mb()  # what a worker holds: the model, the real index, the libraries

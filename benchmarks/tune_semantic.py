@@ -34,7 +34,8 @@ def judge(rows, rules: rank.Rules, w: float) -> dict:
         cands = []
         for c in result.candidates:
             lex, cos = c.components["lex"], c.components["cos_e"]
-            score = rank.fuse(lex, cos, w) * (rank.OBJECT_MISMATCH if c.components.get("object") == 0.0 else 1)
+            mismatch = c.components.get("object") == 0.0
+            score = rank.fuse(lex, cos, w) * (rank.OBJECT_MISMATCH if mismatch else 1)
             cands.append(replace(c, score=score))
         res = rank.decide(result.question, result.normalized, cands, rules)
         got = res.offered[0] if res.decision == "answer" else None
@@ -65,8 +66,8 @@ def settings():
 def best(rows):
     scored = [(utility(judge(rows, rules, w)), w, rules) for w, rules in settings()]
     top = max(u for u, _w, _r in scored)
-    u, w, rules = max((r.answer_min + r.margin_min + r.lexical_floor, w, r) for u, w, r in scored if u >= top - SLACK)
-    return w, rules
+    near = [(w, r) for u, w, r in scored if u >= top - SLACK]
+    return max(near, key=lambda wr: (wr[1].answer_min + wr[1].margin_min + wr[1].lexical_floor, wr[0]))
 
 
 def main() -> None:

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 from bot.matcher import semantic
 from bot.matcher.index import SparseIndex
-from bot.matcher.rank import LEXICAL, OBJECT_MISMATCH, SEMANTIC, Candidate, Result, combine, decide, fuse, fuzzy
+from bot.matcher.rank import (LEXICAL, OBJECT_MISMATCH, SEMANTIC, Candidate, Result, combine, decide, fuse,
+                              fuzzy)
 from bot.matcher.text import Analysed, Normalizer
 
 __all__ = ["Matcher", "Result", "Candidate", "Normalizer"]
@@ -84,7 +85,8 @@ class Matcher:
             profiles.append(profile)
         damp = {}
         for word in normalizer.places:  # the word's own terms (bigrams and longer), not its characters
-            damp.update({t: PLACE_WEIGHT for t in Analysed.of(word).terms() if "_" in t or (t.startswith("c:") and len(t) > 3)})
+            damp.update({t: PLACE_WEIGHT for t in Analysed.of(word).terms()
+                         if "_" in t or (t.startswith("c:") and len(t) > 3)})
         matcher = cls(normalizer, items, doc_entry, SparseIndex.build(doc_terms, FAMILY_WEIGHT, damp=damp),
                       SparseIndex.build(profiles, FAMILY_WEIGHT, postings=False, damp=damp),
                       _keyword_weights(items, normalizer.places))
@@ -125,7 +127,7 @@ class Matcher:
             cos = float(cosines[e])
             cand.components["lex"], cand.components["cos_e"] = cand.score, cos
             cand.score = fuse(cand.score, cos)
-            if cand.components.get("object") == 0.0:  # another certificate named: the meaning is close, the object is not
+            if cand.components.get("object") == 0.0:  # another certificate: close in meaning, wrong object
                 cand.score *= OBJECT_MISMATCH
             candidates.append(cand)
         return decide(question, analysed.text, candidates, SEMANTIC)

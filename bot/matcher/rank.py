@@ -36,7 +36,8 @@ class Rules:
 LEXICAL = Rules()
 # With the embedding: fused = W_LEXICAL·lexical + (1 − W_LEXICAL)·clip((cos − COS_FLOOR)/COS_SPAN).
 # e5 cosines of unrelated Chinese questions sit around 0.8, so only the part above it counts.
-# Chosen by 5-fold cross-validation on knowledge/eval/tune.tsv + tune-extra.tsv only (benchmarks/tune_semantic.py).
+# Chosen by 5-fold cross-validation on knowledge/eval/tune.tsv + tune-extra.tsv only
+# (benchmarks/tune_semantic.py).
 W_LEXICAL = 0.3
 COS_FLOOR, COS_SPAN = 0.80, 0.20
 SEMANTIC = Rules(answer_min=0.50, margin_min=0.02, suggest_min=0.22, suggest_window=0.20, lexical_floor=0.20,

@@ -43,7 +43,7 @@ def model():
             log.info("semantic matching off (%s=0): lexical matcher only", SWITCH)
             return None
         if not _has_avx2():
-            log.warning("semantic matching unavailable (this CPU has no AVX2: too slow): lexical matcher only")
+            log.warning("semantic matching unavailable (no AVX2 on this CPU: too slow): lexical matcher only")
             return None
         # One thread per worker: gunicorn runs several workers on few cores; OpenMP reads this
         # when the engine is loaded, which happens just below.
@@ -96,7 +96,8 @@ def embed_all(texts: list[str], embedder, directory: Path | None = None):
         missing = [k for k in missing if k not in _memory]
     if missing:
         wanted = {k: t for k, t in zip(keys, texts)}
-        fresh = np.asarray(embedder.query([wanted[k] for k in missing]), dtype=np.float32).reshape(len(missing), -1)
+        fresh = np.asarray(embedder.query([wanted[k] for k in missing]), dtype=np.float32)
+        fresh = fresh.reshape(len(missing), -1)
         _memory.update(zip(missing, fresh))
         _write(path, dict(zip(missing, fresh)))
         log.info("embedded %d new sample question(s) (%d cached)", len(missing), len(keys) - len(missing))

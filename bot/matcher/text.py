@@ -127,7 +127,8 @@ class Normalizer:
         objects = [_prepare(str(o)) for o in data.get("objects") or []]
         places = [_prepare(str(o)) for o in data.get("places") or []]
         home = [_prepare(str(o)) for o in data.get("home") or []]
-        return cls(synonyms, fillers, [o for o in objects if o], [p for p in places if p], [h for h in home if h])
+        return cls(synonyms, fillers, [o for o in objects if o], [p for p in places if p],
+                   [h for h in home if h])
 
     def text(self, raw: str) -> str:
         """Normalised text: segments separated by single spaces."""
