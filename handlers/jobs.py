@@ -16,7 +16,7 @@ from bot.jobs.digest import (MAX_SUBSCRIPTIONS, TooManySubscriptions, add_subscr
 from bot.jobs.models import JobPosting
 from bot.jobs.postings import is_open, local_today, record_view
 from bot.jobs.render import PAGE_SIZE, detail, list_line
-from bot.jobs.search import parse_query, search, strip_command
+from bot.jobs.search import parse_query, search, strip_command, term_score
 from bot.normalize import compact
 from bot.reply import Reply
 from bot.router import handler
@@ -186,12 +186,38 @@ def jobs_unsubscribe(ctx):
 
 @handler(regex=r"\S")
 def jobs_in_context(ctx):
-    """Right after a job list, a short "居家" or "鳌江 包装" narrows the list, if any posting fits."""
+    """Right after a job list, a short "居家" or "鳌江 包装" narrows the list, if any posting fits.
+    Elsewhere a short message that names an open posting ("电商克服", "居家的工作") lists it, unless
+    the policy matcher understands it better (电商, 培训, 按摩 are both jobs and policy words)."""
     options = ctx.state.options or []
     in_jobs = any(a.startswith(("job:", "jobs_more:")) for _l, a in options)
-    if in_jobs and len(compact(ctx.text)) <= 15:
-        text = strip_command(ctx.text)
-        query = parse_query(text, ctx.settings.knowledge_dir)
-        if not query.empty and search(ctx.session, query, local_today()):
-            return show_page(ctx, text[:40])
-    return None  # not a narrowing of a job list: the next handler (policy Q&A, …) gets it
+    if len(compact(ctx.text)) > 15 or (not in_jobs and re.search(_EXCLUDE, ctx.text)):
+        return None
+    if ctx.session is None:  # `wxbot ask` has no database, so no postings to compete with
+        return None
+    text = strip_command(ctx.text)
+    query = parse_query(text, ctx.settings.knowledge_dir)
+    if query.empty:
+        return None
+    found = search(ctx.session, query, local_today())
+    if not found:
+        return None  # not a narrowing of a job list: the next handler (policy Q&A, …) gets it
+    if in_jobs or job_fit(ctx.text, query, found[0]) >= policy_fit(ctx):
+        return show_page(ctx, text[:40])
+    return None
+
+
+def job_fit(said: str, query, best) -> float:
+    """0–1: how surely the words name a posting. The title said (or sounded alike) is sure; a kind or
+    category alone ("居家的工作") is sure when it comes with a job word."""
+    if query.terms:
+        title = min(term_score(t, best) for t in query.terms) if best else 0.0
+        return min(1.0, title)
+    return 0.9 if re.search(r"工作|岗位|活|上班|招工|职位", said) else 0.5
+
+
+def policy_fit(ctx) -> float:
+    """The policy matcher's confidence in its own best entry for the same words (0 if it would not answer)."""
+    from bot import knowledge
+    result = knowledge.bundle(ctx.services).matcher.match(ctx.text)
+    return result.score if result.decision == "answer" else 0.0

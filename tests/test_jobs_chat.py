@@ -125,3 +125,25 @@ def test_a_number_from_an_old_list_after_withdrawal_does_not_show_it(chat, servi
         withdraw_posting(s, "A3", actor="test")
     reply = chat("1")
     assert "结束招聘" in reply.text and "平阳网店" not in reply.text
+
+
+# ---- jobs and policy questions compete on their scores, not on handler order ----------------------
+
+@pytest.mark.parametrize("said", ["居家的工作", "电商克服", "有电商客服的活吗"])
+def test_words_naming_an_open_posting_find_it_without_a_job_command(chat, mixed, said):
+    reply = chat(said)
+    assert "电商客服" in reply.text and "包装工" not in reply.text, reply.text
+    assert "jobs" in reply.meta["route"]
+
+
+@pytest.mark.parametrize("said, topic", [("电商培训哪里报名", "employ.training"),
+                                         ("想学按摩 哪里有培训班", "employ.training")])
+def test_policy_questions_with_job_words_still_get_the_policy_answer(chat, mixed, said, topic):
+    reply = chat(said)
+    assert reply.meta.get("topic") == topic, reply.text
+    assert "按摩师" not in reply.text and "电商客服" not in reply.text
+
+
+def test_without_a_fitting_posting_the_policy_answer_stays(chat):
+    reply = chat("电商克服")  # no posting at all: the policy matcher's reading (电商 → 培训) is all there is
+    assert "jobs" not in reply.meta["route"]

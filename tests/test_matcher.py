@@ -105,11 +105,23 @@ def test_out_of_scope_questions_get_no_confident_answer(match, question):
     ("身份证丢了怎么补办", "ref.id_card"),
     ("驾驶证到期了去哪里换", "ref.driving"),
     ("社保卡密码忘了怎么办", "ref.social_card"),
+    ("结婚证丢了", "ref.marriage"),
+    ("残疾军人证遗失了去哪补", "ref.veterans"),
+    ("出了车祸要做伤残等级鉴定", "ref.injury_appraisal"),
+    ("长护险在哪里申请", "ref.ltc_insurance"),
+    ("居住证要续签了找谁", "ref.residence_permit"),
 ])
 def test_other_offices_questions_are_referred_not_as_disability_certificate(match, question, referral):
     result = match(question)
     assert answered(result) == referral, result.explain()
     assert result.top.kind == "referral"
+
+
+def test_place_words_do_not_outweigh_the_topic(match):
+    # city names read as 外地, which 跨省通办 is about; here they only say where the family lives
+    result = match("户口在平阳 人在杭州 孩子在杭州做康复训练 有补助吗")
+    assert answered(result) == "rehab.children", result.explain()
+    assert answered(match("我在上海上班 户口在平阳 残疾证能在上海补办吗")) == "cert.cross_region"
 
 
 def test_disability_certificate_is_not_sent_to_the_police(match):

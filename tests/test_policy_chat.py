@@ -129,10 +129,10 @@ def test_ask_jsonl_from_stdin_keeps_order_and_fields():
         assert list(row) == FIELDS
         assert row["kind"] in ("answer", "suggest", "referral", "smalltalk", "fallback", "command")
         assert 0.0 <= row["score"] <= 1.0 and row["reply"]
-        assert (row["topic"] is not None) == (row["kind"] == "answer")
+        assert (row["topic"] is not None) == (row["kind"] in ("answer", "referral"))
         assert row["candidates"] == [] or row["kind"] == "suggest"
     assert rows[0]["kind"] == "answer" and rows[0]["topic"] == "cert.renew"
-    assert rows[1]["kind"] == "referral"
+    assert rows[1]["kind"] == "referral" and rows[1]["topic"] == "ref.id_card"  # which office it sent to
     assert rows[2]["kind"] == "fallback"
     assert rows[3]["kind"] == "smalltalk"
     assert rows[4]["kind"] != "answer"

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.matcher import semantic
 from bot.matcher.index import SparseIndex
-from bot.matcher.rank import Candidate, Result, combine, decide, fuzzy
+from bot.matcher.rank import (LEXICAL, OBJECT_MISMATCH, SEMANTIC, Candidate, Result, combine, decide, fuse,
+                              fuzzy)
 from bot.matcher.text import Analysed, Normalizer
 
 __all__ = ["Matcher", "Result", "Candidate", "Normalizer"]
@@ -18,6 +20,9 @@ __all__ = ["Matcher", "Result", "Candidate", "Normalizer"]
 # Pinyin terms count a little less than characters: they catch homophones (残积证, 平残) but also
 # join unrelated words that sound alike.
 FAMILY_WEIGHT = {"c:": 1.0, "p:": 0.7}
+# Place words ("外地", which city names map to; "平阳") say where someone lives, not what they ask:
+# "户口在平阳人在杭州，孩子做康复" is about 康复, not about 跨省通办.
+PLACE_WEIGHT = 0.35
 DOC_HITS = 50  # sample questions retrieved per query
 RERANK = 12  # candidates scored in full
 
@@ -47,10 +52,13 @@ class Matcher:
         for doc, number in enumerate(doc_entry):
             self.first_doc.setdefault(number, doc)
 
+    semantic: "semantic.SemanticIndex | None" = None
+
     @classmethod
-    def build(cls, entries, normalizer: Normalizer) -> "Matcher":
-        """entries: objects with id, kind, title, questions, keywords (see bot.knowledge.Entry)."""
-        items, doc_terms, doc_entry, profiles = [], [], [], []
+    def build(cls, entries, normalizer: Normalizer, embed: bool = True) -> "Matcher":
+        """entries: objects with id, kind, title, questions, keywords (see bot.knowledge.Entry).
+        embed=False: lexical only, even when the embedding is installed."""
+        items, doc_terms, doc_entry, profiles, doc_texts = [], [], [], [], []
         for number, entry in enumerate(entries):
             originals = [entry.title, *entry.questions]
             analysed = [normalizer.analyse(q) for q in originals]
@@ -65,6 +73,7 @@ class Matcher:
                                 [a.syllables for a in analysed], originals, keywords, objects))
             profile: dict[str, int] = {}
             for a in analysed:
+                doc_texts.append(normalizer.meaning(a.text))
                 terms = a.terms()
                 doc_terms.append(terms)
                 doc_entry.append(number)
@@ -74,8 +83,16 @@ class Matcher:
                 for term, tf in a.terms().items():
                     profile[term] = profile.get(term, 0) + tf
             profiles.append(profile)
-        return cls(normalizer, items, doc_entry, SparseIndex.build(doc_terms, FAMILY_WEIGHT),
-                   SparseIndex.build(profiles, FAMILY_WEIGHT, postings=False), _keyword_weights(items))
+        damp = {}
+        for word in normalizer.places:  # the word's own terms (bigrams and longer), not its characters
+            damp.update({t: PLACE_WEIGHT for t in Analysed.of(word).terms()
+                         if "_" in t or (t.startswith("c:") and len(t) > 3)})
+        matcher = cls(normalizer, items, doc_entry, SparseIndex.build(doc_terms, FAMILY_WEIGHT, damp=damp),
+                      SparseIndex.build(profiles, FAMILY_WEIGHT, postings=False, damp=damp),
+                      _keyword_weights(items, normalizer.places))
+        if embed:
+            matcher.semantic = semantic.SemanticIndex.build(doc_texts, doc_entry, len(items))
+        return matcher
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -97,8 +114,29 @@ class Matcher:
                 best_doc[entry] = (cos, doc)
         pre = sorted(best_doc, key=lambda e: -best_doc[e][0])[:RERANK]
         objects = self.normalizer.objects_in(analysed.compact)
-        candidates = [self._score(e, analysed, evec, best_doc.get(e), objects) for e in pre]
-        return decide(question, analysed.text, candidates)
+        if self.semantic is None:
+            candidates = [self._score(e, analysed, evec, best_doc.get(e), objects) for e in pre]
+            return decide(question, analysed.text, candidates, LEXICAL)
+        # The embedding adds the entries closest in meaning (a question with none of the samples'
+        # words), then each candidate's lexical score is fused with its cosine.
+        cosines = self.semantic.entry_cosines(self.normalizer.meaning(analysed.text))
+        pre += [e for e in self.semantic.best(cosines) if e not in pre]
+        candidates = []
+        for e in pre:
+            cand = self._score(e, analysed, evec, best_doc.get(e) or self._best_doc(e, qvec), objects)
+            cos = float(cosines[e])
+            cand.components["lex"], cand.components["cos_e"] = cand.score, cos
+            cand.score = fuse(cand.score, cos)
+            if cand.components.get("object") == 0.0:  # another certificate: close in meaning, wrong object
+                cand.score *= OBJECT_MISMATCH
+            candidates.append(cand)
+        return decide(question, analysed.text, candidates, SEMANTIC)
+
+    def _best_doc(self, number: int, qvec) -> tuple[float, int] | None:
+        """The entry's sample closest by TF-IDF cosine (for candidates only the embedding found)."""
+        docs = range(self.first_doc[number], self.first_doc[number] + len(self.entries[number].texts))
+        best = max(((self.doc_index.dot(qvec, d), d) for d in docs), default=None)
+        return best if best and best[0] > 0 else None
 
     def _score(self, number: int, analysed: Analysed, evec, doc_hit, objects) -> Candidate:
         entry = self.entries[number]
@@ -141,7 +179,7 @@ class Matcher:
         return pairs
 
 
-def _keyword_weights(items: list[_Entry]) -> dict[str, float]:
+def _keyword_weights(items: list[_Entry], places=()) -> dict[str, float]:
     """Keyword → what a hit is worth: 1 if one topic lists it, 1/n if n topics do (一级, 代缴).
 
     Discounting words that other topics' samples merely use (轮椅, 丢了) was tried too; it lost
@@ -151,4 +189,4 @@ def _keyword_weights(items: list[_Entry]) -> dict[str, float]:
     for item in items:
         for kw, _sound in item.keywords:
             listed[kw] = listed.get(kw, 0) + 1
-    return {kw: 1.0 / n for kw, n in listed.items()}
+    return {kw: (PLACE_WEIGHT if kw in places else 1.0) / n for kw, n in listed.items()}

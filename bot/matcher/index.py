@@ -4,7 +4,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 # Postings visited per query at most. Terms are read rarest first, so the budget only drops the
 # most common terms ("怎么", "残疾"), which carry little weight; it keeps query time flat as the
@@ -24,10 +24,11 @@ class SparseIndex:
     postings: dict[str, list[tuple[int, float]]]
     family_weight: dict[str, float]
     n_docs: int
+    damp: dict[str, float] = field(default_factory=dict)  # term → factor (place words, see Matcher)
 
     @classmethod
     def build(cls, docs: list[dict[str, int]], family_weight: dict[str, float] | None = None,
-              postings: bool = True) -> "SparseIndex":
+              postings: bool = True, damp: dict[str, float] | None = None) -> "SparseIndex":
         """docs: term frequencies per document; family_weight scales terms by prefix ("c:", "p:").
         postings=False: vectors only, for scoring known documents (no search)."""
         df: Counter = Counter()
@@ -36,7 +37,7 @@ class SparseIndex:
         n = len(docs)
         idf = {t: math.log((n + 1) / (d + 0.5)) for t, d in df.items()}
         lists: defaultdict = defaultdict(list)
-        index = cls([], idf, {}, family_weight or {}, n)
+        index = cls([], idf, {}, family_weight or {}, n, damp or {})
         for i, terms in enumerate(docs):
             vec = index.weigh(terms)
             index.vectors.append(vec)
@@ -55,9 +56,9 @@ class SparseIndex:
 
     def weigh(self, terms: dict[str, int]) -> dict[str, float]:
         """Sublinear tf × idf × family weight, L2-normalised."""
-        idf, unseen, family = self.idf, self.term_idf(""), self.family_weight
+        idf, unseen, family, damp = self.idf, self.term_idf(""), self.family_weight, self.damp
         vec = {t: (1.0 + math.log(tf) if tf > 1 else 1.0) * idf.get(t, unseen) * family.get(t[:2], 1.0)
-               for t, tf in terms.items()}
+               * damp.get(t, 1.0) for t, tf in terms.items()}
         norm = math.sqrt(sum(w * w for w in vec.values())) or 1.0
         return {t: w / norm for t, w in vec.items()}
 

@@ -19,6 +19,35 @@ VAGUE_CHARS = 4  # a question this short that hits no keyword is too vague to gu
 OBJECT_MISMATCH = 0.6  # score factor for an entry that never mentions the certificate/card asked about
 
 
+@dataclass(frozen=True)
+class Rules:
+    """Thresholds of the decision; one set for the lexical score alone, one for the fused score."""
+
+    answer_min: float = ANSWER_MIN
+    margin_min: float = MARGIN_MIN
+    suggest_min: float = SUGGEST_MIN
+    suggest_window: float = SUGGEST_WINDOW
+    lexical_floor: float = 0.0  # the answered entry's own lexical score must reach this too
+    # Offered only if its words match (lexical ≥ suggest_min) or its meaning is close (cosine ≥
+    # this): e5 finds every short Chinese question a bit alike, "明天会下雨吗" must not get a list.
+    suggest_cos: float = 0.0
+
+
+LEXICAL = Rules()
+# With the embedding: fused = W_LEXICAL·lexical + (1 − W_LEXICAL)·clip((cos − COS_FLOOR)/COS_SPAN).
+# e5 cosines of unrelated Chinese questions sit around 0.8, so only the part above it counts.
+# Chosen by 5-fold cross-validation on knowledge/eval/tune.tsv + tune-extra.tsv only
+# (benchmarks/tune_semantic.py).
+W_LEXICAL = 0.3
+COS_FLOOR, COS_SPAN = 0.80, 0.20
+SEMANTIC = Rules(answer_min=0.50, margin_min=0.02, suggest_min=0.22, suggest_window=0.20, lexical_floor=0.20,
+                 suggest_cos=0.90)
+
+
+def fuse(lexical: float, cosine: float, w: float = W_LEXICAL) -> float:
+    return w * lexical + (1 - w) * max(0.0, min(1.0, (cosine - COS_FLOOR) / COS_SPAN))
+
+
 @dataclass
 class Candidate:
     entry_id: str
@@ -89,11 +118,17 @@ def combine(components: dict[str, float]) -> float:
     return max(0.0, min(1.0, score))
 
 
-def decide(question: str, normalized: str, candidates: list[Candidate]) -> Result:
+def _plausible(c: Candidate, rules: Rules) -> bool:
+    if "cos_e" not in c.components:
+        return True
+    return c.components["lex"] >= rules.suggest_min or c.components["cos_e"] >= rules.suggest_cos
+
+
+def decide(question: str, normalized: str, candidates: list[Candidate], rules: Rules = LEXICAL) -> Result:
     """Answer when clearly ahead; otherwise offer up to 3 distinct topics; otherwise fall back."""
     candidates.sort(key=lambda c: -c.score)
     result = Result(question, normalized, "fallback", candidates)
-    if not candidates or candidates[0].score < SUGGEST_MIN:
+    if not candidates or candidates[0].score < rules.suggest_min:
         return result
     top = candidates[0]
     runner = next((c for c in candidates[1:] if c.kind != "smalltalk" or top.kind == "smalltalk"), None)
@@ -102,12 +137,15 @@ def decide(question: str, normalized: str, candidates: list[Candidate]) -> Resul
     # suggestions picked by a hair may all be wrong (the reply offers the whole list too).
     short = len(normalized.replace(" ", "")) <= VAGUE_CHARS
     result.vague = short and not top.keywords and top.kind == "answer"
-    if top.score >= ANSWER_MIN and margin >= MARGIN_MIN and not result.vague:
+    lexical = top.components.get("lex", top.score)
+    # Small talk ("再见", "谢谢") is a matter of the words said, never of a vague likeness in meaning.
+    floor = max(rules.lexical_floor, LEXICAL.answer_min if top.kind == "smalltalk" else 0.0)
+    if top.score >= rules.answer_min and margin >= rules.margin_min and lexical >= floor and not result.vague:
         result.decision, result.offered = "answer", [top]
         return result
     # Small talk is never offered as a numbered option ("1. 你好" would puzzle a resident).
-    offered = [c for c in candidates if c.kind != "smalltalk" and c.score >= top.score - SUGGEST_WINDOW
-               and c.score >= SUGGEST_MIN][:MAX_OPTIONS]
+    offered = [c for c in candidates if c.kind != "smalltalk" and c.score >= top.score - rules.suggest_window
+               and c.score >= rules.suggest_min and _plausible(c, rules)][:MAX_OPTIONS]
     if offered:
         result.decision, result.offered = "suggest", offered
     return result

@@ -89,10 +89,13 @@ class Normalizer:
     synonyms: dict[str, str] = field(default_factory=dict)  # variant → canonical
     fillers: list[str] = field(default_factory=list)
     objects: list[str] = field(default_factory=list)  # certificates and cards told apart (see rank.py)
+    places: list[str] = field(default_factory=list)  # where one lives: weighs less than topic words
+    home: list[str] = field(default_factory=list)  # the county's own name: says nothing about the topic
 
     def __post_init__(self):
         self._synonyms = Replacer(self.synonyms)
         self._fillers = Replacer({f: " " for f in self.fillers})
+        self._home = Replacer({h: " " for h in self.home})
 
     @classmethod
     def load(cls, knowledge_dir: str | Path) -> "Normalizer":
@@ -122,7 +125,10 @@ class Normalizer:
                     synonyms[variant] = canonical
         fillers = [_prepare(str(f)) for f in data.get("fillers") or []]
         objects = [_prepare(str(o)) for o in data.get("objects") or []]
-        return cls(synonyms, fillers, [o for o in objects if o])
+        places = [_prepare(str(o)) for o in data.get("places") or []]
+        home = [_prepare(str(o)) for o in data.get("home") or []]
+        return cls(synonyms, fillers, [o for o in objects if o], [p for p in places if p],
+                   [h for h in home if h])
 
     def text(self, raw: str) -> str:
         """Normalised text: segments separated by single spaces."""
@@ -130,6 +136,11 @@ class Normalizer:
         # "你好" alone is a greeting, not filler: keep the words if nothing else is left.
         text = self._fillers(text).strip() or text
         return " ".join(text.split())
+
+    def meaning(self, normalized: str) -> str:
+        """What the sentence embedding reads: the normalised text without the county's name
+        (every question here is about 平阳; the name only makes "明天平阳下雨吗" look like "平阳低保")."""
+        return " ".join(self._home(normalized).split()) or normalized
 
     def objects_in(self, normalized: str) -> frozenset[str]:
         return frozenset(o for o in self.objects if o in normalized)

@@ -1,0 +1,95 @@
+"""Choose the fused matcher's weight and thresholds by 5-fold cross-validation on the TUNING half only.
+
+Each question is matched once (candidates with their lexical score and cosine); the decision is then
+replayed for every setting on the grid. Prints the cross-validated figures and the setting chosen on
+the whole tuning half. Never run it on test.tsv.
+
+    .venv/bin/python benchmarks/tune_semantic.py knowledge/eval/tune.tsv knowledge/eval/tune-extra.tsv
+"""
+from __future__ import annotations
+
+import itertools
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.cli_kb import read_tsv  # noqa: E402
+from bot.knowledge import Bundle  # noqa: E402
+from bot.matcher import rank  # noqa: E402
+
+GRID = {"w": (0.3, 0.4, 0.5, 0.6), "answer_min": [round(0.3 + 0.025 * i, 3) for i in range(13)],
+        "margin_min": (0.02, 0.04, 0.06, 0.08, 0.10), "lexical_floor": (0.0, 0.2, 0.25, 0.3, 0.35)}
+PENALTY = 4  # a wrong answer (or an out-of-scope one) costs as much as four right ones gain
+# Real questions will be stranger than these: of the settings within SLACK right answers of the best,
+# take the most cautious one (highest thresholds), not the one that just scrapes past these questions.
+SLACK = 2.0
+
+
+def judge(rows, rules: rank.Rules, w: float) -> dict:
+    stats = {"n": 0, "right": 0, "wrong": 0, "offered": 0, "oos": 0, "oos_answered": 0}
+    for ok, result in rows:
+        cands = []
+        for c in result.candidates:
+            lex, cos = c.components["lex"], c.components["cos_e"]
+            mismatch = c.components.get("object") == 0.0
+            score = rank.fuse(lex, cos, w) * (rank.OBJECT_MISMATCH if mismatch else 1)
+            cands.append(replace(c, score=score))
+        res = rank.decide(result.question, result.normalized, cands, rules)
+        got = res.offered[0] if res.decision == "answer" else None
+        if "none" in ok:
+            stats["oos"] += 1
+            stats["oos_answered"] += bool(got and got.kind == "answer")
+            continue
+        stats["n"] += 1
+        if got and got.entry_id in ok:
+            stats["right"] += 1
+            stats["offered"] += 1
+        elif got:
+            stats["wrong"] += 1
+        else:
+            stats["offered"] += bool(ok & {c.entry_id for c in res.offered})
+    return stats
+
+
+def utility(s: dict) -> float:
+    return s["right"] - PENALTY * (s["wrong"] + s["oos_answered"]) - 0.5 * (s["n"] - s["offered"])
+
+
+def settings():
+    for w, a, m, f in itertools.product(*GRID.values()):
+        yield w, replace(rank.SEMANTIC, answer_min=a, margin_min=m, lexical_floor=f)
+
+
+def best(rows):
+    scored = [(utility(judge(rows, rules, w)), w, rules) for w, rules in settings()]
+    top = max(u for u, _w, _r in scored)
+    near = [(w, r) for u, w, r in scored if u >= top - SLACK]
+    return max(near, key=lambda wr: (wr[1].answer_min + wr[1].margin_min + wr[1].lexical_floor, wr[0]))
+
+
+def main() -> None:
+    paths = sys.argv[1:]
+    assert paths and not any("test" in Path(p).name for p in paths), "tune on the tuning half only"
+    matcher = Bundle.load(ROOT / "knowledge").matcher
+    assert matcher.semantic is not None, "the semantic extra is not installed"
+    rows = [(ok, matcher.match(q)) for path in paths for ok, q in read_tsv(path)]
+    folds = [rows[i::5] for i in range(5)]
+    total = {"n": 0, "right": 0, "wrong": 0, "offered": 0, "oos": 0, "oos_answered": 0}
+    for i, held in enumerate(folds):
+        train = [r for j, f in enumerate(folds) if j != i for r in f]
+        w, rules = best(train)
+        s = judge(held, rules, w)
+        print(f"fold {i}: w={w} {rules} → {s}")
+        total = {k: total[k] + s[k] for k in total}
+    n, m = total["n"] or 1, total["oos"] or 1
+    print(f"cross-validated: right {total['right'] / n:.1%} offered {total['offered'] / n:.1%} "
+          f"wrong {total['wrong'] / n:.1%} oos answered {total['oos_answered'] / m:.1%}")
+    w, rules = best(rows)
+    print(f"chosen on the whole tuning half: w={w} {rules} → {judge(rows, rules, w)}")
+
+
+if __name__ == "__main__":
+    main()

