@@ -82,3 +82,15 @@ def test_registering_as_the_printed_person_links_the_seeded_record_and_books_a_v
         assert booking is not None and booking.status == "booked"
         assert s.get(AssessmentRound, booking.round_id).towns[0] == p["town"]
     assert "包装工" in chat("找工作").text  # the seeded postings are live for residents
+
+
+def test_the_console_marks_the_seeded_people_as_samples(app):
+    from tests.fixtures_admin import Console, csrf_token
+    services = app.extensions["wxbot"]
+    seed_demo(services.settings, services.sessions)
+    console = Console(app.test_client())
+    assert console.login(LOGIN, PASSWORD).status_code == 302
+    page = console.get("/admin/people").text
+    assert "林晓梅" in page  # the hint tells a newcomer whom to look for
+    found = console.client.post("/admin/people", data={"csrf_token": csrf_token(page), "q": "张伟"}).text
+    assert "示例" in found and "张*" in found
