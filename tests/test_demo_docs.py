@@ -55,3 +55,20 @@ def test_a_digest_run_that_queues_nothing_says_why(settings, services, monkeypat
     monkeypatch.setattr(db, "utcnow", lambda: night.replace(hour=10).astimezone(dt.timezone.utc))
     out = CliRunner().invoke(cli, ["jobs", "digest"], env=_env(settings)).output
     assert "还没有人订阅岗位" in out
+
+
+def test_the_readme_curl_example_and_printed_demo_lines_work(app, services):
+    """A newcomer copies the README: its curl body posts a job, its demo lines are what start-up prints."""
+    import json
+    import re
+
+    from bot.api.auth import create_token
+    from bot.demo_seed import Seeded, banner
+    readme = (ROOT / "README.md").read_text("utf-8")
+    body = json.loads(re.search(r"-d '(\{.*?\})'", readme, re.S).group(1))
+    with services.sessions.begin() as s:
+        secret = create_token(s, "jobs-feed")[1]
+    resp = app.test_client().post("/api/v1/jobs", json=body, headers={"Authorization": f"Bearer {secret}"})
+    assert resp.status_code == 201, resp.json
+    printed = banner(Seeded("present"), "http://127.0.0.1:8000").splitlines()[1:]
+    assert all(line in readme for line in printed), printed
