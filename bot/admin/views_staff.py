@@ -7,7 +7,7 @@ import re
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
-from bot.admin import accounts
+from bot.admin import accounts, audit_text
 from bot.admin.auth import actor, current_user, require
 from bot.admin.blueprint import bp, reader, tx
 from bot.admin.forms import ResetPasswordForm, RoleForm, StaffForm
@@ -92,9 +92,16 @@ def audit_log():
         total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
         rows = list(db.scalars(query.order_by(AuditLog.id.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
         actions = sorted(a for a in db.scalars(select(AuditLog.action).distinct()) if a)
+        # Sentences, not codes: display names of accounts and the rounds' towns and dates, one query each.
+        names = {u: d for u, d in db.execute(select(Staff.username, Staff.display_name)) if d}
+        rounds = audit_text.round_names(db, audit_text.referenced_rounds(rows))
+    labels = audit_text._labels()
+    entries = [{"row": r, "who": audit_text.who(r.actor, names), "what": audit_text.sentence(r, names, rounds, labels)}
+               for r in rows]
+    choices = [(a, audit_text.action_name(a)) for a in actions]
     pages = max(1, -(-total // PAGE_SIZE))
-    return render_template("admin/audit.html", title="操作日志", rows=rows, who=who, action=action, page=page,
-                           pages=pages, total=total, actions=actions)
+    return render_template("admin/audit.html", title="操作日志", entries=entries, who=who, action=action,
+                           page=page, pages=pages, total=total, actions=choices)
 
 
 @bp.get("/settings")
