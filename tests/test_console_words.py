@@ -48,3 +48,29 @@ def test_the_audit_page_tells_what_happened_in_sentences(app, chat):
     assert "演示账号" in page and "登录了后台" in page and "居民" in page
     for raw in ("booking.create</td>", "towns=", "None", "['", "True", "cert_record:"):
         assert raw not in page, raw
+
+
+def test_settings_show_staff_what_matters_and_keep_the_environment_for_admins(app):
+    from tests.fixtures_admin import create_accounts, PASSWORD
+    create_accounts(app.extensions["wxbot"])
+    reader = Console(app.test_client())
+    reader.login("reader", PASSWORD)
+    page = reader.get("/admin/settings").text
+    assert "办证进度通知" in page and "未设置" in page and "48 小时" in page
+    assert "今天还能群发 1 次" in page and "技术信息" not in page and "DATABASE_URL" not in page
+    boss = Console(app.test_client())
+    boss.login("boss", PASSWORD)
+    page = boss.get("/admin/settings").text
+    assert "<summary>技术信息（管理员）</summary>" in page and "DATABASE_URL" in page
+
+
+def test_a_long_unanswered_message_is_cut_with_展开_on_the_dashboard(app, chat):
+    from tests.fixtures_admin import create_accounts, PASSWORD
+    create_accounts(app.extensions["wxbot"])
+    long_text = "我想问一下" + "那个事情到底怎么弄才好呢" * 150
+    chat(long_text[:2000])
+    boss = Console(app.test_client())
+    boss.login("boss", PASSWORD)
+    page = boss.get("/admin/dashboard").text
+    assert '<details class="more"><summary>我想问一下那个事情' in page and "展开" in page
+    assert page.count("那个事情到底怎么弄才好呢") > 20  # the whole text is still there, behind 展开

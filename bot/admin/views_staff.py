@@ -5,6 +5,7 @@ import logging
 import re
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import login_required
 from sqlalchemy import func, select
 
 from bot.admin import accounts, audit_text
@@ -105,9 +106,10 @@ def audit_log():
 
 
 @bp.get("/settings")
-@require("admin")
+@login_required
 def settings_page():
-    """Read-only: settings come from the environment (see README); shown so an admin can check them."""
+    """What matters to staff (templates, quotas, unfilled facts); the environment only for admins."""
+    from bot.admin import settings_summary
     from bot.admin import accounts as acc
     from bot.admin.auth import UPLOAD_MAX_BYTES
     from bot.admin.blueprint import services, settings
@@ -120,4 +122,8 @@ def settings_page():
               "上传文件上限（MB）": UPLOAD_MAX_BYTES // (1024 * 1024),
               "会话 Cookie 仅限 HTTPS": "是" if current_app.config.get("SESSION_COOKIE_SECURE") else "否"}
     unfilled = len(services().local_facts().unfilled())
-    return render_template("admin/settings.html", title="系统设置", lines=lines, policy=policy, unfilled=unfilled)
+    with reader() as db:
+        quotas = settings_summary.quotas(db, current.knowledge_dir)
+    return render_template("admin/settings.html", title="系统设置", policy=policy, unfilled=unfilled,
+                           lines=lines if current_user.role == "admin" else [], quotas=quotas,
+                           templates=settings_summary.templates(current.knowledge_dir))
