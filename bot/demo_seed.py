@@ -68,9 +68,9 @@ def _fill(session, settings) -> Seeded:
     today = utcnow().astimezone(LOCAL_TZ).date()
     first_town = FIRST[10]
     rounds = [create_round(session, date=today + dt.timedelta(days=7), towns=[first_town, "昆阳镇", "水头镇"],
-                           capacity=8, actor=ACTOR, team="第一评定组", note="示例轮次"),
+                           capacity=8, actor=ACTOR, team="第一评定组"),
               create_round(session, date=today + dt.timedelta(days=14), towns=["萧江镇", "腾蛟镇", "万全镇"],
-                           capacity=6, actor=ACTOR, team="第二评定组", categories=[4, 5, 6], note="示例轮次")]
+                           capacity=6, actor=ACTOR, team="第二评定组", categories=[4, 5, 6])]
     table = [(1, list(JOBS_HEADER))] + [(n, list(row)) for n, row in enumerate(jobs_rows(), 2)]
     rows, _blank, _ignored = parse_rows(table)  # the spreadsheet import's own header mapping
     jobs = import_rows(session, rows, actor=ACTOR, knowledge_dir=settings.knowledge_dir)

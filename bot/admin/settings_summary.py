@@ -15,7 +15,7 @@ def templates(knowledge_dir: str) -> list[dict]:
     for kind, tpl in config.templates.items():
         rows.append({"kind": kind, "label": KIND_LABELS.get(kind, kind), "set": bool(tpl.template_id),
                      "meaning": "用模板消息发送，居民随时都能收到" if tpl.template_id else
-                     "没设置：只能发给 48 小时内给公众号发过消息的居民，其他人变成电话任务"})
+                     "只能发给 48 小时内给公众号发过消息的居民，其他人变成电话任务"})
     return rows
 
 

@@ -46,6 +46,7 @@ def test_a_newcomer_tries_the_seeded_demo(seeded, browser_for, phone):
         assert button.evaluate(ONE_LINE) == 1, f"{name} wraps"
     assert resident.horizontal_overflow() <= 0, resident.too_wide()
     expect(resident.page.locator(".msg.bot").nth(1)).to_be_visible()  # the subscribe welcome from /wechat
+    resident.shot("simulator-start", full_page=False)
     _say(resident, "注册", "给谁注册")
     _say(resident, "1", "姓名")
     _say(resident, p["name"], "身份证号")
