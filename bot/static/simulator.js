@@ -90,5 +90,7 @@ async function poll() {
   } catch (e) { /* the fake WeChat server may not be running */ }
 }
 setInterval(poll, 3000);
-// The welcome is in the page already; the subscribe event goes at once, next to the first (quiet) poll.
-poll().then(() => send({type: 'event', event: 'subscribe'}));
+// The page is never blank: a note is there at once, and says what happened once the welcome arrived.
+poll().then(() => send({type: 'event', event: 'subscribe'})).then(() => {
+  document.querySelector('.welcome').textContent = '（已关注公众号。打字提问，或点下方菜单）';
+});

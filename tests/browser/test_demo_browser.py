@@ -39,13 +39,13 @@ def test_a_newcomer_tries_the_seeded_demo(seeded, browser_for, phone):
     p = first_person()
     resident = browser_for(phone=phone)
     resident.goto("/")
-    # The welcome is on the page at once, before the subscribe reply arrives.
-    expect(resident.page.locator(".msg.welcome")).to_contain_text("预约评残")
+    # Never blank: a note is on the page at once, before the subscribe reply arrives.
+    expect(resident.page.locator(".msg.welcome")).to_contain_text("关注公众号")
     for name in ("文字", "发送"):
         button = resident.page.locator(".composer").get_by_role("button", name=name)
         assert button.evaluate(ONE_LINE) == 1, f"{name} wraps"
     assert resident.horizontal_overflow() <= 0, resident.too_wide()
-    expect(resident.page.locator(".msg.bot").nth(1)).to_be_visible()  # the subscribe welcome from /wechat
+    expect(resident.page.locator(".msg.bot").first).to_contain_text("欢迎")  # the welcome from /wechat
     resident.shot("simulator-start", full_page=False)
     _say(resident, "注册", "给谁注册")
     _say(resident, "1", "姓名")
@@ -88,3 +88,25 @@ def test_a_newcomer_tries_the_seeded_demo(seeded, browser_for, phone):
     staff.shot("settings")
     staff.goto("/admin/dashboard")
     staff.shot("dashboard")
+
+
+def test_the_simulator_shows_only_new_pushes_also_after_switching_user(browser_for):
+    """The fake WeChat server's delivery list is served by a stub: old pushes stay old after a switch."""
+    import json
+    pushes = {"o_simulator": [{"id": "custom-1", "text": {"content": "旧推送一"}}],
+              "o_other": [{"id": "custom-2", "text": {"content": "旧推送二"}}]}
+
+    def sent(route):
+        openid = re.search(r"openid=([^&]+)", route.request.url).group(1)
+        route.fulfill(status=200, content_type="application/json", body=json.dumps(pushes.get(openid, [])))
+
+    resident = browser_for(phone=True)
+    resident.page.route("**/simulator/sent*", sent)
+    resident.goto("/")
+    expect(resident.page.locator(".msg.bot").first).to_contain_text("欢迎")
+    resident.page.get_by_text("设置").click()
+    with resident.page.expect_response(re.compile(r"/simulator/sent\?openid=o_other")):
+        resident.page.get_by_label("模拟用户 openid").fill("o_other")
+    pushes["o_other"].append({"id": "custom-3", "text": {"content": "新推送"}})
+    expect(resident.page.get_by_text("【推送】新推送")).to_be_visible()
+    assert resident.page.get_by_text(re.compile("旧推送")).count() == 0
