@@ -136,7 +136,8 @@ def jobs_digest() -> None:
 def _why_none(hour: int, send_hours: range, sessions, subscriber_openids) -> str:
     """Why nothing was queued, in words: "0" alone reads like a fault."""
     if hour not in send_hours:
-        return (f"现在是夜间（北京时间 {hour} 点），岗位摘要只在 {send_hours.start}:00–{send_hours.stop}:00 发送；"
+        when = "清晨" if 5 <= hour < send_hours.start else "夜间"
+        return (f"现在是{when}（北京时间 {hour} 点），岗位摘要只在 {send_hours.start}:00–{send_hours.stop}:00 发送；"
                 "调度器到时会自动发，不用再运行。")
     with sessions() as session:
         count = len(subscriber_openids(session))

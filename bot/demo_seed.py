@@ -102,6 +102,6 @@ def banner(seeded: Seeded, base: str) -> str:
             + f"  在模拟器 {base}/ 里试试：\n"
             + f"   1. 注册为{p['name']}：发“注册”→ 1 → {p['name']} → {p['id_number']} → {p['phone']} → "
               f"{p['town'][:2]}，再发“办证进度”\n"
-            + "   2. 预约评残：注册后发“预约评残”，按提示选日期；后台“评残轮次”里能看到这条预约\n"
+            + "   2. 预约评残：注册后发“预约评残”，按提示选日期；后台“评残预约”里能看到这条预约\n"
             + "   3. 找工作：发“找工作”或“鳌江的工作”\n"
             + "  命令行：先 source .venv/bin/activate，再用 wxbot --help（或直接 .venv/bin/wxbot）\n")
