@@ -68,8 +68,9 @@ def _import_help() -> str:
         ("联系电话", "手机 11 位，座机带区号；几个号码用 、或 ；隔开"),
     ]
     table = "\n".join(f"  {name}：{text}" for name, text in rows)
-    return ("Import FILE (.xlsx or .csv), the certificate registry export: one row per resident and business.\n\n"
-            "Good rows load, bad rows are listed by row number with the reason. Re-importing is safe (upsert on "
+    return ("Import FILE (.xlsx or .csv), the certificate registry export: one row per resident and "
+            "business.\n\nGood rows load, bad rows are listed by row number with the reason. "
+            "Re-importing is safe (upsert on "
             "ID + 业务类型; an older 环节日期 never overwrites a newer one). Exit status: 0 all rows loaded, "
             "1 some rows refused, 2 the file could not be used.\n\n"
             "\b\n列（* 为必填；表头在前 10 行里，上面可以有标题行；表头名可以有不同写法）：\n" + table

@@ -1,4 +1,4 @@
-"""Fictional sample rows (registry, jobs) for the demo and `knowledge/samples/*.xlsx`: `python -m bot.demo_samples`.
+"""Fictional sample rows (registry, jobs) for the demo and knowledge/samples/*.xlsx (python -m bot.demo_samples).
 
 Every person is made up: ID numbers use area code 330399, which no county has, with a correct GB 11643
 check digit, so they pass the real import checks and can never be a real resident's number.

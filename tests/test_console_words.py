@@ -12,12 +12,14 @@ from tests.fixtures_admin import Console, instant_reload, settings  # noqa: F401
 def _codes_in_source() -> set[str]:
     """The third argument of every audit(...) / _audit(...) call, constants resolved by name."""
     trees = [ast.parse(p.read_text("utf-8")) for d in ("bot", "handlers") for p in (ROOT / d).rglob("*.py")]
-    constants = {t.id: node.value.value for tree in trees for node in ast.walk(tree) if isinstance(node, ast.Assign)
-                 and isinstance(node.value, ast.Constant) for t in node.targets if isinstance(t, ast.Name)}
+    constants = {t.id: node.value.value for tree in trees for node in ast.walk(tree)
+                 if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant)
+                 for t in node.targets if isinstance(t, ast.Name)}
     codes = set()
     for tree in trees:
         for node in ast.walk(tree):
-            name = getattr(getattr(node, "func", None), "id", None) or getattr(getattr(node, "func", None), "attr", None)
+            func = getattr(node, "func", None)
+            name = getattr(func, "id", None) or getattr(func, "attr", None)
             if not isinstance(node, ast.Call) or name not in ("audit", "_audit", "record") or len(node.args) < 3:
                 continue
             for part in ast.walk(node.args[2]):

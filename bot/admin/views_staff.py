@@ -97,8 +97,8 @@ def audit_log():
         names = {u: d for u, d in db.execute(select(Staff.username, Staff.display_name)) if d}
         rounds = audit_text.round_names(db, audit_text.referenced_rounds(rows))
     labels = audit_text._labels()
-    entries = [{"row": r, "who": audit_text.who(r.actor, names), "what": audit_text.sentence(r, names, rounds, labels)}
-               for r in rows]
+    entries = [{"row": r, "who": audit_text.who(r.actor, names),
+                "what": audit_text.sentence(r, names, rounds, labels)} for r in rows]
     choices = [(a, audit_text.action_name(a)) for a in actions]
     pages = max(1, -(-total // PAGE_SIZE))
     return render_template("admin/audit.html", title="操作日志", entries=entries, who=who, action=action,
