@@ -1,0 +1,24 @@
+"""The anonymous per-benefit counter: one row per (local day, benefit), incremented in the message's transaction."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from bot.entitle.models import EntitlementShown as T
+
+
+def count_shown(session, benefit_ids, day: dt.date) -> None:
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    for benefit_id in dict.fromkeys(benefit_ids):
+        stmt = insert(T).values(day=day, benefit_id=benefit_id, count=1)
+        session.execute(stmt.on_conflict_do_update(index_elements=["day", "benefit_id"], set_={"count": T.count + 1}))
+
+
+def totals(session, since: dt.date) -> list[tuple[str, int]]:
+    """(benefit id, times shown) since a day, most shown first."""
+    rows = session.execute(select(T.benefit_id, func.sum(T.count)).where(T.day >= since)
+                           .group_by(T.benefit_id).order_by(func.sum(T.count).desc(), T.benefit_id))
+    return [(benefit_id, int(n)) for benefit_id, n in rows]
