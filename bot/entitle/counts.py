@@ -22,3 +22,10 @@ def totals(session, since: dt.date) -> list[tuple[str, int]]:
     rows = session.execute(select(T.benefit_id, func.sum(T.count)).where(T.day >= since)
                            .group_by(T.benefit_id).order_by(func.sum(T.count).desc(), T.benefit_id))
     return [(benefit_id, int(n)) for benefit_id, n in rows]
+
+
+def last_days(session, knowledge_dir: str, today: dt.date, days: int = 30) -> list[tuple[str, int]]:
+    """(benefit name, times shown) over the last days, for the dashboard; a removed rule shows its id."""
+    from bot.entitlements import load
+    names = {r.id: r.name for r in load(knowledge_dir).rules}
+    return [(names.get(benefit_id, benefit_id), n) for benefit_id, n in totals(session, today - dt.timedelta(days=days - 1))]
