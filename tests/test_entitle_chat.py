@@ -5,7 +5,7 @@ import re
 
 from sqlalchemy import select
 
-from bot.entitle.models import EntitlementShown
+from bot.entitle.counts import EntitlementShown
 from bot.models import ConversationState, MessageLog
 from tests.test_people_helpers import load, make_id, record, register
 
@@ -25,9 +25,9 @@ def test_family_member_walks_through_seven_questions_and_opens_how_to_apply(wech
     assert len(asked) == 7 and "第 8 题" not in "".join(replies)
     result = replies[-1]
     assert len(result) <= 600
-    assert "1. 单独申请低保（可能符合，以审核为准）：低保边缘家庭的一级、二级残疾人" in result
-    assert "2. 重度残疾人护理补贴（符合条件）：一级、二级重度残疾，不看家里收入" in result
-    assert "找工作和岗位订阅（符合条件）" in result and "回复数字看怎么申请" in result
+    assert "1. 单独申请低保：可能符合，以审核为准。低保边缘家庭的一级、二级残疾人" in result
+    assert "2. 重度残疾人护理补贴：符合条件。一级、二级重度残疾，不看家里收入" in result
+    assert "找工作和岗位订阅：符合条件" in result and "回复数字看怎么申请" in result
     assert "生活补贴和护理补贴两项都符合的，可以同时领" in result and "转人工" in result
     state = _state(services, "o_check")
     assert state.flow is None and state.data == {}  # the answers went with the flow
@@ -43,8 +43,8 @@ def test_voice_mother_of_a_three_year_old_with_autism(wechat_http):
     said = ["我能享受哪些政策", "给我儿子查", "没有", "孩子是自闭症", "三岁", "低保户", "在平阳"]
     replies = [wechat_http.send("voice", "o_mum", MediaId="m1", Format="amr", Recognition=s)["text"] for s in said]
     result = replies[-1]
-    assert "1. 先办残疾人证（符合条件）" in result
-    assert "2. 残疾儿童康复救助（符合条件）：0-6 岁残疾儿童（孤独症、脑瘫、听力等），家里困难" in result
+    assert "1. 先办残疾人证：符合条件" in result
+    assert "2. 残疾儿童康复救助：符合条件。0-6 岁的残疾孩子，比如孤独症、脑瘫、听力残疾，家里困难" in result
     assert "康复" in wechat_http.text("2", openid="o_mum")["text"]
 
 
@@ -72,7 +72,7 @@ def test_unclear_answers_give_a_second_message_on_more(chat, services):
     assert "可能符合，以审核为准" in first and "更多" in first and len(first) <= 600
     second = chat("更多").text
     assert second.startswith("接上条") and len(second) <= 600
-    number = re.search(r"^(\d+)\. 老年人补贴", second, re.M).group(1)
+    number = re.search(r"^(\d+)\. 老年人补贴和养老服务", second, re.M).group(1)
     assert "民政" in chat(number).text
 
 
@@ -86,7 +86,7 @@ def test_registered_resident_only_confirms_what_the_registry_knows(chat, service
     replies = [chat(s).text for s in ("1", "都不是", "在工作")]
     assert replies[0].startswith("第 2 题：家里是低保户吗")
     assert "第 4 题" not in "".join(replies)
-    assert "重度残疾人护理补贴（符合条件）" in replies[-1]
+    assert "重度残疾人护理补贴：符合条件" in replies[-1]
 
 
 def test_counts_per_benefit_without_who(chat, services):

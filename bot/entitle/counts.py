@@ -3,11 +3,24 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, select
+from sqlalchemy import Integer, String, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.entitle.models import EntitlementShown as T
+from bot.db import Base
+
+
+class EntitlementShown(Base):
+    """How often a benefit was listed on a day: no openid, no profile (which benefits people did not know)."""
+
+    __tablename__ = "entitlement_shown"
+    day: Mapped[dt.date] = mapped_column(primary_key=True)
+    benefit_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+T = EntitlementShown
 
 
 def count_shown(session, benefit_ids, day: dt.date) -> None:

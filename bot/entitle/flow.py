@@ -21,7 +21,7 @@ from bot.voice_words import is_leaving, is_yes, looks_like_request
 log = logging.getLogger(__name__)
 check_flow = Flow("entitle", timeout_minutes=30, on_cancel="好的，不查了，您的回答没有保存。",
                   on_timeout="上次的政策体检超过 30 分钟没有做完，已自动取消，回答没有保存。")
-INTRO = "好的，帮您做个政策体检：回答几个问题（最多 7 个），看看能享受哪些政策。\n回复数字或直接说都可以，随时回复“取消”退出。"
+INTRO = "好的，帮您做个政策体检：最多回答 7 个问题，看看能享受哪些政策。\n回复数字或直接说都可以，随时回复“取消”退出。"
 HAVE_CERT = ("有", "有证", "有的", "有啊", "办了", "办好了", "有残疾证", "有残疾人证")
 STOP = ("不查了", "不测了", "不用了", "不做了", "不要了")
 NO_WORDS = ("2", "不对", "不是", "不", "错了", "有变化", "重新填", "重填")

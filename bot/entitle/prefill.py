@@ -40,7 +40,7 @@ def from_registry(session, data_key: str, openid: str, today: dt.date) -> tuple[
 
 def describe(profile: dict, town: str) -> str:
     """'肢体二级，18-59 岁，住鳌江镇' — bands, never the birth date."""
-    grade = profile.get("grade", "（等级评定中）")
+    grade = profile.get("grade", "，等级还在评定")
     where = f"，住{town}" if town else ""
     cert = "有残疾人证" if profile["cert"] == "有证" else "残疾人证正在办"
     return f"{profile['category']}{grade}，{profile['age']} 岁，{cert}，平阳户籍{where}"

@@ -9,7 +9,7 @@ MORE = "entitle_more"
 
 
 def _line(number: int, hit: Hit) -> str:
-    return f"{number}. {hit.rule.name}（{MARKS[hit.mark]}）：{why(hit)}"
+    return f"{number}. {hit.rule.name}：{MARKS[hit.mark]}。{why(hit)}"
 
 
 def options_for(hits: list[Hit]) -> list[list[str]]:
@@ -39,7 +39,7 @@ def first_page(hits: list[Hit], cautions: list[Caution], who: str, way_out: str)
         text = (f"按您说的情况，暂时没有找到{who}一定能领的待遇。\n情况可能有变化，也可能有本地政策没列进来。\n"
                 f"回复“政策”看全部政策。\n{way_out}")
         return Reply(text=text, meta={"kind": "command"})
-    head = f"按您说的情况，{who}可能可以享受这些（共 {len(hits)} 项）："
+    head = f"按您说的情况，{who}可能可以享受这 {len(hits)} 项："
     notes = [f"注意：{c.text}" for c in cautions]
     tail = ["回复数字看怎么申请。", *notes, way_out]
     shown: list[str] = []
