@@ -66,6 +66,7 @@ class Hit:
     rule: Rule
     case: int
     mark: str  # 符合 | 可能
+    loose: bool = False  # listed only because an answer was 不清楚
 
     @property
     def label(self) -> str:
@@ -143,7 +144,7 @@ def match(rule: Rule, profile: dict) -> Hit | None:
         if how == "strict":
             return Hit(rule, i, case.mark)
         if how == "loose" and loose is None:
-            loose = Hit(rule, i, "可能")
+            loose = Hit(rule, i, "可能", loose=True)
     return loose
 
 
@@ -155,12 +156,13 @@ def evaluate(rules: Rules, profile: dict) -> tuple[list[Hit], list[Caution]]:
                 if (not c.cond or _test(c.cond, profile) == "strict") and set(c.shown) <= shown
                 and (not c.any_shown or shown & set(c.any_shown)) and (c.cond or c.shown or c.any_shown)]
     if any(c.downgrade for c in cautions):
-        hits = [Hit(h.rule, h.case, "可能") for h in hits]
+        hits = [Hit(h.rule, h.case, "可能", h.loose) for h in hits]
     return hits, cautions
 
 
 def why(hit: Hit) -> str:
-    return hit.rule.cases[hit.case].why
+    """The plain words; a benefit listed because of a 不清楚 answer says it depends on that."""
+    return ("要看情况：" if hit.loose else "") + hit.rule.cases[hit.case].why
 
 
 def rule_by_id(rules: Rules, rule_id: str) -> Rule | None:

@@ -70,10 +70,16 @@ def test_unclear_answers_give_a_second_message_on_more(chat, services):
     replies = [chat(s).text for s in ("我能领什么", "1", "5", "8", "5", "5", "3")]
     first = replies[-1]
     assert "可能符合，以审核为准" in first and "更多" in first and len(first) <= 600
-    second = chat("更多").text
-    assert second.startswith("接上条") and len(second) <= 600
-    number = re.search(r"^(\d+)\. 老年人补贴和养老服务", second, re.M).group(1)
-    assert "民政" in chat(number).text
+    assert "要看情况：有残疾人证，家里是低保户" in first  # a 不清楚 answer: the condition, not a verdict
+    pages = [first]
+    while "回复“更多”" in pages[-1] and len(pages) < 5:
+        pages.append(chat("更多").text)
+    assert len(pages) >= 2 and all(p.startswith("接上条") and len(p) <= 600 for p in pages[1:])
+    numbers = [int(n) for p in pages for n in re.findall(r"^(\d+)\. ", p, re.M)]
+    assert numbers == list(range(1, len(numbers) + 1))  # numbered on across the messages
+    number = re.search(r"^(\d+)\. 老年人补贴和养老服务", pages[-1], re.M).group(1)
+    assert "民政部门" in chat(number).text
+    assert "残疾人证是认定残疾类别和等级的凭证" in chat("1").text  # the first message's numbers still work
 
 
 def test_registered_resident_only_confirms_what_the_registry_knows(chat, services):

@@ -57,6 +57,16 @@ def entitle_rules():
                            cautions=cautions, problems=problems)
 
 
+def pages(hits, cautions, way_out: str) -> list[str]:
+    """Every message the resident gets by answering "更多" until the list ends."""
+    reply = first_page(hits, cautions, "您", way_out)
+    texts = [reply.text]
+    while (more := [o for o in reply.options or [] if o[0] == "更多"]) and len(texts) < 10:
+        reply = next_page(hits, int(more[0][1].split(":", 1)[1].split("|")[0]), way_out)
+        texts.append(reply.text)
+    return texts
+
+
 @bp.get("/entitlements/try")
 @require("editor")
 def entitle_try():
@@ -66,8 +76,5 @@ def entitle_try():
         profile = {name: getattr(form, name).data for name in ent.FIELDS if name != "who"}
         hits, cautions = ent.evaluate(ent.load(settings().knowledge_dir), profile)
         way_out = services().local_facts().way_out()
-        first = first_page(hits, cautions, "您", way_out)
-        more = [o for o in first.options or [] if o[0] == "更多"]
-        second = next_page(hits, int(more[0][1].split(":", 1)[1].split("|")[0]), way_out).text if more else None
-        result = {"hits": hits, "cautions": cautions, "first": first.text, "second": second, "why": ent.why}
+        result = {"hits": hits, "cautions": cautions, "pages": pages(hits, cautions, way_out), "why": ent.why}
     return render_template("admin/entitle_try.html", title="试一个情况", form=form, result=result)
