@@ -35,4 +35,4 @@ def entitle_more(ctx):
     hits = decode(entitlements.load(ctx.settings.knowledge_dir), payload)
     if not hits or not start_at.isdigit():
         return Reply(text="这份结果已经过期了，请回复“我能领什么”重新查。", meta={"kind": "command"})
-    return next_page(hits, int(start_at), ctx.local.way_out())
+    return next_page(hits, int(start_at), ctx.local)

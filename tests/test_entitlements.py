@@ -59,8 +59,10 @@ def test_elderly_and_disability_subsidies_come_with_the_choose_one_caution():
     hits, notes = ent.evaluate(RULES, {"cert": "有证", "huji": "平阳", "category": "肢体", "grade": "一级",
                                        "age": "60+", "household": "低保", "situation": "无"})
     assert [c.id for c in notes] == ["elderly_choose", "both_subsidies"]
-    reply = first_page(hits, notes, "您", "回复 0 转人工")
+    reply = first_page(hits, notes, "您", LocalFacts({"subsidy.nursing.tiers": {"value": "一级每人每月 300 元"}}))
     assert "一般只领一项" in reply.text and "以审核为准" in reply.text
+    assert "1. 重度残疾人护理补贴：符合条件。一级、二级重度残疾，不看家里收入。平阳：一级每人每月 300 元" in reply.text
+    assert "平阳：" not in reply.text.split("\n")[2]  # unfilled facts add nothing, never a guess
 
 
 @pytest.mark.parametrize("step,said,value", [
@@ -96,10 +98,10 @@ def _skipped(step: str, profile: dict) -> bool:
 def test_long_results_are_split_and_both_messages_stay_short():
     everything = {f: ent.UNKNOWN for f in FIELDS}
     hits, notes = ent.evaluate(RULES, everything)
-    first = first_page(hits, notes, "您", "回复 0 转人工；或拨打 12345 转县残联")
+    first = first_page(hits, notes, "您", LocalFacts({}))
     assert len(first.text) <= 600 and "更多" in first.text
     start = int(first.options[-1][1].split(":", 1)[1].split("|")[0])
-    second = next_page(hits, start, "回复 0 转人工")
+    second = next_page(hits, start, LocalFacts({}))
     assert len(second.text) <= 600 and f"{start + 1}. " in second.text
     assert second.options[:start] == first.options[:start]  # the first message's numbers still work
 

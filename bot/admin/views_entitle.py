@@ -57,12 +57,12 @@ def entitle_rules():
                            cautions=cautions, problems=problems)
 
 
-def pages(hits, cautions, way_out: str) -> list[str]:
+def pages(hits, cautions, local) -> list[str]:
     """Every message the resident gets by answering "更多" until the list ends."""
-    reply = first_page(hits, cautions, "您", way_out)
+    reply = first_page(hits, cautions, "您", local)
     texts = [reply.text]
     while (more := [o for o in reply.options or [] if o[0] == "更多"]) and len(texts) < 10:
-        reply = next_page(hits, int(more[0][1].split(":", 1)[1].split("|")[0]), way_out)
+        reply = next_page(hits, int(more[0][1].split(":", 1)[1].split("|")[0]), local)
         texts.append(reply.text)
     return texts
 
@@ -75,6 +75,5 @@ def entitle_try():
     if request.args and form.validate():
         profile = {name: getattr(form, name).data for name in ent.FIELDS if name != "who"}
         hits, cautions = ent.evaluate(ent.load(settings().knowledge_dir), profile)
-        way_out = services().local_facts().way_out()
-        result = {"hits": hits, "cautions": cautions, "pages": pages(hits, cautions, way_out), "why": ent.why}
+        result = {"hits": hits, "cautions": cautions, "pages": pages(hits, cautions, services().local_facts()), "why": ent.why}
     return render_template("admin/entitle_try.html", title="试一个情况", form=form, result=result)

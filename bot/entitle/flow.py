@@ -114,4 +114,4 @@ def finish(ctx, profile: dict) -> Reply:
     count_shown(ctx.session, [h.rule.id for h in hits], local_now().date())
     log.info("entitlement check finished: %d benefits", len(hits))
     who = "您" if profile.get("who") == "本人" else "您的家人"
-    return first_page(hits, cautions, who, ctx.local.way_out())
+    return first_page(hits, cautions, who, ctx.local)
