@@ -94,9 +94,11 @@ def parse(data: dict) -> Rules:
             rules.append(Rule(str(item["id"]), str(item["name"]), str(item["opens"]),
                               str(item.get("source") or ""), cases, str(item.get("local") or "")))
         except (KeyError, TypeError, AttributeError) as exc:
-            raise ValueError(f"rule {item.get('id') if isinstance(item, dict) else item!r}: missing {exc}") from exc
-    cautions = tuple(Caution(str(c["id"]), str(c["text"]).strip(), _conds(c.get("if")), _values(c.get("shown") or []),
-                             _values(c.get("any_shown") or []), bool(c.get("downgrade")), str(c.get("source") or ""))
+            name = item.get("id") if isinstance(item, dict) else item
+            raise ValueError(f"rule {name!r}: missing {exc}") from exc
+    cautions = tuple(Caution(str(c["id"]), str(c["text"]).strip(), _conds(c.get("if")),
+                             _values(c.get("shown") or []), _values(c.get("any_shown") or []),
+                             bool(c.get("downgrade")), str(c.get("source") or ""))
                      for c in data.get("cautions") or [])
     return Rules(tuple(rules), cautions, data)
 

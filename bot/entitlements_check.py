@@ -1,4 +1,4 @@
-"""`wxbot kb check` for knowledge/entitlements.yaml: unknown entries, fields, values, facts; unreachable rules."""
+"""`wxbot kb check` for knowledge/entitlements.yaml: unknown entries, fields, values; unreachable rules."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -109,6 +109,8 @@ def unreachable(rules: ent.Rules) -> list[str]:
     problems = []
     for rule in rules.rules:
         for i, case in enumerate(rule.cases, 1):
-            if not any(ent._test(case.cond, p) == "strict" and not ent._excluded(case.exclude, p) for p in profiles):
-                problems.append(f"entitlements.yaml: rule {rule.id} case {i} can never be reached by the questions (no answers meet it outright)")
+            if not any(ent._test(case.cond, p) == "strict" and not ent._excluded(case.exclude, p)
+                       for p in profiles):
+                problems.append(f"entitlements.yaml: rule {rule.id} case {i} can never be reached by the "
+                                "questions (no answers meet it outright)")
     return problems

@@ -1,4 +1,4 @@
-"""“我能领什么” through the real /wechat path: questions, result, next steps; nothing of the profile kept or logged."""
+"""“我能领什么” through the real /wechat path: questions, result, next steps; profile neither kept nor logged."""
 from __future__ import annotations
 
 import re
@@ -33,7 +33,8 @@ def test_family_member_walks_through_seven_questions_and_opens_how_to_apply(wech
     assert state.flow is None and state.data == {}  # the answers went with the flow
     assert "护理补贴" in wechat_http.text("2", openid="o_check")["text"]  # the numbered pick opens the entry
     with services.sessions() as s:
-        logs = list(s.scalars(select(MessageLog).where(MessageLog.openid == "o_check").order_by(MessageLog.id)))
+        logs = list(s.scalars(select(MessageLog).where(MessageLog.openid == "o_check")
+                              .order_by(MessageLog.id)))
     assert [l.text for l in logs][:8] == ["我能领什么", "2", "1", "肢体的", "一级", "45岁", "低保边缘", "3"]
     for log in logs:  # the profile is nowhere in the routing details staff read
         assert "低保边缘" not in repr(log.detail) and "一级" not in (log.route or "")
@@ -41,7 +42,8 @@ def test_family_member_walks_through_seven_questions_and_opens_how_to_apply(wech
 
 def test_voice_mother_of_a_three_year_old_with_autism(wechat_http):
     said = ["我能享受哪些政策", "给我儿子查", "没有", "孩子是自闭症", "三岁", "低保户", "在平阳"]
-    replies = [wechat_http.send("voice", "o_mum", MediaId="m1", Format="amr", Recognition=s)["text"] for s in said]
+    replies = [wechat_http.send("voice", "o_mum", MediaId="m1", Format="amr", Recognition=s)["text"]
+               for s in said]
     result = replies[-1]
     assert "1. 先办残疾人证：符合条件" in result
     assert "2. 残疾儿童康复救助：符合条件。0-6 岁的残疾孩子，比如孤独症、脑瘫、听力残疾，家里困难" in result

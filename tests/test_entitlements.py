@@ -1,4 +1,4 @@
-"""The entitlement rules: 43 profiles give the expected benefits in order; answers read in words; kb check catches mistakes."""
+"""Entitlement rules: 43 profiles give the expected benefits; answers in words; kb check finds mistakes."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -130,5 +130,5 @@ def test_kb_check_finds_unknown_entries_fields_values_and_unreachable_rules(know
     del data["rules"][1]["when"][0]["if"]["income"]
     data["rules"][2]["when"][0]["if"]["grade"] = ["一级", "二级"]
     path.write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
-    assert _check(knowledge_copy) == [
-        "entitlements.yaml: rule impossible case 1 can never be reached by the questions (no answers meet it outright)"]
+    assert _check(knowledge_copy) == ["entitlements.yaml: rule impossible case 1 can never be reached by the "
+                                      "questions (no answers meet it outright)"]

@@ -39,8 +39,9 @@ def _rules_view(rules: ent.Rules) -> list[dict]:
     local = services().local_facts()
     entries = knowledge.bundle(services()).kb.entries
     return [{"rule": r, "entry": entries.get(r.opens), "local_value": local.get(r.local) if r.local else None,
-             "cases": [{"if": plain(c.cond), "not": plain(c.exclude) if c.exclude else "", "mark": ent.MARKS.get(c.mark, c.mark),
-                        "why": c.why} for c in r.cases]} for r in rules.rules]
+             "cases": [{"if": plain(c.cond), "not": plain(c.exclude) if c.exclude else "",
+                        "mark": ent.MARKS.get(c.mark, c.mark), "why": c.why} for c in r.cases]}
+            for r in rules.rules]
 
 
 @bp.get("/entitlements")
@@ -75,5 +76,6 @@ def entitle_try():
     if request.args and form.validate():
         profile = {name: getattr(form, name).data for name in ent.FIELDS if name != "who"}
         hits, cautions = ent.evaluate(ent.load(settings().knowledge_dir), profile)
-        result = {"hits": hits, "cautions": cautions, "pages": pages(hits, cautions, services().local_facts()), "why": ent.why}
+        result = {"hits": hits, "cautions": cautions, "why": ent.why,
+                  "pages": pages(hits, cautions, services().local_facts())}
     return render_template("admin/entitle_try.html", title="试一个情况", form=form, result=result)

@@ -1,4 +1,4 @@
-"""The anonymous per-benefit counter: one row per (local day, benefit), incremented in the message's transaction."""
+"""The anonymous per-benefit counter: a row per (local day, benefit), counted in the message's transaction."""
 from __future__ import annotations
 
 import datetime as dt
@@ -27,7 +27,8 @@ def count_shown(session, benefit_ids, day: dt.date) -> None:
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     for benefit_id in dict.fromkeys(benefit_ids):
         stmt = insert(T).values(day=day, benefit_id=benefit_id, count=1)
-        session.execute(stmt.on_conflict_do_update(index_elements=["day", "benefit_id"], set_={"count": T.count + 1}))
+        session.execute(stmt.on_conflict_do_update(index_elements=["day", "benefit_id"],
+                                                   set_={"count": T.count + 1}))
 
 
 def totals(session, since: dt.date) -> list[tuple[str, int]]:
@@ -41,4 +42,5 @@ def last_days(session, knowledge_dir: str, today: dt.date, days: int = 30) -> li
     """(benefit name, times shown) over the last days, for the dashboard; a removed rule shows its id."""
     from bot.entitlements import load
     names = {r.id: r.name for r in load(knowledge_dir).rules}
-    return [(names.get(benefit_id, benefit_id), n) for benefit_id, n in totals(session, today - dt.timedelta(days=days - 1))]
+    since = today - dt.timedelta(days=days - 1)
+    return [(names.get(benefit_id, benefit_id), n) for benefit_id, n in totals(session, since)]

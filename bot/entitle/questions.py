@@ -1,4 +1,4 @@
-"""The check's questions: which to ask next (skipping what cannot matter) and reading answers in words or numbers."""
+"""The check's questions: which to ask next (skipping what cannot matter); answers in words or numbers."""
 from __future__ import annotations
 
 import re

@@ -1,4 +1,4 @@
-"""The result as the resident reads it: one line per benefit, cautions, numbers that open how to apply; ≤ 600 characters."""
+"""The result as residents read it: a line per benefit, cautions, numbers opening how to apply; ≤ 600 chars."""
 from __future__ import annotations
 
 from bot.entitlements import MARKS, Caution, Hit, Rules, rule_by_id, why
@@ -23,7 +23,7 @@ def options_for(hits: list[Hit]) -> list[list[str]]:
 def encode(hits: list[Hit]) -> str:
     """The second page travels in the numbered options ("rule.case.mark,…"), not in a stored profile.
     mark: 1 符合, 0 可能, 2 可能 because of a 不清楚 answer."""
-    return ",".join(f"{h.rule.id}.{h.case}.{'2' if h.loose else '1' if h.mark == '符合' else '0'}" for h in hits)
+    return ",".join(f"{h.rule.id}.{h.case}.{2 if h.loose else 1 if h.mark == '符合' else 0}" for h in hits)
 
 
 def decode(rules: Rules, payload: str) -> list[Hit]:

@@ -1,4 +1,4 @@
-"""The 政策体检 console pages in Chromium: usable on a 375 px phone, every control named, one h1, readable contrast."""
+"""The 政策体检 console pages in Chromium: usable on a 375 px phone, controls named, one h1, readable contrast."""
 from __future__ import annotations
 
 import pytest
@@ -10,7 +10,8 @@ pytestmark = pytest.mark.browser
 expect = playwright_expect()
 
 PAGES = ["/admin/entitlements", "/admin/entitlements/try",
-         "/admin/entitlements/try?cert=有证&huji=平阳&category=智力&grade=三级&age=18-59&household=低保边缘&situation=都不是"]
+         "/admin/entitlements/try?cert=有证&huji=平阳&category=智力&grade=三级&age=18-59"
+         "&household=低保边缘&situation=都不是"]
 
 
 @pytest.mark.parametrize("phone", [True, False], ids=["phone375", "desktop"])
