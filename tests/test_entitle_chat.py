@@ -66,6 +66,8 @@ def test_a_question_instead_of_an_answer_is_answered(chat):
     reply = chat("护理补贴怎么申请")
     assert "先不做政策体检" in reply.text and "护理补贴" in reply.text
     assert chat("1").text  # numbers are no longer taken by the check
+    chat("我能领什么")
+    assert "请回复数字选择" in chat("菜单").text  # another command leaves the check too
 
 
 def test_unclear_answers_give_a_second_message_on_more(chat, services):

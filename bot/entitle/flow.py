@@ -91,12 +91,13 @@ def cert_where(ctx):
 
 
 def _leave_or_again(ctx, again: str) -> Reply | None:
-    """A question instead of an answer ("护理补贴怎么申请"): leave quietly and let it be answered."""
+    """A command or a question instead of an answer: leave quietly and let it be answered."""
     text = ctx.text or ""
     if compact(text) in STOP or is_leaving(text):
         ctx.end_flow()
         return _ask(f"{check_flow.on_cancel}\n需要时回复“我能领什么”。")
-    if len(compact(text)) > 4 and looks_like_request(text):
+    commands = [how for _fn, how in ctx.services.router.text_candidates(text) if how in ("keyword", "prefix")]
+    if commands or (len(compact(text)) > 4 and looks_like_request(text)):  # "菜单", "护理补贴怎么申请"
         ctx.end_flow()
         ctx.notes.append("好的，先不做政策体检了，回答没有保存。需要时回复“我能领什么”。")
         return None
