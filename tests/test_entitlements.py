@@ -72,6 +72,8 @@ def test_elderly_and_disability_subsidies_come_with_the_choose_one_caution():
     ("age", "2", "7-17"), ("household", "低保户", "低保"), ("household", "低边", "低保边缘"),
     ("household", "都不是", "都不是"), ("household", "５", "不清楚"), ("who", "给我儿子查", "家属"),
     ("cert", "正在办", "正在办"), ("cert", "1", "有证:平阳"), ("huji", "不在平阳", "外地"),
+    ("household", "不是低保户", "都不是"), ("huji", "不是平阳的", "外地"), ("cert", "有，平阳的", "有证:平阳"),
+    ("cert", "还没办证", "没有"), ("situation", "在上班", "在工作"), ("situation", "想找个工作", "想找工作"),
 ])
 def test_answers_in_words_or_numbers(step, said, value):
     assert q.read(step, {"age": "18-59"}, said) == value

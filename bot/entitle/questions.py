@@ -45,7 +45,7 @@ QUESTIONS: dict[str, tuple[str, list[tuple[str, str, tuple[str, ...]]]]] = {
     "situation": ("{who}现在是什么情况？", [
         ("在上大学或职校", "在读", ("上学", "在上学", "读书", "上大学", "大学生", "在读", "读大学", "职校")),
         ("在工作", "在工作", ("工作", "在工作", "上班", "在上班", "打工", "有工作")),
-        ("想找工作", "想找工作", ("找工作", "想找工作", "想工作", "想上班", "没工作", "待业", "失业")),
+        ("想找工作", "想找工作", ("找工作", "想找工作", "想工作", "想上班", "没工作", "待业", "失业", "找个工作", "找份工作", "找活")),
         ("都不是", "都不是", ("都不是", "不是", "在家", "退休", "没有"))]),
     "huji": ("{who}户口在平阳吗？", [
         ("在平阳", "平阳", ("在平阳", "平阳", "是", "是的", "在", "本地", "平阳的")),
@@ -140,9 +140,14 @@ def read(step: str, profile: dict, text: str) -> str | None:
     for _label, value, words in options:
         if word in words or compact(text) in words:
             return value
-    for _label, value, words in options:  # "我是肢体二级的": a longer sentence naming one option
-        if any(len(w) >= 2 and w in word for w in words):
-            return value
+    if word.startswith(("不是", "不在", "没有", "没吃", "没")):  # "不是低保户", "不是平阳的": the "no" option
+        negative = next((value for _l, value, words in options if "不是" in words), None)
+        if negative is not None:
+            return negative
+    found = [(len(w), -i, value) for i, (_l, value, words) in enumerate(options) for w in words
+             if len(w) >= 2 and w in word]  # "我是肢体二级的": the longest option word in the sentence
+    if found:
+        return max(found)[2]
     if step == "age" and (years := spoken_number(word)) is not None and years <= 120:
         return age_band(years)
     return None
