@@ -1,4 +1,4 @@
-"""The result as residents read it: a line per benefit, cautions, numbers opening how to apply; ≤ 600 chars."""
+"""The result as residents read it: a line per benefit, cautions, numbers that open how to apply."""
 from __future__ import annotations
 
 from bot.entitlements import MARKS, Caution, Hit, Rules, rule_by_id, why
