@@ -8,3 +8,4 @@ import bot.people.models  # noqa: F401
 import bot.jobs.models  # noqa: F401
 import bot.calls.models  # noqa: F401
 import bot.safety.models  # noqa: F401
+import bot.entitle.counts  # noqa: F401

@@ -153,6 +153,7 @@ def bundle(services) -> Bundle:
 
 def check(knowledge_dir: str | Path, near: float = 0.9) -> tuple[list[str], list[str]]:
     """Lint the knowledge base: (errors, notes). Unfilled local facts are notes, not errors."""
+    from bot.entitlements_check import check as check_entitlements
     from bot.kb_lint import lint_entry
     from bot.matcher import Matcher
     from bot.matcher.text import Normalizer
@@ -186,5 +187,6 @@ def check(knowledge_dir: str | Path, near: float = 0.9) -> tuple[list[str], list
     matcher = Matcher.build(kb.entries.values(), normalizer, embed=False)  # look-alikes: lexical
     for a, qa, b, qb, sim in matcher.close_pairs(near):
         errors.append(f"too close ({sim:.2f}): {a} “{qa}” ~ {b} “{qb}”")
+    errors += check_entitlements(knowledge_dir, kb.entries, local.facts)  # knowledge/entitlements.yaml
     notes = [f"local fact not filled yet: {k} ({local.facts[k].get('label', '')})" for k in local.unfilled()]
     return errors, notes

@@ -18,6 +18,7 @@ HANDLER_MODULES = [
     "handlers.booking",
     "handlers.jobs",
     "handlers.notices",
+    "handlers.entitle",
     "handlers.smalltalk",
     "handlers.policy",
 ]

@@ -42,6 +42,7 @@ PAGES = {
     "bot.admin.views_notices": "bot.notices",
     "bot.admin.views_calls": "bot.calls.models",
     "bot.admin.views_urgent": "bot.safety.staff",
+    "bot.admin.views_entitle": "bot.entitle",
 }
 
 
