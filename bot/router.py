@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from types import ModuleType
 from typing import Callable
 
 from rapidfuzz import fuzz
@@ -55,14 +54,16 @@ class Router:
     flows: dict[str, Flow] = field(default_factory=dict)
 
     @classmethod
-    def from_modules(cls, modules: list[ModuleType]) -> "Router":
+    def from_features(cls, features) -> "Router":
+        """Routes of every declared handler, in the features' priority order, and their flows."""
         router = cls()
-        for module in modules:  # module order is priority order
-            for value in vars(module).values():
-                if isinstance(value, Flow):
-                    router.flows[value.name] = value
-                for route in getattr(value, "wx_routes", []) if callable(value) else []:
-                    router.routes.append((route, value))
+        for flow in features.flows:
+            router.flows[flow.name] = flow
+        for fn in features.handlers:
+            routes = getattr(fn, "wx_routes", None)
+            if not routes:
+                raise ValueError(f"{fn!r} is listed as a handler but has no @handler tag")
+            router.routes += [(route, fn) for route in routes]
         return router
 
     def for_event(self, event: str) -> Callable | None:

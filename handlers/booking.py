@@ -18,7 +18,9 @@ from bot.booking.reminders import notify_booked
 from bot.booking.rounds import CATEGORIES, open_rounds, places_left
 from bot.booking.staff import REASONS
 from bot.booking.texts import say as _say
+from bot.cli_booking import rounds as rounds_cli
 from bot.db import utcnow
+from bot.features import Feature
 from bot.flows import Flow, keep_out_of_log
 from bot.pii import decrypt, encrypt, mask_phone, scrub
 from bot.reply import Reply
@@ -30,7 +32,6 @@ log = logging.getLogger(__name__)
 booking = Flow("booking", timeout_minutes=30,
                on_timeout="上次的评残预约超过 30 分钟没有完成，已自动取消。需要时请重新回复“预约评残”。")
 DONE_STEP_MINUTES = 10
-hooks.install()  # reminder/missed ticks and the "round:ID" notice audience
 
 
 def _person(ctx):
@@ -253,3 +254,12 @@ def done(ctx):
         ctx.end_flow()
         return None  # the engine routes this message as if no flow were active
     return _done_reply(ctx, made, ctx.session.get(AssessmentRound, made.round_id), first=False)
+
+
+FEATURE = Feature(
+    name="booking",
+    handlers=(cancel_start, my_booking, resched_start, waitlist_confirm, start),
+    flows=(cancel_flow, resched_flow, booking),
+    ticks=hooks.TICKS, audiences=hooks.AUDIENCES, forgetters=hooks.FORGETTERS,
+    cli=(rounds_cli,), pages=("bot.admin.views_booking", "bot.admin.views_calls"),
+)

@@ -10,6 +10,8 @@ import re
 
 from sqlalchemy import select
 
+from bot import cli_jobs
+from bot.features import Feature
 from bot.jobs import hooks
 from bot.jobs.digest import (MAX_SUBSCRIPTIONS, TooManySubscriptions, add_subscription, describe,
                              list_subscriptions, query_of, remove_subscriptions)
@@ -28,7 +30,6 @@ JOB_INTENT = rf"^(?!.*({_EXCLUDE})).*((找|搜|查|要|想|推荐|介绍|有没�
              r"(工作(?!人员|时间|日|单位)|岗位|职位|活干|兼职|零工|打工)|招工|^招聘(?!会))"
 _ALL = {"全部", "所有", "全部岗位", "所有岗位", "不限"}
 _NUMBER = re.compile(r"(\d{1,2})$")
-hooks.install()  # expiry and digest ticks, the "subscribers" audience, "删除我的信息"
 HOW_TO_SEARCH = "想找特定的，回复“找工作”加地方或工种，例如：找工作 鳌江 包装"
 
 
@@ -221,3 +222,12 @@ def policy_fit(ctx) -> float:
     from bot import knowledge
     result = knowledge.bundle(ctx.services).matcher.match(ctx.text)
     return result.score if result.decision == "answer" else 0.0
+
+
+FEATURE = Feature(
+    name="jobs",
+    handlers=(jobs_search, jobs_more, job_detail, jobs_subscribe, jobs_subscribe_picked, jobs_mine,
+              jobs_unsubscribe, jobs_in_context),
+    ticks=hooks.TICKS, tag_audiences=hooks.TAG_AUDIENCES, forgetters=hooks.FORGETTERS,
+    cli=(cli_jobs.jobs, cli_jobs.token), pages=("bot.admin.views_jobs",),
+)

@@ -5,6 +5,7 @@ from bot.outbox import enqueue_text
 from bot.reply import Reply
 from bot.router import handler
 from bot.db import utcnow
+from bot.features import Feature
 
 MAIN_OPTIONS = [
     ["政策咨询（补贴、办证、康复、辅具）", "menu:POLICY"],
@@ -140,3 +141,10 @@ def scanned(ctx):
 def other_event(ctx):
     """VIEW clicks, send-job reports and the many other events need no answer."""
     return Reply(silent=True, meta={"kind": "command"})
+
+
+FEATURE = Feature(
+    name="menu",
+    handlers=(show_menu, welcome, goodbye, human, contact, not_ready, voice_not_heard, media_received,
+              location_received, link_received, unknown_type, location_reported, scanned, other_event),
+)

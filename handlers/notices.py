@@ -4,7 +4,9 @@ from __future__ import annotations
 import logging
 
 from bot.db import LOCAL_TZ
+from bot.cli_delivery import notices as notices_cli
 from bot.delivery import record_finish_event
+from bot.features import Feature
 from bot.models_delivery import Notice
 from bot.notice_reports import may_see, sent_to
 from bot.notices import compose_text
@@ -58,3 +60,10 @@ def template_send_finished(ctx):
     """WeChat's report of one template message (success, blocked by the user, failed)."""
     record_finish_event(ctx.session, ctx.msg.raw, openid=ctx.openid)
     return Reply(silent=True, meta={"kind": "command", "route": "notices:templatefinish"})
+
+
+FEATURE = Feature(
+    name="notices",
+    handlers=(list_notices, notice_detail, mass_send_finished, template_send_finished),
+    cli=(notices_cli,), pages=("bot.admin.views_notices",),
+)

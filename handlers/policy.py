@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import logging
 
-from bot import knowledge
-# town_flow: the router collects flows from this module's namespace
-from bot.contact_towns import CONTACT_ENTRY, after_contact, town_flow  # noqa: F401
+from bot import cli_kb, knowledge
+from bot.contact_towns import CONTACT_ENTRY, after_contact, town_flow
+from bot.features import Feature
 from bot.local_facts import CLOSING
 from bot.reply import Reply
 from bot.router import handler
@@ -180,3 +180,11 @@ def topic_list(ctx, keys, label: str) -> Reply:
     text = (f"【{label}】请回复数字：\n{numbered(options)}\n"
             f"回复“政策”看全部分类。\n{ctx.local.way_out()}")
     return Reply(text=text, options=options, meta={"kind": "command", "topic": None})
+
+
+FEATURE = Feature(
+    name="policy",
+    handlers=(ask, topic, policy_menu, category, topic_menu),  # `ask` is the fallback for free text
+    flows=(town_flow,),
+    cli=(cli_kb.ask, cli_kb.eval_cmd, cli_kb.kb), pages=("bot.admin.views_kb", "bot.admin.views_unanswered"),
+)

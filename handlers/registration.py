@@ -3,10 +3,13 @@ from __future__ import annotations
 
 import logging
 
+from bot.cli_people import certs
 from bot.db import local_now
+from bot.features import Feature
 from bot.flows import Flow
 from bot.normalize import compact
 from bot.people import registration as service
+from bot.people.api import registered_openids
 from bot.people.flow import NO_RECORD, choice, register_flow, start_registration, summary_lines  # noqa: F401
 from bot.people.status import progress_text
 from bot.pii import decrypt, mask_name
@@ -16,19 +19,6 @@ from bot.router import handler
 log = logging.getLogger(__name__)
 
 
-def _install_audience() -> None:
-    """Feed the notices' "registered" audience (tag 已注册居民) when bot.audiences is installed."""
-    try:
-        from bot.audiences import register_tag_provider
-    except ModuleNotFoundError as exc:
-        if exc.name != "bot.audiences":
-            raise
-        return
-    from bot.people.api import registered_openids
-    register_tag_provider("registered", registered_openids)
-
-
-_install_audience()
 manage_flow = Flow("people_manage", timeout_minutes=10, on_cancel="好的，什么都没有改，您的信息照旧保存。")
 STATUS_REGEX = r"(查|我的|我家).{0,4}(残疾人?证|证件|办证).{0,4}(进度|办到哪|好了没|办好了)|(残疾人?证|办证)进度"
 
@@ -151,3 +141,12 @@ def confirm_delete(ctx):
     lines += [f"- {label} {count} 条" for label, count in removed["elsewhere"].items() if count]
     lines.append("残联的办证档案没有改动。以后需要，可以回复“注册”重新登记。")
     return _reply("\n".join(lines))
+
+
+FEATURE = Feature(
+    name="registration",
+    handlers=(register, register_picked, cert_status, unbind, delete_data),
+    flows=(register_flow, manage_flow),
+    tag_audiences={"registered": registered_openids},  # the notices' tag 已注册居民
+    cli=(certs,), pages=("bot.admin.views_people",),
+)

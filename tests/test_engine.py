@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 import handlers.menu
 from bot.db import utcnow
+from bot.features import Feature, Features
 from bot.models import ConversationState, Follower, MessageLog, OutboxMessage
 from bot.retention import purge_old_rows
 from bot.router import Router
@@ -17,7 +18,8 @@ from tests import flow_fixture
 @pytest.fixture
 def with_signup(services):
     """The real handlers plus the test flow, in router order (menu first, flow module next)."""
-    services.router = Router.from_modules([handlers.menu, flow_fixture])
+    signup = Feature("signup", handlers=(flow_fixture.start,), flows=(flow_fixture.signup,))
+    services.router = Router.from_features(Features([handlers.menu.FEATURE, signup]))
     return services
 
 
