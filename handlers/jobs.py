@@ -19,7 +19,8 @@ from bot.jobs.models import JobPosting
 from bot.jobs.postings import is_open, local_today, record_view
 from bot.jobs.render import PAGE_SIZE, detail, list_line
 from bot.jobs.search import parse_query, search, strip_command, term_score
-from bot.normalize import compact
+from bot.context import Ctx
+from bot.normalize import compact, pick_digits
 from bot.reply import Reply
 from bot.router import handler
 
@@ -37,10 +38,9 @@ def _reply(text: str, options=None, kind: str = "command") -> Reply:
     return Reply(text=text, options=options, meta={"kind": kind})
 
 
-def _claimed_elsewhere(ctx, me) -> bool:
+def _claimed_elsewhere(ctx: Ctx) -> bool:
     """Is this word another capability's own command ("更多", "退订")? Then jobs declines it."""
-    return any(fn is not me and how in ("keyword", "prefix")
-               for fn, how in ctx.services.router.text_candidates(ctx.text))
+    return ctx.match is not None and ctx.match.shared
 
 
 def show_page(ctx, said: str, offset: int = 0) -> Reply:
@@ -95,7 +95,7 @@ def jobs_more(ctx):
         return show_page(ctx, query_text, int(offset) if offset.isdigit() else 0)
     paging = [o for o in ctx.state.options or [] if o[1].startswith("jobs_more:")]
     if not paging:
-        if _claimed_elsewhere(ctx, jobs_more):
+        if _claimed_elsewhere(ctx):
             return None
         return _reply(f"没有可以往下翻的列表。\n看招聘岗位，请回复“找工作”。\n{ctx.local.way_out()}",
                                kind="fallback")
@@ -160,7 +160,7 @@ def _subscribe(ctx, said: str) -> Reply:
 def jobs_mine(ctx):
     subs = list_subscriptions(ctx.session, ctx.openid)
     if not subs:
-        if not ctx.action_arg and _claimed_elsewhere(ctx, jobs_mine):
+        if not ctx.action_arg and _claimed_elsewhere(ctx):
             return None
         return _reply("您还没有订阅岗位。\n想订阅，回复：订阅岗位 加乡镇或工种，例如：订阅岗位 鳌江 包装")
     options = [[describe(s), f"jobs_more:0|{query_of(s, ctx.settings.knowledge_dir).words()}"] for s in subs]
@@ -173,10 +173,10 @@ def jobs_mine(ctx):
 def jobs_unsubscribe(ctx):
     subs = list_subscriptions(ctx.session, ctx.openid)
     if not subs:
-        if _claimed_elsewhere(ctx, jobs_unsubscribe):
+        if _claimed_elsewhere(ctx):
             return None
         return _reply(f"您没有订阅岗位，不会收到岗位通知。\n{ctx.local.way_out()}", kind="fallback")
-    match = _NUMBER.search(compact(ctx.text).translate(str.maketrans("０１２３４５６７８９", "0123456789")))
+    match = _NUMBER.search(pick_digits(compact(ctx.text)))
     if match and not 1 <= int(match.group(1)) <= len(subs):
         return _reply(f"没有第 {match.group(1)} 条订阅，您有 {len(subs)} 条。\n回复“我的订阅”查看。", kind="fallback")
     removed = remove_subscriptions(ctx.session, ctx.openid, int(match.group(1)) if match else None)
@@ -185,27 +185,36 @@ def jobs_unsubscribe(ctx):
                                                      "\n以后不会再收到岗位通知。想重新订阅，回复“订阅岗位”。"))
 
 
-@handler(regex=r"\S")
-def jobs_in_context(ctx):
-    """Right after a job list, a short "居家" or "鳌江 包装" narrows the list, if any posting fits.
-    Elsewhere a short message that names an open posting ("电商克服", "居家的工作") lists it, unless
-    the policy matcher understands it better (电商, 培训, 按摩 are both jobs and policy words)."""
-    options = ctx.state.options or []
-    in_jobs = any(a.startswith(("job:", "jobs_more:")) for _l, a in options)
-    if len(compact(ctx.text)) > 15 or (not in_jobs and re.search(_EXCLUDE, ctx.text)):
+@handler(answers=("job", "jobs_more"))
+def jobs_narrow(ctx: Ctx) -> Reply | None:
+    """Right after a job list, a short "居家" or "鳌江 包装" narrows the list, if any posting fits."""
+    if len(compact(ctx.text)) > 15:
         return None
+    text, found = _postings_named(ctx)
+    return show_page(ctx, text[:40]) if found else None
+
+
+@handler(fallback=True)
+def jobs_named(ctx: Ctx) -> Reply | None:
+    """A short message that names an open posting ("电商克服", "居家的工作") lists it, unless the policy
+    matcher understands it better (电商, 培训, 按摩 are both jobs and policy words)."""
+    if any(a.startswith(("job:", "jobs_more:")) for _l, a in ctx.state.options or []):
+        return None  # right after a job list jobs_narrow had these words first
+    if len(compact(ctx.text)) > 15 or re.search(_EXCLUDE, ctx.text):
+        return None
+    text, found = _postings_named(ctx)
+    if found and job_fit(ctx.text, parse_query(text, ctx.settings.knowledge_dir), found[0]) >= policy_fit(ctx):
+        return show_page(ctx, text[:40])
+    return None  # the next handler (policy Q&A) gets it
+
+
+def _postings_named(ctx: Ctx) -> tuple[str, list]:
+    """(the words without a leading command, the open postings they name: [] when none)."""
     if ctx.session is None:  # `wxbot ask` has no database, so no postings to compete with
-        return None
+        return "", []
     text = strip_command(ctx.text)
     query = parse_query(text, ctx.settings.knowledge_dir)
-    if query.empty:
-        return None
-    found = search(ctx.session, query, local_today())
-    if not found:
-        return None  # not a narrowing of a job list: the next handler (policy Q&A, …) gets it
-    if in_jobs or job_fit(ctx.text, query, found[0]) >= policy_fit(ctx):
-        return show_page(ctx, text[:40])
-    return None
+    return text, ([] if query.empty else search(ctx.session, query, local_today()))
 
 
 def job_fit(said: str, query, best) -> float:
@@ -227,7 +236,7 @@ def policy_fit(ctx) -> float:
 FEATURE = Feature(
     name="jobs",
     handlers=(jobs_search, jobs_more, job_detail, jobs_subscribe, jobs_subscribe_picked, jobs_mine,
-              jobs_unsubscribe, jobs_in_context),
+              jobs_unsubscribe, jobs_narrow, jobs_named),
     ticks=hooks.TICKS, tag_audiences=hooks.TAG_AUDIENCES, forgetters=hooks.FORGETTERS,
     cli=(cli_jobs.jobs, cli_jobs.token), pages=("bot.admin.views_jobs",),
 )

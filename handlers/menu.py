@@ -73,17 +73,6 @@ def hand_over(ctx, intro: str = "") -> Reply:
     return Reply(transfer=True, text=text, meta={"kind": "command"})
 
 
-@handler(menu=("CONTACT",))
-def contact(ctx):
-    ctx.action_arg = "contact.office"
-    topic = ctx.services.router.for_action("topic:contact.office")
-    if topic is not None:
-        return topic(ctx)
-    local = ctx.local
-    return Reply(text=f"平阳县残联\n地址：{local.get('county.clf_address')}\n电话：{local.get('county.clf_phone')}\n"
-                      f"办公时间：{local.get('county.office_hours')}", meta={"kind": "command"})
-
-
 @handler(menu=("*",))
 def not_ready(ctx):
     """Menu keys whose capability is not installed on this server."""
@@ -145,6 +134,6 @@ def other_event(ctx):
 
 FEATURE = Feature(
     name="menu",
-    handlers=(show_menu, welcome, goodbye, human, contact, not_ready, voice_not_heard, media_received,
+    handlers=(show_menu, welcome, goodbye, human, not_ready, voice_not_heard, media_received,
               location_received, link_received, unknown_type, location_reported, scanned, other_event),
 )

@@ -148,6 +148,13 @@ def topic(ctx):
     return reply
 
 
+@handler(menu=("CONTACT",))
+def contact(ctx):
+    """The menu's "联系我们": the office entry, then which town's contact (as picking it does)."""
+    ctx.action_arg = "contact.office"
+    return topic(ctx)
+
+
 @handler(menu=("POLICY",), keywords=("政策", "政策咨询", "政策目录", "目录"))
 def policy_menu(ctx):
     cats = category_options(knowledge.bundle(ctx.services))
@@ -184,7 +191,7 @@ def topic_list(ctx, keys, label: str) -> Reply:
 
 FEATURE = Feature(
     name="policy",
-    handlers=(ask, topic, policy_menu, category, topic_menu),  # `ask` is the fallback for free text
+    handlers=(ask, topic, contact, policy_menu, category, topic_menu),  # `ask` is the fallback for free text
     flows=(town_flow,),
     cli=(cli_kb.ask, cli_kb.eval_cmd, cli_kb.kb), pages=("bot.admin.views_kb", "bot.admin.views_unanswered"),
 )

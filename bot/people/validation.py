@@ -9,11 +9,11 @@ import datetime as dt
 import re
 import unicodedata
 
+from bot.calendar_cn import CATEGORIES
 from bot.pii import fold_digits
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
-CATEGORIES = {1: "视力", 2: "听力", 3: "言语", 4: "肢体", 5: "智力", 6: "精神", 7: "多重"}
 GRADES = {1: "一级", 2: "二级", 3: "三级", 4: "四级"}
 EXCEL_EPOCH = dt.date(1899, 12, 30)  # serial 1 = 1900-01-01 (Excel's fictitious 1900-02-29 included)
 EXCEL_DIGITS = 15  # Excel keeps 15 significant digits of a number
