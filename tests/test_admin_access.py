@@ -12,8 +12,11 @@ from bot.admin import throttle
 from bot.admin.models import LoginThrottle, Staff
 from bot.db import utcnow
 from bot.models import AuditLog
-from tests.drivers import WeChatHTTP
-from tests.fixtures_admin import PASSWORD, Console, from_address, csrf_token, instant_reload, settings, staff, console  # noqa: F401
+from tests.support.wechat import WeChatHTTP
+
+from tests.support.console import PASSWORD, Console, from_address, csrf_token
+
+pytestmark = pytest.mark.knowledge_copy
 
 
 def _audit(app, action: str) -> list[AuditLog]:

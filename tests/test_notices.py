@@ -13,10 +13,8 @@ from bot.features import Feature, Features
 from bot.models_delivery import DeliveryEvent, Notice
 from bot.services import Services
 from bot.wechat_api import WeChatAPI
-from tests.delivery_helpers import add_follower, set_limits
-from tests.drivers import ChatDriver
-
-pytest_plugins = ["tests.fixtures_delivery"]
+from tests.support.delivery import add_follower, set_limits
+from tests.support.wechat import ChatDriver
 
 
 @pytest.fixture

@@ -20,9 +20,8 @@ from bot.outbox import enqueue_text
 from bot.scheduler_lock import SchedulerLock
 from bot.wechat_api import WeChatAPI
 from bot.wechat_errors import TokenRejected, TransientError
-from tests.delivery_helpers import Clock, add_follower
+from tests.support.delivery import Clock, add_follower
 
-pytest_plugins = ["tests.fixtures_delivery"]
 SCHEDULER_CMD = "from bot.cli_delivery import scheduler; scheduler()"
 
 
