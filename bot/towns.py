@@ -5,7 +5,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.file_cache import FileCache
+from bot.knowledge_files import FileCache
 from bot.normalize import compact, pinyin_key
 
 

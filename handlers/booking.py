@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from bot.context import Ctx
 from bot.booking import hooks, residents, service, texts
 from bot.booking import waitlist as queue
 # The router collects handlers and flows from this module's namespace: bring in the manage ones too.
@@ -46,7 +47,7 @@ def _known(ctx, field: str) -> str | None:
 @handler(menu=("BOOK_ASSESS",), keywords=("预约评残", "上门评残预约", "预约上门", "预约上门评残", "我要预约评残",
                                           "评残预约", "我要预约上门评残", "预约评残上门", "预约入户评残"),
          fuzzy=("预约评残", "预约上门评残", "上门评残预约"), action="booking_start")
-def start(ctx):
+def start(ctx: Ctx) -> Reply | None:
     person = _person(ctx)
     if person is None:
         return residents.start_registration(ctx, then="BOOK_ASSESS")

@@ -10,7 +10,7 @@ import re
 
 from sqlalchemy import select
 
-from bot import cli_jobs
+from bot import cli_jobs, knowledge
 from bot.features import Feature
 from bot.jobs import hooks
 from bot.jobs.digest import (MAX_SUBSCRIPTIONS, TooManySubscriptions, add_subscription, describe,
@@ -82,14 +82,14 @@ def _nothing_found(ctx, query) -> Reply:
                                    "岗位信息", "找活干", "搜工作"),
          prefixes=("找工作", "搜工作", "查工作", "找岗位", "搜岗位", "查岗位", "招聘岗位", "岗位搜索"),
          fuzzy=("找工作", "搜工作", "招聘信息"), regex=JOB_INTENT)
-def jobs_search(ctx):
+def jobs_search(ctx: Ctx) -> Reply | None:
     # From the menu (a click, or a number picking "找工作") there are no search words.
     text = "" if ctx.msg.is_event or ctx.action_arg == "JOBS" else strip_command(ctx.text)
     return show_page(ctx, text[:40])
 
 
 @handler(action="jobs_more", keywords=("更多", "下一页", "更多岗位", "还有吗", "还有呢", "换一批", "再来几个"))
-def jobs_more(ctx):
+def jobs_more(ctx: Ctx) -> Reply | None:
     if ctx.action_arg:  # a numbered pick or a link in a list we sent
         offset, _, query_text = ctx.action_arg.partition("|")
         return show_page(ctx, query_text, int(offset) if offset.isdigit() else 0)
@@ -107,7 +107,7 @@ def jobs_more(ctx):
 
 
 @handler(action="job", regex=r"^\s*(岗位|工作)\s*(编号)?\s*\d{1,7}\s*$")
-def job_detail(ctx):
+def job_detail(ctx: Ctx) -> Reply | None:
     raw = re.sub(r"\D", "", ctx.action_arg or ctx.text)[:9]
     posting = ctx.session.scalar(select(JobPosting).where(JobPosting.id == int(raw or 0),
                                                           is_open(local_today())))
@@ -121,7 +121,7 @@ def job_detail(ctx):
 
 @handler(menu=("JOB_SUBSCRIBE",), keywords=("订阅岗位", "订阅工作", "订阅招聘", "岗位订阅", "岗位推送"),
          prefixes=("订阅岗位", "订阅工作", "订阅招聘", "岗位订阅"))
-def jobs_subscribe(ctx):
+def jobs_subscribe(ctx: Ctx) -> Reply | None:
     said = "" if ctx.msg.is_event or ctx.action_arg == "JOB_SUBSCRIBE" else strip_command(ctx.text)
     if not said:
         return _reply("订阅后，有符合的新岗位，每天最多发您一条消息。\n"
@@ -133,7 +133,7 @@ def jobs_subscribe(ctx):
 
 
 @handler(action="jobs_subadd")
-def jobs_subscribe_picked(ctx):
+def jobs_subscribe_picked(ctx: Ctx) -> Reply | None:
     return _subscribe(ctx, ctx.action_arg)
 
 
@@ -157,7 +157,7 @@ def _subscribe(ctx, said: str) -> Reply:
 
 
 @handler(keywords=("我的订阅", "订阅列表", "查看订阅", "我订阅的", "我的岗位订阅"), action="jobs_mine")
-def jobs_mine(ctx):
+def jobs_mine(ctx: Ctx) -> Reply | None:
     subs = list_subscriptions(ctx.session, ctx.openid)
     if not subs:
         if not ctx.action_arg and _claimed_elsewhere(ctx):
@@ -170,7 +170,7 @@ def jobs_mine(ctx):
 
 
 @handler(prefixes=("退订", "取消订阅", "取消岗位订阅"))
-def jobs_unsubscribe(ctx):
+def jobs_unsubscribe(ctx: Ctx) -> Reply | None:
     subs = list_subscriptions(ctx.session, ctx.openid)
     if not subs:
         if _claimed_elsewhere(ctx):
@@ -228,7 +228,6 @@ def job_fit(said: str, query, best) -> float:
 
 def policy_fit(ctx) -> float:
     """The policy matcher's confidence in its own best entry for the same words (0 if it would not answer)."""
-    from bot import knowledge
     result = knowledge.bundle(ctx.services).matcher.match(ctx.text)
     return result.score if result.decision == "answer" else 0.0
 

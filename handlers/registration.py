@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 
+from bot.context import Ctx
 from bot.cli_people import certs
 from bot.db import local_now
 from bot.features import Feature
@@ -36,7 +37,7 @@ def _summary(ctx, reg) -> str:
 
 @handler(menu=("REGISTER",), keywords=("注册", "绑定", "我要注册", "我要绑定", "注册绑定", "绑定身份", "实名注册",
                                        "重新注册", "我的信息", "我的资料"), fuzzy=("我要注册", "注册绑定"))
-def register(ctx):
+def register(ctx: Ctx) -> Reply | None:
     reg = service.current(ctx.session, ctx.openid)
     if reg is None and compact(ctx.text) in ("我的信息", "我的资料"):
         return _reply("您还没有注册，这里没有保存您的姓名、证件号。\n请回复数字：\n1. 现在注册\n2. 回主菜单",
@@ -50,7 +51,7 @@ def register(ctx):
 
 
 @handler(action="people_register")
-def register_picked(ctx):
+def register_picked(ctx: Ctx) -> Reply | None:
     """A numbered pick "现在注册": register, then continue with the menu key in the action."""
     return start_registration(ctx, then=ctx.action_arg or None)
 
@@ -58,7 +59,7 @@ def register_picked(ctx):
 @handler(menu=("CERT_STATUS",), keywords=("我的证件", "查询进度", "办证进度", "查进度", "进度查询", "证件进度",
                                           "残疾证进度", "我的残疾证", "查办证进度", "办理进度"),
          regex=STATUS_REGEX, fuzzy=("办证进度", "查询进度"))
-def cert_status(ctx):
+def cert_status(ctx: Ctx) -> Reply | None:
     reg = service.current(ctx.session, ctx.openid)
     if reg is None:
         return _reply("查办证进度要先注册，核对身份后才能看，保护您的信息。\n请回复数字：\n"
@@ -73,7 +74,7 @@ def cert_status(ctx):
 
 
 @handler(keywords=("解绑", "解除绑定", "取消绑定", "解除注册"), action="people_unbind")
-def unbind(ctx):
+def unbind(ctx: Ctx) -> Reply | None:
     reg = service.current(ctx.session, ctx.openid)
     if reg is None:
         return _reply(f"您还没有注册，不需要解绑。\n回复“菜单”看看能办什么。\n{ctx.local.way_out()}")
@@ -84,7 +85,7 @@ def unbind(ctx):
 
 @handler(keywords=("删除我的信息", "删除信息", "删除我的资料", "删除个人信息", "删除我的个人信息"),
          action="people_delete")
-def delete_data(ctx):
+def delete_data(ctx: Ctx) -> Reply | None:
     reg = service.current(ctx.session, ctx.openid)
     if reg is None:
         removed = service.delete_my_data(ctx.session, ctx.openid)

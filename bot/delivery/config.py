@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.file_cache import FileCache
+from bot.knowledge_files import FileCache
 
 log = logging.getLogger(__name__)
 TEMPLATE_VALUE_MAX = 20  # WeChat's limit per template value since 2023-05

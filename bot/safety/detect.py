@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 from pypinyin import lazy_pinyin
 
-from bot.file_cache import FileCache
+from bot.knowledge_files import FileCache
 from bot.normalize import compact
 from bot.safety.similar import Similar
 

@@ -1,7 +1,9 @@
-"""A value built from one file under knowledge/, rebuilt when the file changes (staff edit it live)."""
+"""Files under knowledge/: values rebuilt when their file changes (staff edit them live), atomic writes."""
 from __future__ import annotations
 
 import logging
+import os
+import tempfile
 import threading
 from pathlib import Path
 from typing import Callable, Generic, TypeVar
@@ -43,3 +45,16 @@ class FileCache(Generic[T]):
                 return self._fallback()
             self._cache[str(path)] = (mtime, value)
             return value
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Write-then-rename, so a worker reloading knowledge/ never reads half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
