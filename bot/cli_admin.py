@@ -6,7 +6,7 @@ import logging
 import click
 from sqlalchemy import select
 
-from bot.audit import cli_actor
+from bot.cli_common import cli_actor
 from bot.config import Settings
 
 log = logging.getLogger(__name__)

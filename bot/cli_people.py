@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from bot.audit import cli_actor
+from bot.cli_common import cli_actor
 from bot.config import Settings
 
 log = logging.getLogger(__name__)
