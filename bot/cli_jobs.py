@@ -23,15 +23,38 @@ def jobs() -> None:
     """Job postings: import a spreadsheet, list, withdraw."""
 
 
-@jobs.command("import")
+def _import_help() -> str:
+    """Columns and accepted values, read from the import and validation code so the help never drifts."""
+    from bot.jobs.import_file import _ALIASES
+    from bot.jobs.models import CATEGORIES, KINDS
+    from bot.jobs.validation import DEFAULT_DAYS, LABELS, LIMITS, REQUIRED
+
+    notes = {"external_id": "同一编号再导入是更新，不会重复；不填则按 用人单位+岗位名称+乡镇 生成",
+             "positions": "数字，1–10000；“若干”“不限”也行",
+             "categories": f"{'、'.join(CATEGORIES)}，几个用 、隔开；或“不限”",
+             "kind": f"{'/'.join(KINDS)}（也认：临时、小时工、居家、庇护…）；不填按全职",
+             "contact_phone": "座机带区号或手机，可带“转123”",
+             "town": "knowledge/towns.yaml 里的乡镇（“鳌江”也认）",
+             "valid_from": "2026-12-31（也认 2026/12/31、2026年12月31日、Excel 日期）；不填为今天",
+             "valid_until": f"写法同上；不填为 {DEFAULT_DAYS} 天后；不能早于今天，有效期最长一年"}
+    lines = []
+    for name, words in _ALIASES.items():
+        label = LABELS[name] + (" *" if name in REQUIRED else "")
+        limit = f"最多 {LIMITS[name]} 字" if name in LIMITS and name not in notes else ""
+        other = "、".join(w for w in words.split() if w != LABELS[name] and not w.isascii())[:30]
+        lines.append(f"  {label}：{notes.get(name, limit)}（表头也认：{other}）")
+    return ("Import postings from FILE (.xlsx or .csv); a report line per row. Exit 1 if any row failed.\n\n"
+            "Valid rows are saved even when others fail; fix the file and import it again.\n\n"
+            "\b\n列（* 为必填；表头在前 10 行里，上面可以有标题行）：\n" + "\n".join(lines)
+            + "\n\n\b\n示例文件（虚构单位，可直接导入）：knowledge/samples/jobs.xlsx\n"
+              "重新生成：.venv/bin/python -m bot.demo_samples")
+
+
+@jobs.command("import", help=_import_help())
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--dry-run", is_flag=True, help="Check every row and print the report; save nothing.")
 def jobs_import(file: str, dry_run: bool) -> None:
-    """Import postings from FILE (.xlsx or .csv); a report line per row. Exit 1 if any row failed.
-
-    Rows are matched by the 编号 (external id) column, so importing the same file again updates
-    instead of duplicating; rows without one get an id from 用人单位 + 岗位名称 + 乡镇.
-    """
+    """Import postings (help text: _import_help)."""
     from bot.jobs.import_file import ImportFileError, import_file
     settings, sessions = _sessions()
     try:
@@ -86,15 +109,35 @@ def jobs_expire() -> None:
     """Mark postings past their end date as expired (the scheduler does this too)."""
     from bot.jobs.postings import expire_postings
     _settings, sessions = _sessions()
-    click.echo(f"expired: {expire_postings(sessions)}")
+    count = expire_postings(sessions)
+    click.echo(f"expired: {count}" + ("（没有过了截止日期还在显示的岗位）" if not count else ""))
 
 
 @jobs.command("digest")
 def jobs_digest() -> None:
     """Queue today's digests now (at most one per subscriber per day; 09:00–20:00 only)."""
-    from bot.jobs.digest import send_job_digests
+    from bot.db import LOCAL_TZ, utcnow
+    from bot.jobs.digest import SEND_HOURS, send_job_digests, subscriber_openids
     settings, sessions = _sessions()
-    click.echo(f"digests queued: {send_job_digests(sessions, settings)}")
+    now = utcnow()
+    queued = send_job_digests(sessions, settings, now)
+    click.echo(f"digests queued: {queued}")
+    if not queued:
+        click.echo(_why_none(now.astimezone(LOCAL_TZ).hour, SEND_HOURS, sessions, subscriber_openids))
+
+
+def _why_none(hour: int, send_hours: range, sessions, subscriber_openids) -> str:
+    """Why nothing was queued, in words: "0" alone reads like a fault."""
+    if hour not in send_hours:
+        when = "清晨" if 5 <= hour < send_hours.start else "夜间"
+        return (f"现在是{when}（北京时间 {hour} 点），岗位摘要只在 {send_hours.start}:00–{send_hours.stop}:00 发送；"
+                "调度器到时会自动发，不用再运行。")
+    with sessions() as session:
+        count = len(subscriber_openids(session))
+    if not count:
+        return "还没有人订阅岗位（居民在公众号里回复“订阅岗位”）。"
+    return (f"{count} 位订阅者都没有要发的：自上次摘要以来没有符合他们条件的新岗位，"
+            "或者今天已经发过（每人每天最多一条）。")
 
 
 @click.group()

@@ -39,19 +39,53 @@ def certs() -> None:
     """残疾人证办理台账：从 Excel/CSV 导入 (certificate registry import)."""
 
 
-@certs.command("import")
+def _import_help() -> str:
+    """The columns and accepted values, read from the validation code so the help never drifts."""
+    from bot.people.rows import BUSINESS_ALIASES, STEP_ALIASES
+    from bot.people.sheet import ALIASES
+    from bot.people.validation import CATEGORIES, GRADES
+
+    def accepted(aliases: dict) -> str:
+        canonical = list(dict.fromkeys(aliases.values()))
+        others = [a for a in aliases if a not in canonical]
+        return f"{'/'.join(canonical)}（也认：{'、'.join(others)}）"
+
+    def also(field: str) -> str:
+        return "、".join(ALIASES[field][1:4])
+
+    rows = [
+        ("姓名 *", f"2–20 个字（表头也认：{also('name')}）"),
+        ("身份证号 *", "18 位，末位可为 X（只有残疾人证号时可不填）；请设为“文本”格式，否则 Excel 会改掉后几位"),
+        ("残疾人证号", "20 位（身份证号 + 类别 + 等级，补发加 B/B2）；和身份证号至少填一个"),
+        ("残疾类别", f"1–7 或 {'/'.join(CATEGORIES.values())}"),
+        ("残疾等级", f"1–4 或 {'/'.join(GRADES.values())}"),
+        ("业务类型 *", accepted(BUSINESS_ALIASES)),
+        ("当前环节 *", accepted(STEP_ALIASES)),
+        ("环节日期", "2026-05-06（也认 2026/5/6、2026年5月6日、Excel 日期）；不能晚于今天"),
+        ("退回原因", "当前环节是“退回”时请写：群众在公众号里看到它"),
+        ("发证日期、有效期至", "日期，写法同上"),
+        ("乡镇", "knowledge/towns.yaml 里的乡镇（“鳌江”也认）；不认识的留空并提醒"),
+        ("联系电话", "手机 11 位，座机带区号；几个号码用 、或 ；隔开"),
+    ]
+    table = "\n".join(f"  {name}：{text}" for name, text in rows)
+    return ("Import FILE (.xlsx or .csv), the certificate registry export: one row per resident and "
+            "business.\n\nGood rows load, bad rows are listed by row number with the reason. "
+            "Re-importing is safe (upsert on "
+            "ID + 业务类型; an older 环节日期 never overwrites a newer one). Exit status: 0 all rows loaded, "
+            "1 some rows refused, 2 the file could not be used.\n\n"
+            "\b\n列（* 为必填；表头在前 10 行里，上面可以有标题行；表头名可以有不同写法）：\n" + table
+            + "\n\n\b\n示例文件（虚构人物，可直接导入）：knowledge/samples/registry.xlsx\n"
+              "重新生成：.venv/bin/python -m bot.demo_samples")
+
+
+@certs.command("import", help=_import_help())
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--actor", help="Who imports, for the audit log (default cli:<login name>).")
 @click.option("--errors-csv", type=click.Path(dir_okay=False),
               help="Write every refused row and warning to this CSV.")
 @click.option("--show", default=50, show_default=True, help="How many problem rows to print.")
 def import_cmd(file: str, actor: str | None, errors_csv: str | None, show: int) -> None:
-    """Import FILE (.xlsx or .csv): columns 姓名, 身份证号 or 残疾人证号, 残疾类别, 残疾等级, 业务类型,
-    当前环节, 环节日期, 退回原因, 发证日期, 有效期至, 乡镇, 联系电话 (header names may vary).
-
-    Good rows load, bad rows are listed by row number with the reason. Re-importing is safe (upsert on
-    ID + 业务类型). Exit status: 0 all rows loaded, 1 some rows refused, 2 the file could not be used.
-    """
+    """Import the registry export (help text: _import_help)."""
     from bot.db import session_factory
     from bot.people.registry_import import import_registry
     from bot.people.sheet import SheetError

@@ -8,6 +8,7 @@ import click
 
 from bot import fake_wechat, knowledge, scheduler
 from bot.config import DEMO, Settings
+from bot.demo_seed import banner, seed_demo
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +32,10 @@ def serve_demo(host: str, port: int) -> None:
     scheduler.start_embedded(settings)
     app = create_app(settings)
     _warm_up(app)
+    seeded = seed_demo(settings, app.extensions["wxbot"].sessions)
     click.echo(f"\n  Simulator:  http://{host}:{port}/\n  Webhook:    http://{host}:{port}/wechat"
                f"   (token {settings.wechat_token}, EncodingAESKey {settings.wechat_aes_key})\n")
+    click.echo(banner(seeded, f"http://{host}:{port}"))
     app.run(host=host, port=port, threaded=True, use_reloader=False)
 
 

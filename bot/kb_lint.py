@@ -48,7 +48,7 @@ def lint_entry(entry, local: LocalFacts) -> list[str]:
     restart = restarted_list(entry.answer)
     if restart:
         problems.append(f"{entry.id} {restart}: number one list straight through")
-    if entry.kind == "answer":
+    if entry.kind in ("answer", "referral"):  # screen readers read brackets out, referrals too
         if re.search(r"[（(]", entry.answer):
             problems.append(f"{entry.id} answer has brackets: say it as its own sentence")
         if "——" in entry.answer:

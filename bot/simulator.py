@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import requests
-from flask import Blueprint, current_app, jsonify, render_template, request
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 
 from bot.simulate import build_xml, encrypts, read_reply, signed_request
 
@@ -18,6 +18,12 @@ def page():
     menu = _menu_buttons(settings)
     return render_template("simulator.html", menu=menu, encrypted_available=bool(settings.wechat_aes_key),
                            encrypted_always=encrypts(settings))
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico on every page; answer with the simulator's icon."""
+    return redirect(url_for("simulator.static", filename="favicon.svg"), code=301)
 
 
 @bp.post("/simulator/send")

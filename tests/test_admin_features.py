@@ -204,7 +204,8 @@ def test_admin_manages_accounts_and_reads_audit_log(app, console):
     weak = boss.post("/admin/staff", {"username": "weak", "role": "viewer", "password": "123"})
     assert "至少 10 位" in weak.text
     log = boss.get("/admin/audit", query_string={"action": "staff."}).text
-    assert "staff.create" in log and "staff.role" in log and "newbie" in log
+    assert "新建了账号 newbie（编辑）" in log and "把账号 newbie 的角色从编辑改成了只读" in log
+    assert "小王</td>" in log  # the display name, not the login name, says who signed in
 
 
 def test_cli_staff_commands(settings, monkeypatch):

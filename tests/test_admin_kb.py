@@ -81,7 +81,13 @@ def test_edit_refused_when_file_changed_meanwhile_or_invalid(settings, console):
 
 def test_try_a_question_shows_the_explanation(console):
     page = console("reader").get("/admin/kb/try", query_string={"q": "残疾证怎么办理"}).text
-    assert "结果：直接答复" in page and "cert.apply" in page and "cos_q" in page and "居民会收到" in page
+    assert "结果：直接答复" in page and "cert.apply" in page and "居民会收到" in page
+    assert "居民的话最像示例问题“" in page and re.search("把握程度：(很有把握|比较有把握)", page)
+    assert "cos_q" not in page  # the matcher's numbers are for admins, behind 技术细节
+    unsure = console("reader").get("/admin/kb/try", query_string={"q": "补贴"}).text
+    assert "把握程度：不太确定" in unsure and "让居民自己选" in unsure
+    admin = console("boss").get("/admin/kb/try", query_string={"q": "残疾证怎么办理"}).text
+    assert "<summary>技术细节" in admin and "cos_q" in admin
 
 
 def test_unanswered_question_becomes_sample_question_in_two_clicks(app, services, settings, console):

@@ -120,3 +120,9 @@ def test_kb_check_finds_a_missing_source_and_mark(knowledge_copy):
 def test_kb_check_finds_brackets_and_dash_lines(knowledge_copy):
     errors = _broken(knowledge_copy, "culture.sports", answer="到乡镇（街道）报名。\n——\n看通知。")
     assert any("brackets" in e for e in errors) and any("——" in e for e in errors), errors
+
+
+def test_kb_check_finds_brackets_in_referrals_too(knowledge_copy):
+    """A screen reader reads “（” aloud in a referral as much as in an answer."""
+    errors = _broken(knowledge_copy, "ref.marriage", answer="到县民政局婚姻登记处（材料以登记处为准）。")
+    assert any("ref.marriage" in e and "brackets" in e for e in errors), errors

@@ -33,7 +33,7 @@ NAV = [
     ("notices", "admin.notices_list", "通知", "viewer"),
     ("staff", "admin.staff_list", "账号", "admin"),
     ("staff", "admin.audit_log", "操作日志", "admin"),
-    ("staff", "admin.settings_page", "设置", "admin"),
+    ("staff", "admin.settings_page", "设置", "viewer"),
 ]
 
 

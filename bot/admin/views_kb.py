@@ -13,6 +13,7 @@ from bot.admin import kb_store
 from bot.admin.auth import actor, require
 from bot.admin.blueprint import bp, reader, services, settings, tx
 from bot.admin.forms import EntryForm, TryForm
+from bot.admin.kb_why import explain_in_words
 from bot.admin.models import KnowledgeEdit
 from bot.audit import audit
 
@@ -144,10 +145,12 @@ def try_question(question: str) -> dict:
         log.exception("policy.respond failed for a console trial")
     explain = result.explain()
     titles = {c.entry_id: c.title for c in result.candidates}
-    return {"question": question, "decision": meta.get("kind") or result.decision, "score": result.score,
-            "topic": meta.get("topic") or (result.top.entry_id if result.decision == "answer" else None),
-            "offered": [c.entry_id for c in result.offered], "reply": reply_text, "explain": explain,
-            "titles": titles, "normalized": result.normalized}
+    tried = {"question": question, "decision": meta.get("kind") or result.decision, "score": result.score,
+             "topic": meta.get("topic") or (result.top.entry_id if result.decision == "answer" else None),
+             "offered": [c.entry_id for c in result.offered], "reply": reply_text, "explain": explain,
+             "titles": titles, "normalized": result.normalized}
+    tried["why"] = explain_in_words(tried)  # what a clerk reads; the numbers stay behind 技术细节
+    return tried
 
 
 def _lines(text: str) -> list[str]:

@@ -11,6 +11,7 @@ from bot.admin import tasks
 from bot.admin.auth import actor, require
 from bot.admin.blueprint import bp, reader, services, settings, tx
 from bot.admin.models import AdminTask
+from bot.demo_samples import is_sample
 from bot.people import api, registry_import
 from bot.people.sheet import SheetError
 from bot.pii import mask_id, scrub
@@ -31,7 +32,8 @@ def people():
             results = api.search_records(db, actor(), q, data_key=settings().data_key)
     with reader() as db:
         recent = db.query(AdminTask).filter(AdminTask.kind == "certs.import").order_by(AdminTask.id.desc()).limit(5).all()
-    return render_template("admin/people.html", title="持证人员", q=q, results=results, recent=recent)
+    return render_template("admin/people.html", title="持证人员", q=q, results=results, recent=recent,
+                           demo=settings().demo)
 
 
 @bp.get("/people/record/<int:record_id>")
@@ -42,6 +44,7 @@ def people_record(record_id: int):
     if record is None:
         abort(404)
     # Whole ID and certificate numbers never reach the page (nor the browser's cache or screenshots).
+    record["sample"] = is_sample(record.get("id_number"))  # the demo's fictional people (area 330399)
     record["id_number"] = mask_id(record.get("id_number"))
     record["cert_number"] = mask_id(record.get("cert_number"))
     return render_template("admin/people_record.html", title="办证记录", record=record)

@@ -5,9 +5,10 @@ import logging
 import re
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import login_required
 from sqlalchemy import func, select
 
-from bot.admin import accounts
+from bot.admin import accounts, audit_text
 from bot.admin.auth import actor, current_user, require
 from bot.admin.blueprint import bp, reader, tx
 from bot.admin.forms import ResetPasswordForm, RoleForm, StaffForm
@@ -92,15 +93,23 @@ def audit_log():
         total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
         rows = list(db.scalars(query.order_by(AuditLog.id.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
         actions = sorted(a for a in db.scalars(select(AuditLog.action).distinct()) if a)
+        # Sentences, not codes: display names of accounts and the rounds' towns and dates, one query each.
+        names = {u: d for u, d in db.execute(select(Staff.username, Staff.display_name)) if d}
+        rounds = audit_text.round_names(db, audit_text.referenced_rounds(rows))
+    labels = audit_text._labels()
+    entries = [{"row": r, "who": audit_text.who(r.actor, names),
+                "what": audit_text.sentence(r, names, rounds, labels)} for r in rows]
+    choices = [(a, audit_text.action_name(a)) for a in actions]
     pages = max(1, -(-total // PAGE_SIZE))
-    return render_template("admin/audit.html", title="操作日志", rows=rows, who=who, action=action, page=page,
-                           pages=pages, total=total, actions=actions)
+    return render_template("admin/audit.html", title="操作日志", entries=entries, who=who, action=action,
+                           page=page, pages=pages, total=total, actions=choices)
 
 
 @bp.get("/settings")
-@require("admin")
+@login_required
 def settings_page():
-    """Read-only: settings come from the environment (see README); shown so an admin can check them."""
+    """What matters to staff (templates, quotas, unfilled facts); the environment only for admins."""
+    from bot.admin import settings_summary
     from bot.admin import accounts as acc
     from bot.admin.auth import UPLOAD_MAX_BYTES
     from bot.admin.blueprint import services, settings
@@ -113,4 +122,8 @@ def settings_page():
               "上传文件上限（MB）": UPLOAD_MAX_BYTES // (1024 * 1024),
               "会话 Cookie 仅限 HTTPS": "是" if current_app.config.get("SESSION_COOKIE_SECURE") else "否"}
     unfilled = len(services().local_facts().unfilled())
-    return render_template("admin/settings.html", title="系统设置", lines=lines, policy=policy, unfilled=unfilled)
+    with reader() as db:
+        quotas = settings_summary.quotas(db, current.knowledge_dir)
+    return render_template("admin/settings.html", title="系统设置", policy=policy, unfilled=unfilled,
+                           lines=lines if current_user.role == "admin" else [], quotas=quotas,
+                           templates=settings_summary.templates(current.knowledge_dir))

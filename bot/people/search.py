@@ -15,6 +15,7 @@ from sqlalchemy import select
 from bot.audit import audit
 from bot.people.models import CertRecord
 from bot.people.validation import Invalid, clean, fold_name, parse_identity
+from bot.demo_samples import is_sample
 from bot.pii import decrypt, lookup_hash, mask_id, mask_name
 
 log = logging.getLogger(__name__)
@@ -68,4 +69,5 @@ def _row(data_key: str, record: CertRecord) -> dict:
     number = decrypt(data_key, record.cert_enc) or decrypt(data_key, record.id_enc)
     return {"id": record.id, "name_masked": mask_name(decrypt(data_key, record.name_enc)),
             "id_masked": mask_id(number), "business_type": record.business_type, "step": record.step,
-            "step_date": record.step_date, "town": record.town, "updated_at": record.updated_at}
+            "step_date": record.step_date, "town": record.town, "updated_at": record.updated_at,
+            "sample": is_sample(number)}

@@ -68,13 +68,19 @@ document.getElementById('image').addEventListener('click', () => { add('me', '[�
 document.getElementById('location').addEventListener('click', () => { add('me', '[位置]'); send({type: 'location'}); });
 
 // Messages delivered later through the WeChat API (notices, reminders, confirmations).
-// The first poll only notes what was delivered before this page was opened.
-async function poll(quiet) {
+// The first poll for an openid only notes what was delivered before: switching the openid in 设置
+// must not replay that user's old pushes as new.
+let polledFor = null;
+async function poll() {
   try {
     const openid = document.getElementById('openid').value;
+    const quiet = openid !== polledFor;
     const resp = await fetch('/simulator/sent?openid=' + encodeURIComponent(openid));
-    for (const m of await resp.json()) {
-      const key = m.id || JSON.stringify(m);
+    const items = await resp.json();
+    if (openid !== document.getElementById('openid').value) return;  // switched while waiting
+    polledFor = openid;
+    for (const m of items) {
+      const key = openid + '|' + (m.id || JSON.stringify(m));
       if (seen.has(key)) continue;
       seen.add(key);
       if (quiet) continue;
@@ -83,5 +89,8 @@ async function poll(quiet) {
     }
   } catch (e) { /* the fake WeChat server may not be running */ }
 }
-setInterval(() => poll(false), 3000);
-poll(true).then(() => send({type: 'event', event: 'subscribe'}));
+setInterval(poll, 3000);
+// The page is never blank: a note is there at once, and says what happened once the welcome arrived.
+poll().then(() => send({type: 'event', event: 'subscribe'})).then(() => {
+  document.querySelector('.welcome').textContent = '（已关注公众号。打字提问，或点下方菜单）';
+});
