@@ -1,13 +1,12 @@
-"""Flask app factory: the WeChat endpoint plus the simulator (and, when installed, console and API)."""
+"""Flask app factory: the WeChat endpoint, the console, the staff API and (when enabled) the simulator."""
 from __future__ import annotations
 
-import importlib
 import logging
 
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
-from bot import engine
+from bot import admin, api, engine, simulator
 from bot.config import Settings
 from bot.db import request_deadline
 from bot.followup import FollowUps
@@ -18,8 +17,8 @@ from bot.secure import require_production_ready
 from bot.services import Services
 
 log = logging.getLogger(__name__)
-# Optional blueprints, each `bp` in its module; a missing module means the feature is not installed.
-BLUEPRINTS = ["bot.simulator", "bot.api", "bot.admin"]
+# Each module's register(app, services) adds its blueprint; the simulator only when enabled.
+BLUEPRINTS = [simulator, api, admin]
 # WeChat gives up after 5 s: database waits end by then (busy/lock/statement timeouts, retry wait).
 REQUEST_BUDGET_SECONDS = 4.0
 
@@ -89,13 +88,7 @@ def create_app(settings: Settings | None = None) -> Flask:
             return _text("success")  # a bug: a retry would fail the same way
         return _text("服务暂时不可用，请稍后再试。", 503)
 
-    for name in BLUEPRINTS:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        if name != "bot.simulator" or settings.simulator_enabled:
+    for module in BLUEPRINTS:
+        if module is not simulator or settings.simulator_enabled:
             module.register(app, services)
     return app

@@ -1,61 +1,56 @@
-"""Who a notice goes to: audiences, the WeChat tags behind them, and the provider registry features feed.
+"""Who a notice goes to: audiences, the WeChat tags behind them, and the providers features declare.
 
 Audiences: "all" (mass send to every follower), "town:NAME" (tag from Follower.town), "registered" and
-"subscribers" (tags whose members later features provide), "round:ID" and other "prefix:arg" audiences
-of individual residents (providers registered per prefix, e.g. the booking feature's assessment rounds).
+"subscribers" (tags whose members features provide), "round:ID" and other "prefix:arg" audiences of
+individual residents. Features declare providers as data, read here at call time:
 
-    from bot.audiences import register_tag_provider, register_audience_provider
-    register_tag_provider("registered", lambda session: session.scalars(select(Resident.openid)))
-    register_audience_provider("round", lambda session, round_id: [...openids booked in that round...])
+    Feature(..., tag_audiences={"registered": registered_openids}, audiences={"round": round_audience})
 """
 from __future__ import annotations
 
 import logging
-from typing import Callable, Iterable
+from typing import Iterable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot import features
 from bot.db import utcnow
+from bot.features import AudienceProvider, TagProvider
 from bot.models import Follower
 from bot.models_delivery import WeChatTag
 from bot.wechat_errors import PermanentError
 
 log = logging.getLogger(__name__)
-TagProvider = Callable[[Session], Iterable[str]]
-AudienceProvider = Callable[[Session, str], Iterable[str]]
 # Audience → WeChat tag name (what staff also see in the 公众平台 back office).
 TAG_NAMES = {"registered": "已注册居民", "subscribers": "岗位订阅"}
 TOWN_TAG_PREFIX = "乡镇-"
-TAG_PROVIDERS: dict[str, TagProvider] = {}
-AUDIENCE_PROVIDERS: dict[str, AudienceProvider] = {}
+def _tag_providers(extra: dict[str, TagProvider] | None = None) -> dict[str, TagProvider]:
+    """Tag audience → openids provider, as the installed features declare them (plus `extra`)."""
+    return {**features.installed().tag_audiences, **(extra or {})}
 
 
-def register_tag_provider(audience: str, provider: TagProvider) -> None:
-    """Feed a tag audience ("registered", "subscribers", or a new one) with the openids it should hold."""
-    TAG_PROVIDERS[audience] = provider
+def _list_providers() -> dict[str, AudienceProvider]:
+    """"prefix:arg" audience prefix (e.g. "round") → provider of individual openids."""
+    return features.installed().audiences
 
 
-def register_audience_provider(prefix: str, provider: AudienceProvider) -> None:
-    """Resolve "prefix:arg" audiences (e.g. "round:12") to individual openids."""
-    AUDIENCE_PROVIDERS[prefix] = provider
-
-
-def tag_name(audience: str) -> str | None:
+def tag_name(audience: str, tags: dict[str, TagProvider] | None = None) -> str | None:
     """The WeChat tag behind a tag audience; None for "all" and per-resident audiences."""
     if audience.startswith("town:"):
         return (TOWN_TAG_PREFIX + audience[5:])[:30]
-    return TAG_NAMES.get(audience) or (f"受众-{audience}"[:30] if audience in TAG_PROVIDERS else None)
+    tags = _tag_providers() if tags is None else tags
+    return TAG_NAMES.get(audience) or (f"受众-{audience}"[:30] if audience in tags else None)
 
 
 def validate_audience(audience: str) -> str | None:
     """An error message for staff, or None when the audience is usable."""
-    if audience == "all" or audience in TAG_NAMES or audience in TAG_PROVIDERS:
+    if audience == "all" or audience in TAG_NAMES or audience in _tag_providers():
         return None
     prefix, _, arg = audience.partition(":")
     if prefix == "town":
         return None if arg.strip() else "乡镇名称不能为空（例如 town:鳌江镇）"
-    if prefix in AUDIENCE_PROVIDERS or prefix == "round":
+    if prefix in _list_providers() or prefix == "round":
         return None if arg.strip() else f"{prefix} 后面要写编号（例如 {prefix}:1）"
     return "对象只能是 all、town:乡镇名、registered、subscribers 或 round:编号"
 
@@ -69,33 +64,35 @@ def _subscribed(session: Session, openids: Iterable[str]) -> list[str]:
     return sorted(wanted - gone)
 
 
-def members(session: Session, audience: str) -> list[str]:
+def members(session: Session, audience: str, tags: dict[str, TagProvider] | None = None) -> list[str]:
     """The openids an audience should reach now (subscribed followers only)."""
     if audience.startswith("town:"):
         return sorted(session.scalars(select(Follower.openid).where(
             Follower.town == audience[5:], Follower.subscribed.is_(True))))
-    if audience in TAG_PROVIDERS:
-        return _subscribed(session, TAG_PROVIDERS[audience](session))
+    tags = _tag_providers() if tags is None else tags
+    if audience in tags:
+        return _subscribed(session, tags[audience](session))
     prefix, _, arg = audience.partition(":")
-    if prefix in AUDIENCE_PROVIDERS:
-        return _subscribed(session, AUDIENCE_PROVIDERS[prefix](session, arg))
+    lists = _list_providers()
+    if prefix in lists:
+        return _subscribed(session, lists[prefix](session, arg))
     raise PermanentError(None, f"no provider for audience {audience!r} yet (the feature is not installed)")
 
 
-def tag_audiences(session: Session) -> list[str]:
-    """Every tag audience this server manages: one per town that has followers, plus registered ones."""
+def tag_audiences(session: Session, tags: dict[str, TagProvider] | None = None) -> list[str]:
+    """Every tag audience this server manages: one per town that has followers, plus declared ones."""
     towns = session.scalars(select(Follower.town).distinct()
                             .where(Follower.town.is_not(None), Follower.subscribed.is_(True)))
-    return [f"town:{t}" for t in sorted(set(towns)) if t] + sorted(TAG_PROVIDERS)
+    return [f"town:{t}" for t in sorted(set(towns)) if t] + sorted(_tag_providers() if tags is None else tags)
 
 
-def sync_tag(api, sessions, audience: str) -> int:
+def sync_tag(api, sessions, audience: str, tags: dict[str, TagProvider] | None = None) -> int:
     """Make the WeChat tag of an audience hold exactly its members; return the tag id."""
-    name = tag_name(audience)
+    name = tag_name(audience, tags)
     if name is None:
         raise ValueError(f"{audience!r} is not a tag audience")
     with sessions() as session:
-        wanted = set(members(session, audience))
+        wanted = set(members(session, audience, tags))
         row = session.get(WeChatTag, name)
         known_id = row.tag_id if row else None
     existing = {t["name"]: int(t["id"]) for t in api.tag_list()}
@@ -117,9 +114,8 @@ def sync_tag(api, sessions, audience: str) -> int:
 
 
 def sync_tags(api, sessions, providers: dict[str, TagProvider] | None = None) -> dict[str, int]:
-    """Sync every managed tag (towns + registered providers, plus `providers` given here)."""
-    for audience, provider in (providers or {}).items():
-        register_tag_provider(audience, provider)
+    """Sync every managed tag (towns + the features' tag audiences, plus `providers` for this call)."""
+    tags = _tag_providers(providers)
     with sessions() as session:
-        audiences = tag_audiences(session)
-    return {audience: sync_tag(api, sessions, audience) for audience in audiences}
+        audiences = tag_audiences(session, tags)
+    return {audience: sync_tag(api, sessions, audience, tags) for audience in audiences}

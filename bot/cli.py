@@ -1,7 +1,6 @@
-"""The `wxbot` console script: serve, db, chat, plus the commands each capability adds."""
+"""The `wxbot` console script: serve, db, chat, plus the commands each feature declares (Feature.cli)."""
 from __future__ import annotations
 
-import importlib
 import logging
 import os
 
@@ -10,21 +9,24 @@ import click
 from bot.config import DEMO, Settings
 from bot.pii import install_log_scrubbing
 
-# name → module exporting it; a module not installed yet simply adds nothing.
-EXTRA_COMMANDS = {
-    "bot.cli_kb": ["ask", "eval_cmd", "kb"],
-    "bot.cli_delivery": ["fake_wechat", "scheduler", "notices", "menu"],
-    "bot.cli_people": ["certs"],
-    "bot.cli_booking": ["rounds"],
-    "bot.cli_jobs": ["jobs", "token"],
-    "bot.cli_admin": ["staff"],
-}
 # Commands that never read personal data (or check for themselves: serve → create_app); every other
 # command refuses to run outside demo mode on unsafe secrets (bot/secure.py).
 UNGUARDED = {"secrets", "db", "serve", "chat", "ask", "eval", "kb", "fake-wechat"}
 
 
 class _Group(click.Group):
+    """The built-in commands here plus the features' own, looked up when a command line is parsed."""
+
+    def _feature_commands(self) -> dict[str, click.Command]:
+        from bot.features import installed  # the features import bot.cli_*: read them at run time
+        return {command.name: command for command in installed().cli}
+
+    def list_commands(self, ctx):
+        return sorted({*super().list_commands(ctx), *self._feature_commands()})
+
+    def get_command(self, ctx, name):
+        return super().get_command(ctx, name) or self._feature_commands().get(name)
+
     def resolve_command(self, ctx, args):
         ctx.meta["wxbot.args"] = list(args)  # the group callback needs them to let `--help` through
         return super().resolve_command(ctx, args)
@@ -109,22 +111,6 @@ def chat(openid: str, encrypt: bool) -> None:
     """Chat with the assistant in the terminal through the real /wechat path."""
     from bot.terminal_chat import run_chat
     run_chat(openid, encrypt)
-
-
-def _install_extra_commands() -> None:
-    for module_name, names in EXTRA_COMMANDS.items():
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            continue
-        for name in names:
-            if hasattr(module, name):
-                cli.add_command(getattr(module, name))
-
-
-_install_extra_commands()
 
 
 def main() -> None:

@@ -1,23 +1,16 @@
 """`wxbot staff …`: console accounts from the terminal (the first admin is created here)."""
 from __future__ import annotations
 
-import getpass
 import logging
 
 import click
 from sqlalchemy import select
 
+from bot.cli_common import cli_actor
 from bot.config import Settings
 
 log = logging.getLogger(__name__)
 ROLE_CHOICE = click.Choice(["admin", "editor", "viewer"])
-
-
-def _cli_actor() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):
-        return "cli"
 
 
 def _sessions():
@@ -42,7 +35,7 @@ def staff_create(username: str, password: str, role: str, display_name: str | No
     from bot.admin import accounts
     try:
         with _sessions().begin() as db:
-            accounts.create(db, username, password, role, _cli_actor(), display_name)
+            accounts.create(db, username, password, role, cli_actor(), display_name)
     except accounts.AccountError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"created {username} ({role})")
@@ -75,7 +68,7 @@ def staff_reset_password(username: str, password: str) -> None:
             person = accounts.find(db, username)
             if person is None:
                 raise click.ClickException(f"no account named {username}")
-            accounts.set_password(db, person, password, _cli_actor())
+            accounts.set_password(db, person, password, cli_actor())
     except accounts.AccountError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"password of {username} reset; its sessions are signed out")
@@ -92,7 +85,7 @@ def staff_set_role(username: str, role: str) -> None:
             person = accounts.find(db, username)
             if person is None:
                 raise click.ClickException(f"no account named {username}")
-            accounts.set_role(db, person, role, _cli_actor())
+            accounts.set_role(db, person, role, cli_actor())
     except accounts.AccountError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"{username} is now {role}")

@@ -7,19 +7,15 @@ Dates and times are Beijing time. Example:
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 from pathlib import Path
 
 import click
 
+from bot.cli_common import cli_actor, cli_when
 from bot.config import Settings
-from bot.db import LOCAL_TZ, parse_local_datetime, session_factory
+from bot.db import LOCAL_TZ, session_factory
 
 _CATEGORY_NAMES = {"视力": 1, "听力": 2, "言语": 3, "肢体": 4, "智力": 5, "精神": 6, "多重": 7}
-
-
-def _actor(by: str | None) -> str:
-    return by or f"cli:{getpass.getuser()}"
 
 
 def _sessions(settings: Settings):
@@ -33,15 +29,6 @@ def _date(value: str | None) -> dt.date | None:
         return dt.date.fromisoformat(value)
     except ValueError as exc:
         raise click.BadParameter(f"日期格式应为 YYYY-MM-DD：{value}") from exc
-
-
-def _when(value: str | None) -> dt.datetime | None:
-    if not value:
-        return None
-    try:
-        return parse_local_datetime(value)
-    except ValueError as exc:
-        raise click.BadParameter(f"时间格式应为 YYYY-MM-DD 或 'YYYY-MM-DD HH:MM'：{value}") from exc
 
 
 def _towns(settings: Settings, names: list[str]) -> list[str]:
@@ -111,9 +98,9 @@ def rounds_add(date_, town, capacity, more_towns, categories, team, window_start
     try:
         with _sessions(settings).begin() as session:
             towns = _towns(settings, [town, *_split(more_towns)])
-            rnd = create_round(session, date=_date(date_), towns=towns, capacity=capacity, actor=_actor(by),
+            rnd = create_round(session, date=_date(date_), towns=towns, capacity=capacity, actor=cli_actor(by),
                                team=team, categories=_categories(categories),
-                               window_start=_when(window_start), window_end=_when(window_end),
+                               window_start=cli_when(window_start), window_end=cli_when(window_end),
                                cutoff_hours=cutoff_hours, note=note)
             click.echo("已创建 " + _line(rnd))
     except RoundError as exc:
@@ -151,9 +138,9 @@ def rounds_edit(round_id, date_, capacity, towns, categories, team, window_end, 
     settings = Settings.from_env()
     try:
         with _sessions(settings).begin() as session:
-            rnd = edit_round(session, round_id, _actor(by), date=_date(date_), capacity=capacity,
+            rnd = edit_round(session, round_id, cli_actor(by), date=_date(date_), capacity=capacity,
                              towns=_towns(settings, _split(towns)) if towns else None,
-                             categories=_categories(categories), team=team, window_end=_when(window_end),
+                             categories=_categories(categories), team=team, window_end=cli_when(window_end),
                              cutoff_hours=cutoff_hours, note=note)
             click.echo("已修改 " + _line(rnd))
             if session.info.get("owed_new"):  # the date or team changed: residents are owed a message
@@ -175,7 +162,7 @@ def rounds_cancel(round_id: int, reason: str, by: str | None) -> None:
     settings = Settings.from_env()
     try:
         with _sessions(settings).begin() as session:
-            rnd = cancel_round(session, round_id, _actor(by), reason)
+            rnd = cancel_round(session, round_id, cli_actor(by), reason)
             click.echo("已取消 " + _line(rnd))
             _told(session, settings, round_id, notice_refs(session, round_id, ("round_cancelled",)))
     except RoundError as exc:
@@ -228,7 +215,7 @@ def rounds_export(round_id: int, output: Path | None, by: str | None) -> None:
         rnd = session.get(AssessmentRound, round_id)
         if rnd is None:
             _fail(LookupError(f"没有场次 #{round_id}"))
-        data = route_sheet(session, settings.data_key, round_id, _actor(by))
+        data = route_sheet(session, settings.data_key, round_id, cli_actor(by))
         target = output or Path(filename(rnd))
     target.write_bytes(data)
     click.echo(f"已导出：{target}")

@@ -7,18 +7,10 @@ import sys
 
 import click
 
+from bot.cli_common import cli_when
 from bot.config import Settings
-from bot.db import LOCAL_TZ, parse_local_datetime, session_factory
+from bot.db import LOCAL_TZ, session_factory
 from bot.fake_wechat import main as fake_wechat  # noqa: F401  (exported: `wxbot fake-wechat`)
-
-
-def _when(value: str | None) -> dt.datetime | None:
-    if not value:
-        return None
-    try:
-        return parse_local_datetime(value)
-    except ValueError as exc:
-        raise click.BadParameter(f"not an ISO date-time: {value} (e.g. 2026-12-03T09:30)") from exc
 
 
 def _local(at: dt.datetime | None) -> str:
@@ -66,7 +58,7 @@ def notices_add(title, body, audience, at, event_time, place, link, created_by, 
     try:
         with sessions.begin() as session:
             notice = svc.create(session, title=title, body=body, audience=audience,
-                                event_at=_when(event_time), place=place, link=link, scheduled_at=_when(at),
+                                event_at=cli_when(event_time), place=place, link=link, scheduled_at=cli_when(at),
                                 created_by=created_by, draft=draft, urgent=urgent,
                                 knowledge_dir=settings.knowledge_dir)
             click.echo(f"notice {notice.id}: {notice.status} for {_local(notice.scheduled_at)}"

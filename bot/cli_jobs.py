@@ -1,23 +1,16 @@
 """`wxbot jobs …` (import, list, withdraw, expire, digest) and `wxbot token …` (staff API tokens)."""
 from __future__ import annotations
 
-import getpass
 import logging
 import sys
 
 import click
 
+from bot.cli_common import cli_actor
 from bot.config import Settings
 from bot.db import session_factory
 
 log = logging.getLogger(__name__)
-
-
-def _actor() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except Exception:  # noqa: BLE001 - no user name in some containers
-        return "cli"
 
 
 def _sessions():
@@ -66,7 +59,7 @@ def jobs_import(file: str, dry_run: bool) -> None:
     settings, sessions = _sessions()
     try:
         with sessions.begin() as session:
-            report = import_file(session, file, actor=_actor(), knowledge_dir=settings.knowledge_dir,
+            report = import_file(session, file, actor=cli_actor(), knowledge_dir=settings.knowledge_dir,
                                  dry_run=dry_run)
     except ImportFileError as exc:
         raise click.ClickException(str(exc)) from exc
@@ -105,7 +98,7 @@ def jobs_withdraw(job_id: str) -> None:
             posting = session.get(JobPosting, int(job_id))
             external_id = posting.external_id if posting else job_id
         try:
-            posting = withdraw_posting(session, external_id, actor=_actor())
+            posting = withdraw_posting(session, external_id, actor=cli_actor())
         except PostingNotFound as exc:
             raise click.ClickException(f"没有这个岗位 / no such job: {job_id}") from exc
         click.echo(f"已撤下 / withdrawn: {posting.external_id} {posting.title}")
@@ -160,7 +153,7 @@ def token_create(name: str, read_only: bool) -> None:
     from bot.api.auth import create_token
     _settings, sessions = _sessions()
     with sessions.begin() as session:
-        row, secret = create_token(session, name, read_only=read_only, actor=_actor())
+        row, secret = create_token(session, name, read_only=read_only, actor=cli_actor())
         click.echo(f"token {row.id} for {row.name!r}{' (read-only)' if read_only else ''}; store it now, "
                    "it cannot be shown again:")
     click.echo(secret)
@@ -188,7 +181,7 @@ def token_revoke(name: str | None, token_id: int | None) -> None:
         raise click.UsageError("give --name or --id")
     _settings, sessions = _sessions()
     with sessions.begin() as session:
-        count = revoke_tokens(session, name=name, token_id=token_id, actor=_actor())
+        count = revoke_tokens(session, name=name, token_id=token_id, actor=cli_actor())
     click.echo(f"revoked: {count}")
 
 

@@ -35,8 +35,9 @@ class Asker:
 
     @cached_property
     def router(self):
-        from bot.services import Services
-        return Services.router.func(self.services)  # the same handler modules, same order
+        from bot.features import installed
+        from bot.router import Router
+        return Router.from_features(installed())  # the same handlers, same order
 
     def ask(self, question: str) -> dict:
         from bot.dispatch import CANCEL_WORDS, HUMAN_WORDS

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import csv
-import getpass
 import logging
 import sys
 
 import click
 
+from bot.cli_common import cli_actor
 from bot.config import Settings
 
 log = logging.getLogger(__name__)
@@ -94,7 +94,7 @@ def import_cmd(file: str, actor: str | None, errors_csv: str | None, show: int) 
     bars = _Bars()
     try:
         report = import_registry(session_factory(settings.database_url), settings, file,
-                                 actor or f"cli:{_login()}", progress=bars)
+                                 cli_actor(actor), progress=bars)
     except SheetError as exc:
         bars.close()
         click.echo(f"无法导入：{exc}", err=True)
@@ -123,10 +123,3 @@ def _print_issues(title: str, issues, show: int) -> None:
         click.echo(f"  第 {issue.row} 行：{issue.message}")
     if len(issues) > show:
         click.echo(f"  ……还有 {len(issues) - show} 行，用 --errors-csv 导出全部")
-
-
-def _login() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # noqa: BLE001 - no login name in some containers
-        return "unknown"

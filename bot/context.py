@@ -10,18 +10,21 @@ from bot.db import utcnow
 from bot.flows import Flow
 from bot.inbound import Inbound
 from bot.models import ConversationState, Follower
+from bot.router import Match
+from bot.services import Services
 
 
 @dataclass
 class Ctx:
     msg: Inbound
     session: Session  # the message's one transaction; handlers never commit
-    services: "object"  # bot.services.Services
+    services: Services
     state: ConversationState
     follower: Follower
     text: str = ""  # what the resident said (typed or transcribed), control chars stripped
     action_arg: str = ""  # for numbered-option actions: "cert.apply" of "topic:cert.apply"
     notes: list[str] = field(default_factory=list)  # lines the engine prepends (e.g. flow timed out)
+    match: Match | None = None  # why the dispatcher chose the handler now running
 
     @property
     def openid(self) -> str:

@@ -1,12 +1,12 @@
 """`wxbot serve --demo` (what `make run` starts): one process with everything a newcomer needs."""
 from __future__ import annotations
 
-import importlib
 import logging
 import os
 
 import click
 
+from bot import fake_wechat, knowledge, scheduler
 from bot.config import DEMO, Settings
 from bot.demo_seed import banner, seed_demo
 
@@ -28,8 +28,8 @@ def serve_demo(host: str, port: int) -> None:
     settings = demo_settings(port)
     click.echo("Demo settings (set these variables to override):\n" + settings.describe())
     if settings.wechat_api_base.startswith(f"http://127.0.0.1:{port + 1}"):
-        _optional("bot.fake_wechat", "start_in_thread", "127.0.0.1", port + 1)
-    _optional("bot.scheduler", "start_embedded", settings)
+        fake_wechat.start_in_thread("127.0.0.1", port + 1)
+    scheduler.start_embedded(settings)
     app = create_app(settings)
     _warm_up(app)
     seeded = seed_demo(settings, app.extensions["wxbot"].sessions)
@@ -40,20 +40,5 @@ def serve_demo(host: str, port: int) -> None:
 
 
 def _warm_up(app) -> None:
-    """Build the knowledge index before the first resident waits for it."""
-    try:
-        from bot.knowledge import knowledge_base
-        knowledge_base(app.extensions["wxbot"])
-    except (ImportError, AttributeError):
-        pass
-
-
-def _optional(module_name: str, function: str, *args):
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name != module_name:
-            raise
-        log.warning("%s is not installed; skipping", module_name)
-        return None
-    return getattr(module, function)(*args)
+    """Build the knowledge index (and the matcher) before the first resident waits for it."""
+    knowledge.bundle(app.extensions["wxbot"])

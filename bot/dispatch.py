@@ -5,18 +5,32 @@ import logging
 
 from bot.context import Ctx
 from bot.db import utcnow
-from bot.normalize import compact
+from bot.normalize import compact, pick_digits
 from bot.reply import Reply
+from bot.router import Match
 from bot.safety.respond import respond as urgent_first
 
 log = logging.getLogger(__name__)
 
 HUMAN_WORDS = {"0", "人工", "转人工", "人工客服", "客服", "真人", "找人工"}
 CANCEL_WORDS = {"取消", "退出", "不办了", "算了", "返回", "结束"}
-_DIGITS = str.maketrans("０１２３４５６７８９一二三四五六七八九", "0123456789123456789")
 
 
 def dispatch(ctx: Ctx) -> Reply:
+    reply = _route(ctx)
+    then = reply.meta.pop("then", None)
+    if then is None:
+        return reply
+    # A handler that ends with "and now on to X" (a registration made for a booking, leaving a flow
+    # for the main menu) names X as an action; the dispatcher routes it, the handler never does.
+    kind, _, ctx.action_arg = then.partition(":")
+    follow = _call(ctx.services.router.for_action(then), ctx, "then:" + kind)
+    follow.text = reply.text + "\n" + (follow.text or "")
+    follow.meta["route"] = reply.meta.get("route", follow.meta.get("route"))
+    return follow
+
+
+def _route(ctx: Ctx) -> Reply:
     router = ctx.services.router
     msg = ctx.msg
     if msg.is_event:
@@ -53,11 +67,13 @@ def dispatch(ctx: Ctx) -> Reply:
     pick = _numbered_pick(ctx, word)
     if pick is not None:
         return pick
-    for fn, how in router.text_candidates(ctx.text):
+    last_list = tuple({action.partition(":")[0] for _label, action in ctx.state.options or []})
+    for fn, ctx.match in router.text_candidates(ctx.text, last_list):
         reply = fn(ctx)
         if reply is not None:  # None: the handler declined, the next candidate gets the message
-            reply.meta.setdefault("route", f"text:{how}:{fn.__name__}")
+            reply.meta.setdefault("route", f"text:{ctx.match.how}:{fn.__name__}")
             return reply
+    ctx.match = None
     # Nothing took it (no Q&A installed): never leave the resident without a way on.
     reply = _call(router.for_action("menu:MAIN"), ctx, "text:unmatched")
     reply.text = "抱歉，没有听懂您的意思。\n" + reply.text
@@ -74,7 +90,7 @@ def _expire_flow(ctx: Ctx) -> None:
 
 
 def _numbered_pick(ctx: Ctx, word: str) -> Reply | None:
-    digits = word.translate(_DIGITS)
+    digits = pick_digits(word)
     if not digits.isdigit() or len(digits) > 2:
         return None
     options = ctx.state.options or []
@@ -98,6 +114,7 @@ def _call(fn, ctx: Ctx, route: str) -> Reply:
     if fn is None:
         log.warning("no handler for %s", route)
         return Reply(silent=True, meta={"route": route + ":unhandled"})
+    ctx.match = Match(route.partition(":")[0])
     reply = fn(ctx)
     if reply is None:
         reply = Reply(silent=True)

@@ -106,6 +106,18 @@ class OutboxMessage(Base):
     source: Mapped[Optional[str]] = mapped_column(String(64))  # e.g. notice:12, booking:7
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[Optional[dt.datetime]]
+    # Crash-safe sending (migration 0002_delivery): the fencing token of the claim/attempt, and when
+    # the last call began.
+    attempt_id: Mapped[Optional[str]] = mapped_column(String(32))
+    attempt_started_at: Mapped[Optional[dt.datetime]]
+    # Set when an attempt may or may not have reached WeChat (crash mid-call, read timeout); a resend is
+    # only safe while the channel's own dedup (template client_msg_id 10 min, mass clientmsgid 24 h) covers it.
+    ambiguous_since: Mapped[Optional[dt.datetime]]
+    wx_msg_id: Mapped[Optional[str]] = mapped_column(String(32), index=True)  # WeChat's msgid / msg_id
+    # A message owed to a resident (booking change, waitlist offer, certificate step…; migration 0012): what
+    # it is, and the record it is about. Undeliverable ones become call tasks (bot.calls). None: not owed.
+    owed: Mapped[Optional[str]] = mapped_column(String(60))
+    owed_ref: Mapped[Optional[str]] = mapped_column(String(40), index=True)  # booking:12, waitlist:3…
 
 
 class AccessToken(Base):

@@ -1,4 +1,4 @@
-"""Delivery tables: notices, WeChat's send-job reports, quota usage, synced tags, outbox attempt columns."""
+"""Delivery tables: notices, WeChat's send-job reports, quota usage, synced tags."""
 from __future__ import annotations
 
 import datetime as dt
@@ -7,22 +7,7 @@ from typing import Optional
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.db import Base, UTCDateTime, utcnow
-from bot.models import OutboxMessage
-
-# Extra outbox columns for crash-safe sending (migration 0002_delivery). They are appended to the core
-# model here so bot/models.py stays the core schema; SQLAlchemy's declarative supports adding columns
-# to a mapped class after it is built.
-OutboxMessage.attempt_id = mapped_column(String(32), nullable=True)  # fencing token of the claim/attempt
-OutboxMessage.attempt_started_at = mapped_column(UTCDateTime, nullable=True)  # when the last call began
-# Set when an attempt may or may not have reached WeChat (crash mid-call, read timeout); a resend is
-# only safe while the channel's own dedup (template client_msg_id 10 min, mass clientmsgid 24 h) covers it.
-OutboxMessage.ambiguous_since = mapped_column(UTCDateTime, nullable=True)
-OutboxMessage.wx_msg_id = mapped_column(String(32), nullable=True, index=True)  # WeChat's msgid / msg_id
-# A message owed to a resident (booking change, waitlist offer, certificate step…; migration 0012): what
-# it is, and the record it is about. Undeliverable ones become call tasks (bot.calls). None: not owed.
-OutboxMessage.owed = mapped_column(String(60), nullable=True)
-OutboxMessage.owed_ref = mapped_column(String(40), nullable=True, index=True)  # booking:12, waitlist:3…
+from bot.db import Base, utcnow
 
 NOTICE_STATUSES = ("draft", "scheduled", "sending", "sent", "failed", "cancelled")
 

@@ -19,6 +19,15 @@ def strip_emoji(text: str) -> str:
     return _EMOJI.sub("", _WECHAT_EMOTICON.sub("", text))
 
 
+# A pick from a numbered list, typed or dictated ("６", "六" → "6"); 零/两/幺 are not list numbers.
+_PICK_DIGITS = str.maketrans("０１２３４５６７８９一二三四五六七八九", "0123456789123456789")
+
+
+def pick_digits(word: str) -> str:
+    """Digits of a numbered pick as ASCII ("第六" → "第6"); other characters unchanged."""
+    return word.translate(_PICK_DIGITS)
+
+
 def compact(text: str) -> str:
     """For command matching: no emoji, punctuation or spaces ("取 消!" → "取消")."""
     return _PUNCT_SPACE.sub("", strip_emoji(nfkc(text)))

@@ -8,6 +8,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from bot import audiences
+from bot.calendar_cn import WEEKDAYS
 from bot.config import ROOT
 from bot.db import LOCAL_TZ, utcnow
 from bot.delivery import notify
@@ -23,7 +24,6 @@ from bot.wechat_errors import TransientError, WeChatError
 
 log = logging.getLogger(__name__)
 TITLE_MAX, BODY_MAX, PLACE_MAX, LINK_MAX = 64, 600, 100, 500  # 64: WeChat's article title limit
-WEEKDAYS = "一二三四五六日"
 ACTIVE_OUTBOX = ("pending", "claimed", "sending")
 
 

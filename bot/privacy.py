@@ -1,4 +1,4 @@
-"""“删除我的信息”: each capability registers how it forgets one WeChat user; registration runs them all.
+"""“删除我的信息”: each feature declares how it forgets one WeChat user; registration runs them all.
 
 forget_core() covers the tables every deployment has (message log, dedup, conversation, follower,
 outbox, delivery reports). What stays on purpose, and why:
@@ -14,27 +14,19 @@ outbox, delivery reports). What stays on purpose, and why:
 """
 from __future__ import annotations
 
-from typing import Callable
-
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from bot import features
 from bot.models import AuditLog, ConversationState, Follower, InboundSeen, MessageLog, OutboxMessage
 from bot.models_delivery import DeliveryEvent, NoticeRecipient
 
-# (what the resident is told was removed, function(session, openid) -> how many rows)
-_FORGETTERS: list[tuple[str, Callable[[Session, str], int | None]]] = []
 FINISHED = ("sent", "failed", "cancelled")
 
 
-def register_forgetter(label: str, forget: Callable[[Session, str], int | None]) -> None:
-    if all(fn is not forget for _label, fn in _FORGETTERS):
-        _FORGETTERS.append((label, forget))
-
-
 def forget_everywhere(session: Session, openid: str) -> dict[str, int]:
-    """Run every registered forgetter in the caller's transaction; {label: rows affected}."""
-    return {label: int(forget(session, openid) or 0) for label, forget in _FORGETTERS}
+    """Run every feature's forgetter (Feature.forgetters) in the caller's transaction; {label: rows}."""
+    return {label: int(forget(session, openid) or 0) for label, forget in features.installed().forgetters}
 
 
 def forget_core(session: Session, openid: str) -> dict[str, int]:

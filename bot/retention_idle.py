@@ -7,37 +7,30 @@ job subscription, call task, urgent item, unsent message): those still need to k
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import logging
 
 from sqlalchemy import delete, exists, select
 
+from bot.admin.models import LoginThrottle, StaffSession
+from bot.booking.models import Booking, Waitlist
+from bot.calls.models import CallTask
 from bot.db import utcnow
+from bot.jobs.models import JobSubscription
 from bot.models import ConversationState, Follower, OutboxMessage
+from bot.people.models import Registration
+from bot.safety.models import UrgentItem
 
 log = logging.getLogger(__name__)
 SIGN_IN_KEEP = dt.timedelta(days=2)  # throttle rows and console sessions: longer than any block or idle limit
-# (module, model) whose rows tie a person to the service; a capability not installed adds nothing.
-HOLDERS = [("bot.people.models", "Registration"), ("bot.booking.models", "Booking"),
-           ("bot.booking.models", "Waitlist"), ("bot.jobs.models", "JobSubscription"),
-           ("bot.calls.models", "CallTask"), ("bot.safety.models", "UrgentItem")]
-
-
-def _holders() -> list:
-    found = []
-    for module, name in HOLDERS:
-        try:
-            found.append(getattr(importlib.import_module(module), name))
-        except ModuleNotFoundError:
-            continue
-    return found
+# Rows that tie a person to the service.
+HOLDERS = (Registration, Booking, Waitlist, JobSubscription, CallTask, UrgentItem)
 
 
 def purge_idle_rows(sessions, settings, now: dt.datetime | None = None) -> dict[str, int]:
     now = now or utcnow()
     idle = now - dt.timedelta(minutes=settings.flow_timeout_minutes)
     gone_before = now - dt.timedelta(days=settings.log_retention_days)
-    keeps = [exists().where(model.openid == Follower.openid) for model in _holders()]
+    keeps = [exists().where(model.openid == Follower.openid) for model in HOLDERS]
     keeps.append(exists().where(OutboxMessage.openid == Follower.openid,
                                 OutboxMessage.status.in_(("pending", "sending"))))
     with sessions.begin() as session:
@@ -55,10 +48,6 @@ def purge_idle_rows(sessions, settings, now: dt.datetime | None = None) -> dict[
 
 
 def _purge_sign_ins(session, now: dt.datetime) -> int:
-    try:
-        from bot.admin.models import LoginThrottle, StaffSession
-    except ModuleNotFoundError:
-        return 0
     old = now - SIGN_IN_KEEP
     done = session.execute(delete(StaffSession).where(StaffSession.last_seen < old)).rowcount
     ended = LoginThrottle.blocked_until.is_(None) | (LoginThrottle.blocked_until < now)

@@ -4,23 +4,17 @@ Exactly one may run: a PostgreSQL advisory lock held on a dedicated connection f
 or on SQLite an flock'ed file next to the database. Web workers never start it (each would run every
 job); `make run` starts an in-process copy with start_embedded() for the demo only.
 
-Ticks are idempotent functions of a Runtime, registered with fixed ids; features add their own:
-
-    from bot.scheduler import register_tick
-    register_tick("booking.reminders", lambda rt: send_reminders(rt.sessions, rt.settings), seconds=300)
-
-Register at import time of your handler module (the scheduler imports every handler module) or add
-the module to TICK_MODULES. State (broadcast times, reminders, delivery) lives in our tables, never in
+Ticks are idempotent functions of a Runtime with fixed ids, declared as data: CORE_TICKS here, and
+each feature's own in its `Feature(ticks=[Tick("booking.reminders", …, 300)])`; the Runtime runs the
+ticks of the features it is given (bot.features.installed() by default). State (broadcast times, reminders, delivery) lives in our tables, never in
 pickled APScheduler jobs, so restarts lose nothing.
 """
 from __future__ import annotations
 
-import importlib
 import os
 import logging
 import signal
 import time
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable
 
@@ -28,58 +22,30 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from bot.db import LOCAL_TZ
+from bot.features import Tick
 from bot.scheduler_lock import SchedulerLock
 
 log = logging.getLogger(__name__)
 MISFIRE_GRACE_SECONDS = 300  # APScheduler's default is 1 s: a busy minute would silently skip runs
-TICK_MODULES: list[str] = []  # extra modules that call register_tick() when imported
-
-
-@dataclass(frozen=True)
-class Tick:
-    name: str
-    fn: Callable[["Runtime"], object]
-    seconds: float
-
-
-TICKS: dict[str, Tick] = {}
-
-
-def register_tick(name: str, fn: Callable[["Runtime"], object], seconds: float) -> None:
-    """Add (or replace) a periodic job; `name` is its fixed APScheduler id."""
-    TICKS[name] = Tick(name, fn, seconds)
+__all__ = ["Tick", "CORE_TICKS", "Runtime", "run", "run_once", "run_tick", "start_embedded", "stop_embedded"]
 
 
 class Runtime:
     """What ticks get: settings (token owner), sessions, services, the WeChat client, the dispatcher."""
 
-    def __init__(self, settings, clock: Callable[[], datetime] | None = None):
+    def __init__(self, settings, clock: Callable[[], datetime] | None = None, features=None):
         from bot.db import utcnow
         from bot.delivery.dispatcher import Dispatcher
         from bot.services import Services
         from bot.wechat_api import WeChatAPI
         self.settings = settings.with_(token_owner=True)
-        self.services = Services(self.settings)
+        self.services = Services(self.settings, features=features)
+        self.ticks: dict[str, Tick] = self.services.features.ticks
         self.sessions = self.services.sessions
         self.api = WeChatAPI(self.settings, self.sessions)
         self.clock = clock or utcnow  # tests move it (quiet hours, tomorrow's quota) instead of sleeping
         # Long-lived, so its rate buckets span ticks.
         self.dispatcher = Dispatcher(self.settings, self.sessions, self.api, clock=self.clock)
-
-    def load_feature_ticks(self) -> None:
-        """Import handler modules (and TICK_MODULES) so their register_tick() calls run.
-
-        A module that fails to import is logged, not fatal: the outbox must keep delivering even when
-        one feature is broken."""
-        from bot.services import HANDLER_MODULES
-        for name in [*HANDLER_MODULES, *TICK_MODULES]:
-            try:
-                importlib.import_module(name)
-            except ModuleNotFoundError as exc:
-                if exc.name != name:
-                    log.exception("feature module %s failed to import; its ticks will not run", name)
-            except Exception:
-                log.exception("feature module %s failed to import; its ticks will not run", name)
 
     def close(self) -> None:
         self.dispatcher.stop()
@@ -112,6 +78,8 @@ def _purge_logs(rt: Runtime):
 def _purge_idle(rt: Runtime):
     from bot.retention_idle import purge_idle_rows
     return purge_idle_rows(rt.sessions, rt.settings)
+
+
 def _purge_inbound(rt: Runtime):
     from bot.retention import purge_inbound
     return purge_inbound(rt.sessions)
@@ -123,14 +91,16 @@ def _inbound_followup(rt: Runtime):
 
 
 # Order matters for --once: a token first, notices queue their messages, the outbox sends them.
-register_tick("token.refresh", _token_refresh, 60)
-register_tick("notices.due", _notices_due, 30)
-register_tick("outbox.dispatch", _outbox, 3)
-register_tick("notices.settle", _notices_settle, 30)
-register_tick("logs.purge", _purge_logs, 6 * 3600)
-register_tick("idle.purge", _purge_idle, 3600)
-register_tick("inbound.purge", _purge_inbound, 300)
-register_tick("inbound.followup", _inbound_followup, 10)
+CORE_TICKS = (
+    Tick("token.refresh", _token_refresh, 60),
+    Tick("notices.due", _notices_due, 30),
+    Tick("outbox.dispatch", _outbox, 3),
+    Tick("notices.settle", _notices_settle, 30),
+    Tick("logs.purge", _purge_logs, 6 * 3600),
+    Tick("idle.purge", _purge_idle, 3600),
+    Tick("inbound.purge", _purge_inbound, 300),
+    Tick("inbound.followup", _inbound_followup, 10),
+)
 
 
 def run_tick(rt: Runtime, tick: Tick) -> bool:
@@ -146,15 +116,15 @@ def run_tick(rt: Runtime, tick: Tick) -> bool:
 
 
 def run_once(rt: Runtime) -> bool:
-    """Every tick once, in registration order; True when all succeeded."""
-    return all([run_tick(rt, tick) for tick in list(TICKS.values())])
+    """Every tick once, in declaration order; True when all succeeded."""
+    return all([run_tick(rt, tick) for tick in rt.ticks.values()])
 
 
 def _add_jobs(scheduler, rt: Runtime) -> None:
     # APScheduler logs every run at INFO: with the outbox every 3 s that buries what matters.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     now = datetime.now(LOCAL_TZ)  # first run at start-up, not one interval later
-    for tick in TICKS.values():
+    for tick in rt.ticks.values():
         scheduler.add_job(run_tick, "interval", args=(rt, tick), seconds=tick.seconds, id=tick.name,
                           name=tick.name, replace_existing=True, coalesce=True, max_instances=1,
                           misfire_grace_time=MISFIRE_GRACE_SECONDS, next_run_time=now)
@@ -171,7 +141,6 @@ def run(settings, once: bool = False) -> int:
         return 2
     rt = Runtime(settings)
     try:
-        rt.load_feature_ticks()
         if once:
             return 0 if run_once(rt) else 1
         scheduler = BlockingScheduler(timezone=LOCAL_TZ)
@@ -192,7 +161,7 @@ def run(settings, once: bool = False) -> int:
                 _stop("lock-lost", None)
         scheduler.add_job(_check_lock, "interval", seconds=LOCK_CHECK_SECONDS, id="scheduler.lock_check",
                           replace_existing=True, coalesce=True, max_instances=1)
-        log.info("scheduler running: %s", ", ".join(f"{t.name}/{t.seconds:g}s" for t in TICKS.values()))
+        log.info("scheduler running: %s", ", ".join(f"{t.name}/{t.seconds:g}s" for t in rt.ticks.values()))
         scheduler.start()
         return 3 if lost else 0
     finally:
@@ -207,7 +176,6 @@ def start_embedded(settings) -> BackgroundScheduler | None:
         log.warning("a scheduler process is running already; the demo does not start its own")
         return None
     rt = Runtime(settings)
-    rt.load_feature_ticks()
     scheduler = BackgroundScheduler(timezone=LOCAL_TZ, daemon=True)
     _add_jobs(scheduler, rt)
     scheduler.start()

@@ -87,10 +87,7 @@ def check_data_key(settings: Settings) -> None:
 
 
 def _refuse_if_unreadable(session, data_key: str) -> None:
-    try:
-        from bot.people.models import CertRecord, Registration
-    except ModuleNotFoundError:  # the people capability is not installed: nothing encrypted to test
-        return
+    from bot.people.models import CertRecord, Registration  # read only when a database is checked
     for column in (Registration.name_enc, CertRecord.name_enc):
         # Fernet tokens start with version byte 0x80 ("gAAAAA"): anything else proves nothing about the key.
         sample = session.scalar(select(column).where(column.like("gAAAAA%")).limit(1))

@@ -1,49 +1,32 @@
 """Long-lived objects of one process: settings, DB sessions, router, knowledge, WeChat client."""
 from __future__ import annotations
 
-import importlib
 import os
 import time
 from functools import cached_property
 
 from bot.config import Settings
 from bot.db import session_factory
+from bot.features import Features, installed
 from bot.local_facts import LocalFacts
 from bot.pii import install_log_scrubbing
+from bot.router import Router
 
-# Fixed priority: menus and flows before free text; policy Q&A is the fallback at the end.
-HANDLER_MODULES = [
-    "handlers.menu",
-    "handlers.registration",
-    "handlers.booking",
-    "handlers.jobs",
-    "handlers.notices",
-    "handlers.entitle",
-    "handlers.smalltalk",
-    "handlers.policy",
-]
 RELOAD_CHECK_SECONDS = 2.0
 
 
 class Services:
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, features: Features | None = None):
         self.settings = settings
+        self.features = features or installed()  # the composition root's list (handlers/__init__.py)
         install_log_scrubbing()  # residents type ID and phone numbers; logs never keep them whole
         self.sessions = session_factory(settings.database_url)
         self._local: tuple[float, LocalFacts] | None = None
         self._checked_at = 0.0
 
     @cached_property
-    def router(self):
-        from bot.router import Router
-        modules = []
-        for name in HANDLER_MODULES:
-            try:
-                modules.append(importlib.import_module(name))
-            except ModuleNotFoundError as exc:
-                if exc.name != name:  # a real import error inside the module
-                    raise
-        return Router.from_modules(modules)
+    def router(self) -> Router:
+        return Router.from_features(self.features)
 
     def knowledge_mtime(self) -> float:
         """Newest modification time under knowledge/: a change makes every worker reload."""

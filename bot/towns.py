@@ -1,18 +1,22 @@
 """The county's towns (knowledge/towns.yaml) and tolerant matching of what residents type or say."""
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 
 import yaml
 
+from bot.knowledge_files import FileCache
 from bot.normalize import compact, pinyin_key
 
 
-@lru_cache(maxsize=4)
-def _load(path: str, _mtime: float) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    data = yaml.safe_load(Path(path).read_text("utf-8")) or {}
+def _load(path: Path) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    if not path.exists():
+        return ()
+    data = yaml.safe_load(path.read_text("utf-8")) or {}
     return tuple((t["name"], tuple(t.get("aliases") or ())) for t in data.get("towns", []))
+
+
+_towns = FileCache(_load)
 
 
 def towns(knowledge_dir: str) -> list[str]:
@@ -20,8 +24,7 @@ def towns(knowledge_dir: str) -> list[str]:
 
 
 def _entries(knowledge_dir: str):
-    path = Path(knowledge_dir) / "towns.yaml"
-    return _load(str(path), path.stat().st_mtime) if path.exists() else ()
+    return _towns.get(Path(knowledge_dir) / "towns.yaml")
 
 
 def match_town(knowledge_dir: str, said: str) -> str | None:

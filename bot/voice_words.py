@@ -5,6 +5,7 @@ import functools
 import re
 
 from bot.normalize import compact
+from bot.reply import Reply
 
 YES_WORDS = {"确认", "确定", "是", "是的", "对", "对的", "对对", "对啊", "没错", "正确", "好", "好的", "好啊", "好嘞",
              "行", "行的", "可以", "可以的", "没问题", "嗯", "嗯嗯", "提交", "确认预约", "确认提交", "同意", "就这样",
@@ -61,9 +62,7 @@ def relation_said(text: str) -> str | None:
 def leave(ctx, flow):
     """Out of the flow the way "取消" does it: the flow's own cancel words, then the main menu."""
     ctx.end_flow()
-    reply = ctx.services.router.for_action("menu:MAIN")(ctx)
-    reply.text = flow.on_cancel + "\n" + reply.text
-    return reply
+    return Reply(text=flow.on_cancel, meta={"then": "menu:MAIN"})  # the dispatcher adds the menu
 
 
 def leavable(flow, name: str):

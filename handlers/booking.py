@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from bot.context import Ctx
 from bot.booking import hooks, residents, service, texts
 from bot.booking import waitlist as queue
 # The router collects handlers and flows from this module's namespace: bring in the manage ones too.
@@ -18,7 +19,9 @@ from bot.booking.reminders import notify_booked
 from bot.booking.rounds import CATEGORIES, open_rounds, places_left
 from bot.booking.staff import REASONS
 from bot.booking.texts import say as _say
+from bot.cli_booking import rounds as rounds_cli
 from bot.db import utcnow
+from bot.features import Feature
 from bot.flows import Flow, keep_out_of_log
 from bot.pii import decrypt, encrypt, mask_phone, scrub
 from bot.reply import Reply
@@ -30,7 +33,6 @@ log = logging.getLogger(__name__)
 booking = Flow("booking", timeout_minutes=30,
                on_timeout="上次的评残预约超过 30 分钟没有完成，已自动取消。需要时请重新回复“预约评残”。")
 DONE_STEP_MINUTES = 10
-hooks.install()  # reminder/missed ticks and the "round:ID" notice audience
 
 
 def _person(ctx):
@@ -45,7 +47,7 @@ def _known(ctx, field: str) -> str | None:
 @handler(menu=("BOOK_ASSESS",), keywords=("预约评残", "上门评残预约", "预约上门", "预约上门评残", "我要预约评残",
                                           "评残预约", "我要预约上门评残", "预约评残上门", "预约入户评残"),
          fuzzy=("预约评残", "预约上门评残", "上门评残预约"), action="booking_start")
-def start(ctx):
+def start(ctx: Ctx) -> Reply | None:
     person = _person(ctx)
     if person is None:
         return residents.start_registration(ctx, then="BOOK_ASSESS")
@@ -253,3 +255,12 @@ def done(ctx):
         ctx.end_flow()
         return None  # the engine routes this message as if no flow were active
     return _done_reply(ctx, made, ctx.session.get(AssessmentRound, made.round_id), first=False)
+
+
+FEATURE = Feature(
+    name="booking",
+    handlers=(cancel_start, my_booking, resched_start, waitlist_confirm, start),
+    flows=(cancel_flow, resched_flow, booking),
+    ticks=hooks.TICKS, audiences=hooks.AUDIENCES, forgetters=hooks.FORGETTERS,
+    cli=(rounds_cli,), pages=("bot.admin.views_booking", "bot.admin.views_calls"),
+)

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from bot import entitlements
-from bot.entitle.flow import check_flow, start  # noqa: F401 - the router collects the flow from here
+from bot.entitle.flow import check_flow, start
 from bot.entitle.render import MORE, decode, next_page
 from bot.reply import Reply
+from bot.features import Feature
 from bot.router import handler
 
 # Whole messages only: "残疾人有哪些补贴可以领" stays a policy question with its own answer.
@@ -36,3 +37,11 @@ def entitle_more(ctx):
     if not hits or not start_at.isdigit():
         return Reply(text="这份结果已经过期了，请回复“我能领什么”重新查。", meta={"kind": "command"})
     return next_page(hits, int(start_at), ctx.local)
+
+
+FEATURE = Feature(
+    name="entitle",
+    handlers=(entitle_start, entitle_more),
+    flows=(check_flow,),
+    pages=("bot.admin.views_entitle",),
+)

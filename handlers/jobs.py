@@ -10,6 +10,8 @@ import re
 
 from sqlalchemy import select
 
+from bot import cli_jobs, knowledge
+from bot.features import Feature
 from bot.jobs import hooks
 from bot.jobs.digest import (MAX_SUBSCRIPTIONS, TooManySubscriptions, add_subscription, describe,
                              list_subscriptions, query_of, remove_subscriptions)
@@ -17,7 +19,8 @@ from bot.jobs.models import JobPosting
 from bot.jobs.postings import is_open, local_today, record_view
 from bot.jobs.render import PAGE_SIZE, detail, list_line
 from bot.jobs.search import parse_query, search, strip_command, term_score
-from bot.normalize import compact
+from bot.context import Ctx
+from bot.normalize import compact, pick_digits
 from bot.reply import Reply
 from bot.router import handler
 
@@ -28,7 +31,6 @@ JOB_INTENT = rf"^(?!.*({_EXCLUDE})).*((找|搜|查|要|想|推荐|介绍|有没�
              r"(工作(?!人员|时间|日|单位)|岗位|职位|活干|兼职|零工|打工)|招工|^招聘(?!会))"
 _ALL = {"全部", "所有", "全部岗位", "所有岗位", "不限"}
 _NUMBER = re.compile(r"(\d{1,2})$")
-hooks.install()  # expiry and digest ticks, the "subscribers" audience, "删除我的信息"
 HOW_TO_SEARCH = "想找特定的，回复“找工作”加地方或工种，例如：找工作 鳌江 包装"
 
 
@@ -36,10 +38,9 @@ def _reply(text: str, options=None, kind: str = "command") -> Reply:
     return Reply(text=text, options=options, meta={"kind": kind})
 
 
-def _claimed_elsewhere(ctx, me) -> bool:
+def _claimed_elsewhere(ctx: Ctx) -> bool:
     """Is this word another capability's own command ("更多", "退订")? Then jobs declines it."""
-    return any(fn is not me and how in ("keyword", "prefix")
-               for fn, how in ctx.services.router.text_candidates(ctx.text))
+    return ctx.match is not None and ctx.match.shared
 
 
 def show_page(ctx, said: str, offset: int = 0) -> Reply:
@@ -81,20 +82,20 @@ def _nothing_found(ctx, query) -> Reply:
                                    "岗位信息", "找活干", "搜工作"),
          prefixes=("找工作", "搜工作", "查工作", "找岗位", "搜岗位", "查岗位", "招聘岗位", "岗位搜索"),
          fuzzy=("找工作", "搜工作", "招聘信息"), regex=JOB_INTENT)
-def jobs_search(ctx):
+def jobs_search(ctx: Ctx) -> Reply | None:
     # From the menu (a click, or a number picking "找工作") there are no search words.
     text = "" if ctx.msg.is_event or ctx.action_arg == "JOBS" else strip_command(ctx.text)
     return show_page(ctx, text[:40])
 
 
 @handler(action="jobs_more", keywords=("更多", "下一页", "更多岗位", "还有吗", "还有呢", "换一批", "再来几个"))
-def jobs_more(ctx):
+def jobs_more(ctx: Ctx) -> Reply | None:
     if ctx.action_arg:  # a numbered pick or a link in a list we sent
         offset, _, query_text = ctx.action_arg.partition("|")
         return show_page(ctx, query_text, int(offset) if offset.isdigit() else 0)
     paging = [o for o in ctx.state.options or [] if o[1].startswith("jobs_more:")]
     if not paging:
-        if _claimed_elsewhere(ctx, jobs_more):
+        if _claimed_elsewhere(ctx):
             return None
         return _reply(f"没有可以往下翻的列表。\n看招聘岗位，请回复“找工作”。\n{ctx.local.way_out()}",
                                kind="fallback")
@@ -106,7 +107,7 @@ def jobs_more(ctx):
 
 
 @handler(action="job", regex=r"^\s*(岗位|工作)\s*(编号)?\s*\d{1,7}\s*$")
-def job_detail(ctx):
+def job_detail(ctx: Ctx) -> Reply | None:
     raw = re.sub(r"\D", "", ctx.action_arg or ctx.text)[:9]
     posting = ctx.session.scalar(select(JobPosting).where(JobPosting.id == int(raw or 0),
                                                           is_open(local_today())))
@@ -120,7 +121,7 @@ def job_detail(ctx):
 
 @handler(menu=("JOB_SUBSCRIBE",), keywords=("订阅岗位", "订阅工作", "订阅招聘", "岗位订阅", "岗位推送"),
          prefixes=("订阅岗位", "订阅工作", "订阅招聘", "岗位订阅"))
-def jobs_subscribe(ctx):
+def jobs_subscribe(ctx: Ctx) -> Reply | None:
     said = "" if ctx.msg.is_event or ctx.action_arg == "JOB_SUBSCRIBE" else strip_command(ctx.text)
     if not said:
         return _reply("订阅后，有符合的新岗位，每天最多发您一条消息。\n"
@@ -132,7 +133,7 @@ def jobs_subscribe(ctx):
 
 
 @handler(action="jobs_subadd")
-def jobs_subscribe_picked(ctx):
+def jobs_subscribe_picked(ctx: Ctx) -> Reply | None:
     return _subscribe(ctx, ctx.action_arg)
 
 
@@ -156,10 +157,10 @@ def _subscribe(ctx, said: str) -> Reply:
 
 
 @handler(keywords=("我的订阅", "订阅列表", "查看订阅", "我订阅的", "我的岗位订阅"), action="jobs_mine")
-def jobs_mine(ctx):
+def jobs_mine(ctx: Ctx) -> Reply | None:
     subs = list_subscriptions(ctx.session, ctx.openid)
     if not subs:
-        if not ctx.action_arg and _claimed_elsewhere(ctx, jobs_mine):
+        if not ctx.action_arg and _claimed_elsewhere(ctx):
             return None
         return _reply("您还没有订阅岗位。\n想订阅，回复：订阅岗位 加乡镇或工种，例如：订阅岗位 鳌江 包装")
     options = [[describe(s), f"jobs_more:0|{query_of(s, ctx.settings.knowledge_dir).words()}"] for s in subs]
@@ -169,13 +170,13 @@ def jobs_mine(ctx):
 
 
 @handler(prefixes=("退订", "取消订阅", "取消岗位订阅"))
-def jobs_unsubscribe(ctx):
+def jobs_unsubscribe(ctx: Ctx) -> Reply | None:
     subs = list_subscriptions(ctx.session, ctx.openid)
     if not subs:
-        if _claimed_elsewhere(ctx, jobs_unsubscribe):
+        if _claimed_elsewhere(ctx):
             return None
         return _reply(f"您没有订阅岗位，不会收到岗位通知。\n{ctx.local.way_out()}", kind="fallback")
-    match = _NUMBER.search(compact(ctx.text).translate(str.maketrans("０１２３４５６７８９", "0123456789")))
+    match = _NUMBER.search(pick_digits(compact(ctx.text)))
     if match and not 1 <= int(match.group(1)) <= len(subs):
         return _reply(f"没有第 {match.group(1)} 条订阅，您有 {len(subs)} 条。\n回复“我的订阅”查看。", kind="fallback")
     removed = remove_subscriptions(ctx.session, ctx.openid, int(match.group(1)) if match else None)
@@ -184,27 +185,36 @@ def jobs_unsubscribe(ctx):
                                                      "\n以后不会再收到岗位通知。想重新订阅，回复“订阅岗位”。"))
 
 
-@handler(regex=r"\S")
-def jobs_in_context(ctx):
-    """Right after a job list, a short "居家" or "鳌江 包装" narrows the list, if any posting fits.
-    Elsewhere a short message that names an open posting ("电商克服", "居家的工作") lists it, unless
-    the policy matcher understands it better (电商, 培训, 按摩 are both jobs and policy words)."""
-    options = ctx.state.options or []
-    in_jobs = any(a.startswith(("job:", "jobs_more:")) for _l, a in options)
-    if len(compact(ctx.text)) > 15 or (not in_jobs and re.search(_EXCLUDE, ctx.text)):
+@handler(answers=("job", "jobs_more"))
+def jobs_narrow(ctx: Ctx) -> Reply | None:
+    """Right after a job list, a short "居家" or "鳌江 包装" narrows the list, if any posting fits."""
+    if len(compact(ctx.text)) > 15:
         return None
+    text, found = _postings_named(ctx)
+    return show_page(ctx, text[:40]) if found else None
+
+
+@handler(fallback=True)
+def jobs_named(ctx: Ctx) -> Reply | None:
+    """A short message that names an open posting ("电商克服", "居家的工作") lists it, unless the policy
+    matcher understands it better (电商, 培训, 按摩 are both jobs and policy words)."""
+    if any(a.startswith(("job:", "jobs_more:")) for _l, a in ctx.state.options or []):
+        return None  # right after a job list jobs_narrow had these words first
+    if len(compact(ctx.text)) > 15 or re.search(_EXCLUDE, ctx.text):
+        return None
+    text, found = _postings_named(ctx)
+    if found and job_fit(ctx.text, parse_query(text, ctx.settings.knowledge_dir), found[0]) >= policy_fit(ctx):
+        return show_page(ctx, text[:40])
+    return None  # the next handler (policy Q&A) gets it
+
+
+def _postings_named(ctx: Ctx) -> tuple[str, list]:
+    """(the words without a leading command, the open postings they name: [] when none)."""
     if ctx.session is None:  # `wxbot ask` has no database, so no postings to compete with
-        return None
+        return "", []
     text = strip_command(ctx.text)
     query = parse_query(text, ctx.settings.knowledge_dir)
-    if query.empty:
-        return None
-    found = search(ctx.session, query, local_today())
-    if not found:
-        return None  # not a narrowing of a job list: the next handler (policy Q&A, …) gets it
-    if in_jobs or job_fit(ctx.text, query, found[0]) >= policy_fit(ctx):
-        return show_page(ctx, text[:40])
-    return None
+    return text, ([] if query.empty else search(ctx.session, query, local_today()))
 
 
 def job_fit(said: str, query, best) -> float:
@@ -218,6 +228,14 @@ def job_fit(said: str, query, best) -> float:
 
 def policy_fit(ctx) -> float:
     """The policy matcher's confidence in its own best entry for the same words (0 if it would not answer)."""
-    from bot import knowledge
     result = knowledge.bundle(ctx.services).matcher.match(ctx.text)
     return result.score if result.decision == "answer" else 0.0
+
+
+FEATURE = Feature(
+    name="jobs",
+    handlers=(jobs_search, jobs_more, job_detail, jobs_subscribe, jobs_subscribe_picked, jobs_mine,
+              jobs_unsubscribe, jobs_narrow, jobs_named),
+    ticks=hooks.TICKS, tag_audiences=hooks.TAG_AUDIENCES, forgetters=hooks.FORGETTERS,
+    cli=(cli_jobs.jobs, cli_jobs.token), pages=("bot.admin.views_jobs",),
+)

@@ -1,10 +1,12 @@
 """The main menu, the welcome, a human, and polite answers to media and events."""
 from __future__ import annotations
 
+from bot.context import Ctx
 from bot.outbox import enqueue_text
 from bot.reply import Reply
 from bot.router import handler
 from bot.db import utcnow
+from bot.features import Feature
 
 MAIN_OPTIONS = [
     ["政策咨询（补贴、办证、康复、辅具）", "menu:POLICY"],
@@ -26,12 +28,12 @@ def main_menu(ctx, intro: str = "请回复数字选择：", kind: str = "command
 
 
 @handler(menu=("MAIN",), keywords=("菜单", "主菜单", "帮助", "功能", "?", "？", "help", "menu"))
-def show_menu(ctx):
+def show_menu(ctx: Ctx) -> Reply | None:
     return main_menu(ctx)
 
 
 @handler(event="subscribe")
-def welcome(ctx):
+def welcome(ctx: Ctx) -> Reply | None:
     ctx.follower.subscribed, ctx.follower.subscribed_at = True, utcnow()
     ctx.follower.unsubscribed_at = None
     if ctx.msg.event_key.startswith("qrscene_"):
@@ -45,7 +47,7 @@ def welcome(ctx):
 
 
 @handler(event="unsubscribe")
-def goodbye(ctx):
+def goodbye(ctx: Ctx) -> Reply | None:
     """Mark the follower; nothing more is sent (pending outbox rows are cancelled)."""
     from bot.models import OutboxMessage
     ctx.follower.subscribed, ctx.follower.unsubscribed_at = False, utcnow()
@@ -57,7 +59,7 @@ def goodbye(ctx):
 
 
 @handler(menu=("HUMAN",))
-def human(ctx):
+def human(ctx: Ctx) -> Reply | None:
     return hand_over(ctx)
 
 
@@ -72,25 +74,14 @@ def hand_over(ctx, intro: str = "") -> Reply:
     return Reply(transfer=True, text=text, meta={"kind": "command"})
 
 
-@handler(menu=("CONTACT",))
-def contact(ctx):
-    ctx.action_arg = "contact.office"
-    topic = ctx.services.router.for_action("topic:contact.office")
-    if topic is not None:
-        return topic(ctx)
-    local = ctx.local
-    return Reply(text=f"平阳县残联\n地址：{local.get('county.clf_address')}\n电话：{local.get('county.clf_phone')}\n"
-                      f"办公时间：{local.get('county.office_hours')}", meta={"kind": "command"})
-
-
 @handler(menu=("*",))
-def not_ready(ctx):
+def not_ready(ctx: Ctx) -> Reply | None:
     """Menu keys whose capability is not installed on this server."""
     return Reply(text=f"这个功能暂时还不能在线办理。\n{ctx.local.way_out()}", meta={"kind": "fallback"})
 
 
 @handler(msg_type="voice_empty")
-def voice_not_heard(ctx):
+def voice_not_heard(ctx: Ctx) -> Reply | None:
     return Reply(text="抱歉，这段语音没有听清。\n请再说一次（说慢一点、离手机近一点），或者直接打字。\n"
                       + ctx.local.way_out(), meta={"kind": "fallback"})
 
@@ -98,13 +89,13 @@ def voice_not_heard(ctx):
 @handler(msg_type="image")
 @handler(msg_type="video")
 @handler(msg_type="shortvideo")
-def media_received(ctx):
+def media_received(ctx: Ctx) -> Reply | None:
     return Reply(text="收到您发的图片或视频，谢谢。\n我只能看懂文字和语音，请用文字或语音说一下您要办什么。\n"
                       "需要工作人员看材料，请" + ctx.local.way_out(), meta={"kind": "fallback"})
 
 
 @handler(msg_type="location")
-def location_received(ctx):
+def location_received(ctx: Ctx) -> Reply | None:
     msg = ctx.msg
     ctx.follower.latitude, ctx.follower.longitude = msg.latitude, msg.longitude
     where = f"（{msg.label}）" if msg.label else ""
@@ -113,30 +104,37 @@ def location_received(ctx):
 
 
 @handler(msg_type="link")
-def link_received(ctx):
+def link_received(ctx: Ctx) -> Reply | None:
     return Reply(text="收到您分享的链接，谢谢。\n如有问题，请直接用文字或语音告诉我。\n" + ctx.local.way_out(),
                  meta={"kind": "fallback"})
 
 
 @handler(msg_type="*")
-def unknown_type(ctx):
+def unknown_type(ctx: Ctx) -> Reply | None:
     return Reply(text="收到。这类消息我暂时看不懂，请用文字或语音告诉我您要办什么。\n" + ctx.local.way_out(),
                  meta={"kind": "fallback"})
 
 
 @handler(event="location")
-def location_reported(ctx):
+def location_reported(ctx: Ctx) -> Reply | None:
     """Periodic location reports (if enabled in the back office): remember, stay silent."""
     ctx.follower.latitude, ctx.follower.longitude = ctx.msg.latitude, ctx.msg.longitude
     return Reply(silent=True, meta={"kind": "command"})
 
 
 @handler(event="scan")
-def scanned(ctx):
+def scanned(ctx: Ctx) -> Reply | None:
     return main_menu(ctx, "欢迎回来！请回复数字选择：")
 
 
 @handler(event="*")
-def other_event(ctx):
+def other_event(ctx: Ctx) -> Reply | None:
     """VIEW clicks, send-job reports and the many other events need no answer."""
     return Reply(silent=True, meta={"kind": "command"})
+
+
+FEATURE = Feature(
+    name="menu",
+    handlers=(show_menu, welcome, goodbye, human, not_ready, voice_not_heard, media_received,
+              location_received, link_received, unknown_type, location_reported, scanned, other_event),
+)

@@ -3,8 +3,11 @@ from __future__ import annotations
 
 import logging
 
+from bot.context import Ctx
 from bot.db import LOCAL_TZ
+from bot.cli_delivery import notices as notices_cli
 from bot.delivery import record_finish_event
+from bot.features import Feature
 from bot.models_delivery import Notice
 from bot.notice_reports import may_see, sent_to
 from bot.notices import compose_text
@@ -22,7 +25,7 @@ def _label(notice: Notice) -> str:
 
 
 @handler(menu=("NOTICES",), keywords=("活动通知", "通知", "活动", "最新通知", "近期活动"))
-def list_notices(ctx):
+def list_notices(ctx: Ctx) -> Reply | None:
     """The notices this resident was sent (any audience) and the public ones, newest first, numbered."""
     items = sent_to(ctx.session, ctx.openid, ctx.follower.town)
     if not items:
@@ -35,7 +38,7 @@ def list_notices(ctx):
 
 
 @handler(action="notice")
-def notice_detail(ctx):
+def notice_detail(ctx: Ctx) -> Reply | None:
     notice = ctx.session.get(Notice, int(ctx.action_arg)) if ctx.action_arg.isdigit() else None
     if notice is None or notice.status != "sent" or not may_see(ctx.session, notice, ctx.openid,
                                                                  ctx.follower.town):
@@ -45,7 +48,7 @@ def notice_detail(ctx):
 
 
 @handler(event="masssendjobfinish")
-def mass_send_finished(ctx):
+def mass_send_finished(ctx: Ctx) -> Reply | None:
     """WeChat's report of a mass send (counts, status): kept for the delivery report, no reply."""
     event = record_finish_event(ctx.session, ctx.msg.raw)
     log.info("mass send %s finished: %s (sent %s of %s)", event.msg_id, event.status, event.sent_count,
@@ -54,7 +57,14 @@ def mass_send_finished(ctx):
 
 
 @handler(event="templatesendjobfinish")
-def template_send_finished(ctx):
+def template_send_finished(ctx: Ctx) -> Reply | None:
     """WeChat's report of one template message (success, blocked by the user, failed)."""
     record_finish_event(ctx.session, ctx.msg.raw, openid=ctx.openid)
     return Reply(silent=True, meta={"kind": "command", "route": "notices:templatefinish"})
+
+
+FEATURE = Feature(
+    name="notices",
+    handlers=(list_notices, notice_detail, mass_send_finished, template_send_finished),
+    cli=(notices_cli,), pages=("bot.admin.views_notices",),
+)

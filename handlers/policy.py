@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import logging
 
-from bot import knowledge
-# town_flow: the router collects flows from this module's namespace
-from bot.contact_towns import CONTACT_ENTRY, after_contact, town_flow  # noqa: F401
+from bot import cli_kb, knowledge
+from bot.context import Ctx
+from bot.contact_towns import CONTACT_ENTRY, after_contact, town_flow
+from bot.features import Feature
 from bot.local_facts import CLOSING
 from bot.reply import Reply
 from bot.router import handler
@@ -109,7 +110,7 @@ def topics_in(bundle: knowledge.Bundle, keys) -> list[list[str]]:
 # ---- handlers ----------------------------------------------------------------------------------
 
 @handler(fallback=True)
-def ask(ctx):
+def ask(ctx: Ctx) -> Reply | None:
     """Any text no other handler claimed: look it up in the knowledge base."""
     reply = respond(ctx.text, knowledge.bundle(ctx.services))
     if not ctx.in_flow:
@@ -129,7 +130,7 @@ def ask(ctx):
 
 
 @handler(action="topic")
-def topic(ctx):
+def topic(ctx: Ctx) -> Reply | None:
     """A numbered pick (or a menu) asked for one entry by id."""
     bundle = knowledge.bundle(ctx.services)
     entry = bundle.kb.get(ctx.action_arg)
@@ -148,15 +149,22 @@ def topic(ctx):
     return reply
 
 
+@handler(menu=("CONTACT",))
+def contact(ctx: Ctx) -> Reply | None:
+    """The menu's "联系我们": the office entry, then which town's contact (as picking it does)."""
+    ctx.action_arg = "contact.office"
+    return topic(ctx)
+
+
 @handler(menu=("POLICY",), keywords=("政策", "政策咨询", "政策目录", "目录"))
-def policy_menu(ctx):
+def policy_menu(ctx: Ctx) -> Reply | None:
     cats = category_options(knowledge.bundle(ctx.services))
     text = f"请选择想了解的政策，回复数字：\n{numbered(cats)}\n也可以直接打字或说话提问。\n{ctx.local.way_out()}"
     return Reply(text=text, options=cats, meta={"kind": "command", "topic": None})
 
 
 @handler(action="cat")
-def category(ctx):
+def category(ctx: Ctx) -> Reply | None:
     """One category's topics as a numbered list."""
     keys = (ctx.action_arg,)
     label = next((lbl for key, lbl, _p in (*CATEGORIES, OTHER) if key == ctx.action_arg), "政策")
@@ -164,7 +172,7 @@ def category(ctx):
 
 
 @handler(menu=tuple(MENU_TOPICS))
-def topic_menu(ctx):
+def topic_menu(ctx: Ctx) -> Reply | None:
     """Bottom-menu shortcuts: 两项补贴 / 办残疾证 / 康复辅具."""
     # A bottom-menu click carries the key in the event; a numbered "menu:KEY" pick in action_arg.
     key = ctx.action_arg or (ctx.msg.event_key if ctx.msg.is_event else "")
@@ -180,3 +188,11 @@ def topic_list(ctx, keys, label: str) -> Reply:
     text = (f"【{label}】请回复数字：\n{numbered(options)}\n"
             f"回复“政策”看全部分类。\n{ctx.local.way_out()}")
     return Reply(text=text, options=options, meta={"kind": "command", "topic": None})
+
+
+FEATURE = Feature(
+    name="policy",
+    handlers=(ask, topic, contact, policy_menu, category, topic_menu),  # `ask` is the fallback for free text
+    flows=(town_flow,),
+    cli=(cli_kb.ask, cli_kb.eval_cmd, cli_kb.kb), pages=("bot.admin.views_kb", "bot.admin.views_unanswered"),
+)

@@ -3,10 +3,14 @@ from __future__ import annotations
 
 import logging
 
+from bot.context import Ctx
+from bot.cli_people import certs
 from bot.db import local_now
+from bot.features import Feature
 from bot.flows import Flow
 from bot.normalize import compact
 from bot.people import registration as service
+from bot.people.api import registered_openids
 from bot.people.flow import NO_RECORD, choice, register_flow, start_registration, summary_lines  # noqa: F401
 from bot.people.status import progress_text
 from bot.pii import decrypt, mask_name
@@ -16,19 +20,6 @@ from bot.router import handler
 log = logging.getLogger(__name__)
 
 
-def _install_audience() -> None:
-    """Feed the notices' "registered" audience (tag 已注册居民) when bot.audiences is installed."""
-    try:
-        from bot.audiences import register_tag_provider
-    except ModuleNotFoundError as exc:
-        if exc.name != "bot.audiences":
-            raise
-        return
-    from bot.people.api import registered_openids
-    register_tag_provider("registered", registered_openids)
-
-
-_install_audience()
 manage_flow = Flow("people_manage", timeout_minutes=10, on_cancel="好的，什么都没有改，您的信息照旧保存。")
 STATUS_REGEX = r"(查|我的|我家).{0,4}(残疾人?证|证件|办证).{0,4}(进度|办到哪|好了没|办好了)|(残疾人?证|办证)进度"
 
@@ -46,7 +37,7 @@ def _summary(ctx, reg) -> str:
 
 @handler(menu=("REGISTER",), keywords=("注册", "绑定", "我要注册", "我要绑定", "注册绑定", "绑定身份", "实名注册",
                                        "重新注册", "我的信息", "我的资料"), fuzzy=("我要注册", "注册绑定"))
-def register(ctx):
+def register(ctx: Ctx) -> Reply | None:
     reg = service.current(ctx.session, ctx.openid)
     if reg is None and compact(ctx.text) in ("我的信息", "我的资料"):
         return _reply("您还没有注册，这里没有保存您的姓名、证件号。\n请回复数字：\n1. 现在注册\n2. 回主菜单",
@@ -60,7 +51,7 @@ def register(ctx):
 
 
 @handler(action="people_register")
-def register_picked(ctx):
+def register_picked(ctx: Ctx) -> Reply | None:
     """A numbered pick "现在注册": register, then continue with the menu key in the action."""
     return start_registration(ctx, then=ctx.action_arg or None)
 
@@ -68,7 +59,7 @@ def register_picked(ctx):
 @handler(menu=("CERT_STATUS",), keywords=("我的证件", "查询进度", "办证进度", "查进度", "进度查询", "证件进度",
                                           "残疾证进度", "我的残疾证", "查办证进度", "办理进度"),
          regex=STATUS_REGEX, fuzzy=("办证进度", "查询进度"))
-def cert_status(ctx):
+def cert_status(ctx: Ctx) -> Reply | None:
     reg = service.current(ctx.session, ctx.openid)
     if reg is None:
         return _reply("查办证进度要先注册，核对身份后才能看，保护您的信息。\n请回复数字：\n"
@@ -83,7 +74,7 @@ def cert_status(ctx):
 
 
 @handler(keywords=("解绑", "解除绑定", "取消绑定", "解除注册"), action="people_unbind")
-def unbind(ctx):
+def unbind(ctx: Ctx) -> Reply | None:
     reg = service.current(ctx.session, ctx.openid)
     if reg is None:
         return _reply(f"您还没有注册，不需要解绑。\n回复“菜单”看看能办什么。\n{ctx.local.way_out()}")
@@ -94,7 +85,7 @@ def unbind(ctx):
 
 @handler(keywords=("删除我的信息", "删除信息", "删除我的资料", "删除个人信息", "删除我的个人信息"),
          action="people_delete")
-def delete_data(ctx):
+def delete_data(ctx: Ctx) -> Reply | None:
     reg = service.current(ctx.session, ctx.openid)
     if reg is None:
         removed = service.delete_my_data(ctx.session, ctx.openid)
@@ -151,3 +142,12 @@ def confirm_delete(ctx):
     lines += [f"- {label} {count} 条" for label, count in removed["elsewhere"].items() if count]
     lines.append("残联的办证档案没有改动。以后需要，可以回复“注册”重新登记。")
     return _reply("\n".join(lines))
+
+
+FEATURE = Feature(
+    name="registration",
+    handlers=(register, register_picked, cert_status, unbind, delete_data),
+    flows=(register_flow, manage_flow),
+    tag_audiences={"registered": registered_openids},  # the notices' tag 已注册居民
+    cli=(certs,), pages=("bot.admin.views_people",),
+)

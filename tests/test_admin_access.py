@@ -12,7 +12,11 @@ from bot.admin import throttle
 from bot.admin.models import LoginThrottle, Staff
 from bot.db import utcnow
 from bot.models import AuditLog
-from tests.fixtures_admin import PASSWORD, Console, from_address, csrf_token, instant_reload, settings, staff, console  # noqa: F401
+from tests.support.wechat import WeChatHTTP
+
+from tests.support.console import PASSWORD, Console, from_address, csrf_token
+
+pytestmark = pytest.mark.knowledge_copy
 
 
 def _audit(app, action: str) -> list[AuditLog]:
@@ -158,10 +162,15 @@ def test_posts_without_csrf_token_are_refused(console):
     assert login.status_code == 400
 
 
-def test_webhook_and_simulator_are_not_subject_to_console_csrf(app):
-    # The console's CSRF check must not break WeChat's callbacks (no browser form there).
-    resp = app.test_client().post("/wechat", data=b"<xml></xml>")
-    assert resp.status_code in (400, 403)
+def test_webhook_and_simulator_are_not_subject_to_console_csrf(app, settings, console):
+    # The console's CSRF check must not break WeChat's callbacks or the simulator (no browser form
+    # there), even in a client that holds a console session (cookie, no token).
+    client = console("writer").client
+    reply = WeChatHTTP(client, settings).text("菜单", openid="o_csrf")
+    assert "1." in reply["text"]
+    resp = client.post("/simulator/send", json={"type": "text", "text": "菜单", "openid": "o_sim_csrf"})
+    assert resp.status_code == 200 and resp.get_json()["status"] == 200
+    assert "1." in resp.get_json()["text"]
 
 
 def test_open_redirect_after_login_is_refused(staff, app):

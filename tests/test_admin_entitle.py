@@ -1,10 +1,12 @@
 """Staff read the 政策体检 rules, editors try a situation, and the dashboard counts which benefits were shown."""
 from __future__ import annotations
 
+import pytest
 import yaml
 
-from tests.drivers import ChatDriver
-from tests.fixtures_admin import console, instant_reload, settings, staff  # noqa: F401
+from tests.support.wechat import ChatDriver
+
+pytestmark = pytest.mark.knowledge_copy
 
 
 def test_viewer_reads_the_rules_in_plain_words(console):

@@ -2,6 +2,8 @@
 rounds and bookings, notices, staff accounts, the audit log, and `wxbot staff`."""
 from __future__ import annotations
 
+import pytest
+
 import datetime as dt
 import io
 import re
@@ -18,7 +20,8 @@ from bot.jobs.models import JobPosting
 from bot.models import AuditLog
 from bot.models_delivery import Notice
 from bot.people.models import CertRecord
-from tests.fixtures_admin import instant_reload, settings, staff, console  # noqa: F401
+
+pytestmark = pytest.mark.knowledge_copy
 
 
 def id_number(seq: int, born: str = "19800101") -> str:

@@ -2,6 +2,8 @@
 questions and numbered picks turned into sample questions, local facts — on a temporary knowledge/ copy."""
 from __future__ import annotations
 
+import pytest
+
 import re
 from pathlib import Path
 
@@ -13,8 +15,9 @@ from bot.admin import kb_store
 from bot.admin.models import KnowledgeEdit
 from bot.config import ROOT
 from bot.models import MessageLog
-from tests.drivers import ChatDriver
-from tests.fixtures_admin import instant_reload, settings, staff, console  # noqa: F401
+from tests.support.wechat import ChatDriver
+
+pytestmark = pytest.mark.knowledge_copy
 
 
 def _entry(settings, entry_id: str) -> dict:

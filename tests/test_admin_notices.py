@@ -2,6 +2,8 @@
 rule on every page, a send over quota accepted but waiting with the date, a report in recipients."""
 from __future__ import annotations
 
+import pytest
+
 import datetime as dt
 import html
 
@@ -11,8 +13,10 @@ from bot.db import LOCAL_TZ
 from bot.delivery import notice_rules
 from bot.delivery.config import load_config
 from bot.models_delivery import Notice
-from tests.delivery_helpers import Clock
-from tests.fixtures_admin import console, instant_reload, settings, staff  # noqa: F401
+from tests.support.delivery import Clock
+
+pytestmark = pytest.mark.knowledge_copy
+
 
 FORM = {"title": "康复讲座", "body": "周末在县残联二楼。", "audience": "registered", "when": "later"}
 

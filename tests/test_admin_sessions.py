@@ -1,6 +1,8 @@
 """Console sessions: revocable server-side, SameSite/Secure cookies, throttling that cannot lock staff out."""
 from __future__ import annotations
 
+import pytest
+
 import datetime as dt
 
 from sqlalchemy import select, update
@@ -10,7 +12,10 @@ from bot.admin.models import LoginThrottle, StaffSession
 from bot.admin.views_auth import LOGIN_FAILED
 from bot.config import Settings
 from bot.db import utcnow
-from tests.fixtures_admin import PASSWORD, Console, create_accounts, from_address, instant_reload, settings, staff, console  # noqa: F401
+
+from tests.support.console import PASSWORD, Console, create_accounts, from_address
+
+pytestmark = pytest.mark.knowledge_copy
 
 
 def thief_with_cookie_of(app, victim: Console):

@@ -1,14 +1,18 @@
 """The 紧急求助 console page: a banner on every page while items are open, handling with a note, audit."""
 from __future__ import annotations
 
+import pytest
+
 import re
 
 from sqlalchemy import select
 
 from bot.models import AuditLog
 from bot.safety.models import UrgentItem
-from tests.drivers import ChatDriver
-from tests.fixtures_admin import instant_reload, settings, staff, console  # noqa: F401
+from tests.support.wechat import ChatDriver
+
+pytestmark = pytest.mark.knowledge_copy
+
 
 BANNER = 'id="urgent-banner"'
 

@@ -7,7 +7,7 @@ from bot import knowledge
 from bot.kb_lint import MAX_SENT_CHARS
 from bot.local_facts import CLOSING, LocalFacts
 from bot.services import Services
-from tests.drivers import ChatDriver
+from tests.support.wechat import ChatDriver
 
 
 def test_unfilled_facts_read_short_and_the_office_is_named_once(chat):

@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+from bot.models import ConversationState
 from bot.booking.models import Booking
 from bot.booking.service import CODE_ALPHABET
 from tests.test_booking_support import (
@@ -108,12 +109,15 @@ def test_menu_key_and_dictated_typo_start_the_booking(chat, registry, services):
     assert "为什么需要上门" in chat("预约平残", openid="o_e").text
 
 
-def test_the_policy_question_is_not_a_booking_command(services):
-    fn, _how = services.router.for_text("上门评残怎么申请")
-    assert fn is None or fn.__module__ != "handlers.booking"
-    for said in ("上门评残要打哪个电话预约", "我爸瘫在床上起不来 能不能上门评残"):
-        fn, _how = services.router.for_text(said)
-        assert fn is None or fn.__name__ != "start"
+def test_the_policy_question_is_not_a_booking_command(chat, registry, services):
+    registry.register("o_q")  # registered, with a round open: a booking command would start the flow
+    add_round(services)
+    for said in ("上门评残怎么申请", "上门评残要打哪个电话预约", "我爸瘫在床上起不来 能不能上门评残"):
+        reply = chat(said, openid="o_q")
+        assert reply.meta["route"] == "text:fallback:ask", (said, reply.meta["route"])
+        assert "为什么需要上门" not in reply.text
+    with services.sessions() as s:
+        assert s.get(ConversationState, "o_q").flow is None
 
 
 def test_cancel_word_leaves_the_flow_without_booking(chat, registry, services):

@@ -17,7 +17,8 @@ from bot.simulate import build_xml, read_reply, signed_request
 from tests.test_booking_support import active, add_round, book_by_chat
 from tests.test_people_helpers import load, make_id, record, register
 
-from tests.fixtures_admin import console, instant_reload, settings, staff  # noqa: F401
+pytestmark = pytest.mark.knowledge_copy
+
 
 REAL, STRANGER = "o_real", "o_stranger"
 

@@ -22,9 +22,7 @@ from bot.delivery.state import recover
 from bot.models import AuditLog, Follower, OutboxMessage
 from tests.test_booking_support import Registry, add_round, book_by_chat
 
-from tests.fixtures_admin import console, instant_reload, staff  # noqa: F401
-
-pytest_plugins = ["tests.fixtures_delivery"]
+pytestmark = pytest.mark.instant_reload
 
 
 @pytest.fixture

@@ -4,10 +4,15 @@ from __future__ import annotations
 import ast
 import re
 
+import pytest
+
 from bot.admin.audit_text import ACTIONS
 from bot.config import ROOT
 from bot.demo_seed import LOGIN, PASSWORD, first_person, seed_demo
-from tests.fixtures_admin import Console, instant_reload, settings  # noqa: F401
+from tests.support.console import Console
+
+pytestmark = pytest.mark.knowledge_copy
+
 
 def _codes_in_source() -> set[str]:
     """The third argument of every audit(...) / _audit(...) call, constants resolved by name."""
@@ -53,7 +58,7 @@ def test_the_audit_page_tells_what_happened_in_sentences(app, chat):
 
 
 def test_settings_show_staff_what_matters_and_keep_the_environment_for_admins(app):
-    from tests.fixtures_admin import create_accounts, PASSWORD
+    from tests.support.console import create_accounts, PASSWORD
     create_accounts(app.extensions["wxbot"])
     reader = Console(app.test_client())
     reader.login("reader", PASSWORD)
@@ -67,7 +72,7 @@ def test_settings_show_staff_what_matters_and_keep_the_environment_for_admins(ap
 
 
 def test_a_long_unanswered_message_is_cut_with_展开_on_the_dashboard(app, chat):
-    from tests.fixtures_admin import create_accounts, PASSWORD
+    from tests.support.console import create_accounts, PASSWORD
     create_accounts(app.extensions["wxbot"])
     long_text = "我想问一下" + "那个事情到底怎么弄才好呢" * 150
     chat(long_text[:2000])

@@ -11,9 +11,8 @@ from bot.delivery import delivery_report, notify, resolve_unknown
 from bot.delivery.dispatcher import Dispatcher, dispatch_due
 from bot.models import Follower, OutboxMessage
 from bot.outbox import enqueue_mass_text, enqueue_text
-from tests.delivery_helpers import add_follower
-
-pytest_plugins = ["tests.fixtures_delivery"]
+from tests.support.delivery import add_follower
+from tests.support.wechat import wait_for
 
 
 def row(dsessions, key: str) -> OutboxMessage:
@@ -136,7 +135,8 @@ def test_slow_answer_template_is_resent_under_client_msg_id_and_arrives_once(dse
     assert r.status == "pending" and r.ambiguous_since is not None
     with dsessions.begin() as s:  # retry now rather than in 5-15 s
         s.get(OutboxMessage, r.id).next_attempt_at = utcnow()
-    time.sleep(0.8)  # let the slow request finish inside the fake API
+    # The slow first call still reaches the fake after our timeout: wait for it, then retry.
+    wait_for(lambda: wx_fake.sent("o_slow"), what="the slow template call to arrive")
     run(dsettings, dsessions)
     assert row(dsessions, "s:1").status == "sent"
     assert len(wx_fake.sent("o_slow")) == 1  # the repeat was dropped by client_msg_id
@@ -155,8 +155,8 @@ def test_slow_answer_custom_message_goes_to_staff_not_resent(dsettings, dsession
     with dsessions.begin() as s:
         assert resolve_unknown(s, r.id, "sent", by="staff1")
     assert row(dsessions, "s:2").status == "sent"
-    time.sleep(0.8)  # the slow call finishes inside the fake before the next test resets it
-    assert len(wx_fake.sent("o_slow2")) == 1
+    # The slow call did reach WeChat (staff were right to mark it sent), exactly once.
+    assert len(wait_for(lambda: wx_fake.sent("o_slow2"), what="the slow call to arrive")) == 1
 
 
 def test_http_errors_and_refused_connections_are_transient(dsettings, dsessions, wx_fake):
@@ -175,7 +175,7 @@ def test_http_errors_and_refused_connections_are_transient(dsettings, dsessions,
 
 
 def test_mass_send_quota_and_clientmsgid(dsettings, dsessions, wx_fake, dknowledge):
-    from tests.delivery_helpers import set_limits
+    from tests.support.delivery import set_limits
     set_limits(dknowledge, mass_daily_quota=1)
     with dsessions.begin() as s:
         enqueue_mass_text(s, "第一条", "m:1", to_all=True)

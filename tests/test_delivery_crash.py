@@ -17,9 +17,8 @@ from bot.delivery import notify, resolve_unknown
 from bot.delivery.dispatcher import dispatch_due
 from bot.models import OutboxMessage
 from bot.outbox import enqueue_mass_text, enqueue_text
-from tests.delivery_helpers import Clock, add_follower
+from tests.support.delivery import Clock, add_follower
 
-pytest_plugins = ["tests.fixtures_delivery"]
 RECIPIENTS = [f"o_crash_{i}" for i in range(12)]
 CRASH_SCRIPT = """
 import json, os, signal, sys

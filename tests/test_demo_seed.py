@@ -85,7 +85,7 @@ def test_registering_as_the_printed_person_links_the_seeded_record_and_books_a_v
 
 
 def test_the_console_marks_the_seeded_people_as_samples(app):
-    from tests.fixtures_admin import Console, csrf_token
+    from tests.support.console import Console, csrf_token
     services = app.extensions["wxbot"]
     seed_demo(services.settings, services.sessions)
     console = Console(app.test_client())

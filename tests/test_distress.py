@@ -164,7 +164,7 @@ def test_a_complaint_through_wechat_is_handed_to_customer_service(wechat_http, s
 
 def test_a_message_that_only_resembles_distress_keeps_its_answer_with_a_safety_line(settings, knowledge_copy):
     from bot.services import Services
-    from tests.drivers import ChatDriver
+    from tests.support.wechat import ChatDriver
     (knowledge_copy / "distress.yaml").write_text(
         "categories:\n  violence:\n    label: 家暴、虐待\n    priority: 1\n"
         "    examples: [我被儿子锁在屋里好几天了]\n", "utf-8")  # no word lists: only the resemblance layer

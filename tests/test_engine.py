@@ -8,16 +8,18 @@ from sqlalchemy import select
 
 import handlers.menu
 from bot.db import utcnow
+from bot.features import Feature, Features
 from bot.models import ConversationState, Follower, MessageLog, OutboxMessage
 from bot.retention import purge_old_rows
 from bot.router import Router
-from tests import flow_fixture
+from tests.support import signup_flow
 
 
 @pytest.fixture
 def with_signup(services):
     """The real handlers plus the test flow, in router order (menu first, flow module next)."""
-    services.router = Router.from_modules([handlers.menu, flow_fixture])
+    signup = Feature("signup", handlers=(signup_flow.start,), flows=(signup_flow.signup,))
+    services.router = Router.from_features(Features([handlers.menu.FEATURE, signup]))
     return services
 
 
@@ -57,7 +59,7 @@ def test_flow_survives_across_messages_and_finishes_once(chat, with_signup):
     assert "张三，您好" in chat("张三").text
     assert chat("鳌江镇").text == "报名成功！"
     with with_signup.sessions() as s:
-        assert flow_fixture.outbox_count(s, "o_resident") == 1
+        assert signup_flow.outbox_count(s, "o_resident") == 1
         assert s.get(ConversationState, "o_resident").flow is None
 
 

@@ -1,11 +1,13 @@
 """A local fact filled so long that an answer would be cut by WeChat is refused in the console."""
 from __future__ import annotations
 
+import pytest
+
 from pathlib import Path
 
 import yaml
 
-from tests.fixtures_admin import console, instant_reload, settings, staff  # noqa: F401
+pytestmark = pytest.mark.knowledge_copy
 
 
 def test_a_fact_that_would_push_an_answer_past_600_characters_is_refused(settings, console):

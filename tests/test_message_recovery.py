@@ -18,8 +18,6 @@ from bot.retention import purge_inbound
 from bot.services import Services
 from bot.simulate import build_xml, read_reply, signed_request
 
-pytest_plugins = ["tests.fixtures_delivery"]
-
 
 def _post(client, settings, xml):
     query, body = signed_request(settings, xml)

@@ -6,16 +6,15 @@ import datetime as dt
 import pytest
 from click.testing import CliRunner
 
-from bot import audiences, notices
+from bot import audiences, features, notices
 from bot import scheduler as sched
 from bot.db import utcnow
+from bot.features import Feature, Features
 from bot.models_delivery import DeliveryEvent, Notice
 from bot.services import Services
 from bot.wechat_api import WeChatAPI
-from tests.delivery_helpers import add_follower, set_limits
-from tests.drivers import ChatDriver
-
-pytest_plugins = ["tests.fixtures_delivery"]
+from tests.support.delivery import add_follower, set_limits
+from tests.support.wechat import ChatDriver
 
 
 @pytest.fixture
@@ -26,13 +25,12 @@ def runtime(dsettings, day_clock):
 
 
 @pytest.fixture
-def clean_registries():
-    saved = dict(audiences.TAG_PROVIDERS), dict(audiences.AUDIENCE_PROVIDERS)
-    # Start empty: handler modules imported by earlier tests register their providers globally.
-    audiences.TAG_PROVIDERS.clear(), audiences.AUDIENCE_PROVIDERS.clear()
-    yield
-    audiences.TAG_PROVIDERS.clear(), audiences.TAG_PROVIDERS.update(saved[0])
-    audiences.AUDIENCE_PROVIDERS.clear(), audiences.AUDIENCE_PROVIDERS.update(saved[1])
+def only_features(monkeypatch):
+    """Audiences read the installed features at call time: give them just these (none by default)."""
+    def use(*declared: Feature) -> None:
+        monkeypatch.setattr(features, "installed", lambda: Features(declared))
+    use()
+    return use
 
 
 def notice_status(dsessions, notice_id: int) -> str:
@@ -142,11 +140,12 @@ def test_town_audience_goes_through_a_synced_tag(dsettings, dsessions, wx_fake, 
     assert wx_fake.sent("o_t1", "mass") and not wx_fake.sent("o_t3", "mass")
 
 
-def test_sync_tags_follows_the_provider_registry(dsettings, dsessions, wx_fake, clean_registries):
+def test_sync_tags_follows_the_declared_providers(dsettings, dsessions, wx_fake, only_features):
     members = {"o_r1", "o_r2", "o_r3"}
+    only_features(Feature("registered", tag_audiences={"registered": lambda session: sorted(members)}))
     add_follower(dsessions, "o_r1", town="萧江镇")
     api = WeChatAPI(dsettings, dsessions)
-    result = audiences.sync_tags(api, dsessions, {"registered": lambda session: sorted(members)})
+    result = audiences.sync_tags(api, dsessions)
     assert set(result) == {"town:萧江镇", "registered"}
     members.discard("o_r2")
     audiences.sync_tags(api, dsessions)
@@ -154,8 +153,7 @@ def test_sync_tags_follows_the_provider_registry(dsettings, dsessions, wx_fake, 
     assert by_name == {"乡镇-萧江镇": {"o_r1"}, "已注册居民": {"o_r1", "o_r3"}}
 
 
-def test_unprovided_audience_fails_visibly(dsettings, dsessions, wx_fake, runtime, clean_registries):
-    audiences.TAG_PROVIDERS.pop("subscribers", None)
+def test_unprovided_audience_fails_visibly(dsettings, dsessions, wx_fake, runtime, only_features):
     with dsessions.begin() as s:
         notice = notices.create(s, title="岗位推送", body="b", audience="subscribers")
     sched.run_once(runtime)
@@ -165,9 +163,9 @@ def test_unprovided_audience_fails_visibly(dsettings, dsessions, wx_fake, runtim
     assert wx_fake.sent() == []
 
 
-def test_round_audience_reaches_each_resident(dsettings, dsessions, wx_fake, runtime, clean_registries):
+def test_round_audience_reaches_each_resident(dsettings, dsessions, wx_fake, runtime, only_features):
     booked = {"7": ["o_b1", "o_b2", "o_b3"]}
-    audiences.register_audience_provider("round", lambda session, arg: booked.get(arg, []))
+    only_features(Feature("rounds", audiences={"round": lambda session, arg: booked.get(arg, [])}))
     for openid in ("o_b1", "o_b2", "o_b3"):
         add_follower(dsessions, openid, hours_since_message=100)
     with dsessions.begin() as s:

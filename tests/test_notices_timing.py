@@ -8,7 +8,6 @@ import datetime as dt
 import pytest
 from click.testing import CliRunner
 
-import handlers.registration  # noqa: F401  (feeds the real "registered" audience: Registration rows)
 from bot import notices
 from bot import scheduler as sched
 from bot.db import LOCAL_TZ
@@ -16,11 +15,11 @@ from bot.models import OutboxMessage
 from bot.models_delivery import Notice
 from bot.people.models import Registration
 from bot.services import Services
-from tests.delivery_helpers import Clock, add_follower, set_limits
-from tests.drivers import ChatDriver
-from tests.fixtures_admin import Console, create_accounts
+from tests.support.delivery import Clock, add_follower, set_limits
+from tests.support.wechat import ChatDriver
 
-pytest_plugins = ["tests.fixtures_delivery"]
+from tests.support.console import Console, create_accounts
+
 REGISTERED = [f"o_reg{i}" for i in range(1, 6)]
 
 

@@ -101,7 +101,7 @@ def test_bottom_menu_topic_lists(chat, key, topic):
 
 
 def test_hot_reload_reaches_the_chat(settings, knowledge_copy, monkeypatch):
-    from tests.drivers import ChatDriver
+    from tests.support.wechat import ChatDriver
     monkeypatch.setattr(knowledge, "RELOAD_CHECK_SECONDS", 0.0)
     chat = ChatDriver(Services(settings.with_(knowledge_dir=str(knowledge_copy))))
     assert chat("导盲犬能不能申请").meta["kind"] != "answer"

@@ -14,7 +14,7 @@ from bot.models import ConversationState, Follower, OutboxMessage
 def run_idle_purge(settings) -> None:
     rt = sched.Runtime(settings)
     try:
-        assert sched.run_tick(rt, sched.TICKS["idle.purge"])  # declared like every other tick
+        assert sched.run_tick(rt, rt.ticks["idle.purge"])  # declared like every other tick
     finally:
         rt.close()
 

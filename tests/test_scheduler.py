@@ -14,14 +14,14 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from bot import scheduler as sched
 from bot.config import ROOT
 from bot.db import utcnow
+from bot.features import Feature, Tick, installed
 from bot.models import AccessToken, InboundSeen, MessageLog
 from bot.outbox import enqueue_text
 from bot.scheduler_lock import SchedulerLock
 from bot.wechat_api import WeChatAPI
 from bot.wechat_errors import TokenRejected, TransientError
-from tests.delivery_helpers import Clock, add_follower
+from tests.support.delivery import Clock, add_follower
 
-pytest_plugins = ["tests.fixtures_delivery"]
 SCHEDULER_CMD = "from bot.cli_delivery import scheduler; scheduler()"
 
 
@@ -95,36 +95,34 @@ def test_ticks_run_twice_send_nothing_twice(dsettings, dsessions, wx_fake):
     assert len(wx_fake.sent(kind="custom")) == 5 and len(wx_fake.sent(kind="mass")) == 1
 
 
-def test_registered_ticks_get_fixed_ids_and_safe_job_options(dsettings):
+def test_declared_ticks_get_fixed_ids_and_safe_job_options(dsettings):
     calls = []
-    sched.register_tick("test.probe", lambda rt: calls.append(rt.settings.token_owner), seconds=120)
-    rt = sched.Runtime(dsettings.with_(token_owner=False))
+    probe = Feature("probe", ticks=(Tick("test.probe", lambda rt: calls.append(rt.settings.token_owner), 120),))
+    rt = sched.Runtime(dsettings.with_(token_owner=False), features=installed().with_(probe))
     try:
         scheduler = BackgroundScheduler()
         sched._add_jobs(scheduler, rt)
         sched._add_jobs(scheduler, rt)  # re-adding replaces, never duplicates
         jobs = {job.id: job for job in scheduler.get_jobs()}
         assert {"outbox.dispatch", "notices.due", "token.refresh", "logs.purge", "test.probe"} <= set(jobs)
-        assert len(jobs) == len(sched.TICKS)
+        assert set(jobs) == set(rt.ticks) and "booking.reminders" in jobs and "jobs.digest" in jobs
         for job in jobs.values():
             assert job.coalesce and job.max_instances == 1 and job.misfire_grace_time >= 60
         sched.run_once(rt)
         assert calls == [True]  # ticks always run as the token owner
     finally:
-        sched.TICKS.pop("test.probe")
         rt.close()
 
 
 def test_a_failing_tick_does_not_stop_the_others(dsettings, dsessions, wx_fake):
-    sched.register_tick("test.boom", lambda rt: 1 / 0, seconds=60)
+    boom = Feature("boom", ticks=(Tick("test.boom", lambda rt: 1 / 0, 60),))
     add_follower(dsessions, "o_f")
     with dsessions.begin() as s:
         enqueue_text(s, "o_f", "still delivered", "boom:1")
-    rt = sched.Runtime(dsettings)
+    rt = sched.Runtime(dsettings, features=installed().with_(boom))
     try:
         assert sched.run_once(rt) is False
     finally:
-        sched.TICKS.pop("test.boom")
         rt.close()
     assert len(wx_fake.sent("o_f")) == 1
 
@@ -178,7 +176,7 @@ def test_retention_tick_purges_old_logs(dsettings, dsessions):
         s.add(InboundSeen(dedup_key="k-old", openid="o_r", created_at=old))
     rt = sched.Runtime(dsettings)
     try:
-        assert sched.run_tick(rt, sched.TICKS["logs.purge"])
+        assert sched.run_tick(rt, rt.ticks["logs.purge"])
     finally:
         rt.close()
     with dsessions() as s:

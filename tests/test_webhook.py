@@ -10,7 +10,7 @@ from bot.config import DEMO, Settings
 from bot.models import MessageLog
 from bot.protocol import sign
 from bot.simulate import build_xml, read_reply, signed_request
-from tests.drivers import WeChatHTTP
+from tests.support.wechat import WeChatHTTP
 
 SAMPLES = {
     "text": dict(Content="你好"),

@@ -1,7 +1,7 @@
 """The staff console at /admin: server-rendered Chinese pages over the capabilities' service functions.
 
-Each page group is a views module; pages for a capability that is not installed (its package missing)
-are left out of the menu. Registered by webhook.create_app via BLUEPRINTS. Choices, for operators:
+Each page group is a views module that a feature lists in Feature.pages (handlers/__init__.py);
+registered by webhook.create_app via BLUEPRINTS. Choices, for operators:
 
 - Accounts come from `wxbot staff create`; passwords are werkzeug scrypt hashes. Wrong passwords
   block only the address they come from (bot/admin/throttle.py; an admin can unlock), with one answer
@@ -28,47 +28,17 @@ import logging
 
 log = logging.getLogger(__name__)
 
-# views module → the capability package it drives (None: always there).
-PAGES = {
-    "bot.admin.views_auth": None,
-    "bot.admin.views_dashboard": None,
-    "bot.admin.views_kb": "bot.matcher",
-    "bot.admin.views_unanswered": "bot.matcher",
-    "bot.admin.views_facts": None,
-    "bot.admin.views_staff": None,
-    "bot.admin.views_jobs": "bot.jobs",
-    "bot.admin.views_people": "bot.people.api",
-    "bot.admin.views_booking": "bot.booking.staff",
-    "bot.admin.views_notices": "bot.notices",
-    "bot.admin.views_calls": "bot.calls.models",
-    "bot.admin.views_urgent": "bot.safety.staff",
-    "bot.admin.views_entitle": "bot.entitle",
-}
-
-
-def _available(name: str | None) -> bool:
-    if name is None:
-        return True
-    try:
-        importlib.import_module(name)
-        return True
-    except ModuleNotFoundError as exc:
-        if name == exc.name or name.startswith(f"{exc.name}."):
-            return False
-        raise
-
 
 def register(app, services) -> None:
     from bot.admin import auth
     from bot.admin.blueprint import bp, install_template_helpers
 
     loaded = []
-    for module, needs in PAGES.items():
-        if _available(needs) and _available(module):
-            importlib.import_module(module)
-            loaded.append(module.rsplit("_", 1)[-1])
-        else:
-            log.info("console page %s left out: %s not installed", module, needs)
+    for module in services.features.pages:  # each feature's console pages (Feature.pages)
+        # By name, imported here only: its views attach their routes to `bp`, which handlers/ (read by
+        # the scheduler and the CLI too) must not do.
+        importlib.import_module(module)
+        loaded.append(module.rsplit("_", 1)[-1])
     auth.init_app(app)
     app.config["ADMIN_PAGES"] = set(loaded)
     install_template_helpers(app)

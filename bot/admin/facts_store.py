@@ -12,11 +12,15 @@ from pathlib import Path
 
 import yaml
 
-from bot.admin.kb_store import EditError, atomic_write
+from bot.knowledge_files import atomic_write
 
 log = logging.getLogger(__name__)
 _lock = threading.Lock()
 _KEY = re.compile(r"^([^\s#][^:]*):\s*(#.*)?$")  # a top-level "key:" line
+
+
+class EditError(ValueError):
+    """An edit that would break the knowledge base (message for staff)."""
 
 
 def _scalar(value: str | None) -> list[str]:

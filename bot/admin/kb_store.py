@@ -9,9 +9,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
-import os
 import re
-import tempfile
 import threading
 from pathlib import Path
 
@@ -19,9 +17,11 @@ import yaml
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.admin.facts_store import EditError, write_value
 from bot.admin.models import KnowledgeEdit
 from bot.db import local_now
 from bot.knowledge import MAX_ANSWER_CHARS, Entry
+from bot.knowledge_files import atomic_write
 from bot.local_facts import PLACEHOLDER, LocalFacts
 from bot.normalize import compact
 from bot.pii import scrub
@@ -30,10 +30,6 @@ log = logging.getLogger(__name__)
 FIELD_ORDER = ("id", "kind", "title", "questions", "keywords", "answer", "source", "updated", "links")
 _write_lock = threading.Lock()
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-class EditError(ValueError):
-    """An edit that would break the knowledge base (message for staff)."""
 
 
 class _Dumper(yaml.SafeDumper):
@@ -77,19 +73,6 @@ def version_of(path: str | Path) -> str:
         return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
     except FileNotFoundError:
         return ""
-
-
-def atomic_write(path: Path, text: str) -> None:
-    """Write-then-rename, so a worker reloading knowledge/ never reads half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def entry_path(knowledge_dir: str | Path, entry_id: str) -> Path:
@@ -172,7 +155,6 @@ def history(session: Session, target: str, limit: int = 50) -> list[KnowledgeEdi
 
 def export_all(session: Session, knowledge_dir: str | Path) -> list[str]:
     """Rewrite every entry file whose newest console version differs from the file (other hosts)."""
-    from bot.admin.facts_store import write_value
     latest = select(KnowledgeEdit.target, func.max(KnowledgeEdit.id).label("id")).where(
         KnowledgeEdit.after.is_not(None)).group_by(KnowledgeEdit.target).subquery()
     written = []

@@ -8,6 +8,7 @@ from collections import Counter
 from sqlalchemy import func, not_, select
 from sqlalchemy.orm import Session
 
+from bot.calendar_cn import day_start
 from bot.db import LOCAL_TZ, local_now
 from bot.models import MessageLog, OutboxMessage
 
@@ -16,11 +17,6 @@ QUESTION_KINDS = ("answer", "referral", "suggest", "fallback")
 KIND_LABELS = {"answer": "直接答复", "referral": "指引到其他部门", "suggest": "给出选项",
                "fallback": "没答上", "smalltalk": "寒暄", "command": "菜单/办理"}
 UNANSWERED_KINDS = ("fallback", "suggest")
-
-
-def day_start(day: dt.date) -> dt.datetime:
-    """Local midnight of day as an aware datetime (compared with UTC columns correctly)."""
-    return dt.datetime.combine(day, dt.time.min, tzinfo=LOCAL_TZ)
 
 
 def is_message():

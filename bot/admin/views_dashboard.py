@@ -6,10 +6,15 @@ import logging
 
 from flask import redirect, render_template, url_for
 from flask_login import login_required
+from sqlalchemy import func, select
 
+from bot import notices
 from bot.admin import stats
 from bot.admin.blueprint import bp, reader, settings
+from bot.booking import rounds, staff
+from bot.booking.models import Booking
 from bot.db import local_now
+from bot.models_delivery import Notice
 
 log = logging.getLogger(__name__)
 
@@ -17,12 +22,6 @@ log = logging.getLogger(__name__)
 
 def booking_week(session, today: dt.date) -> dict | None:
     """This week's (Mon–Sun) assessment rounds: places booked and visit outcomes so far."""
-    try:
-        from bot.booking import rounds, staff
-        from bot.booking.models import Booking
-    except ModuleNotFoundError:
-        return None
-    from sqlalchemy import func, select
     monday = today - dt.timedelta(days=today.weekday())
     week = [r for r in rounds.list_rounds(session, include_past=True)
             if monday <= r.date <= monday + dt.timedelta(days=6) and r.status == "open"]
@@ -35,12 +34,6 @@ def booking_week(session, today: dt.date) -> dict | None:
 
 
 def notices_summary(session, knowledge_dir: str) -> dict | None:
-    try:
-        from bot import notices
-        from bot.models_delivery import Notice
-    except ModuleNotFoundError:
-        return None
-    from sqlalchemy import func, select
     counts = dict(session.execute(select(Notice.status, func.count()).group_by(Notice.status)).all())
     return {"待发送的通知": counts.get("scheduled", 0) + counts.get("sending", 0),
             "草稿": counts.get("draft", 0), "发送失败": counts.get("failed", 0),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 
+from bot.context import Ctx
 from bot.audit import audit
 from bot.booking import identity, residents, service, texts
 from bot.booking import waitlist as queue
@@ -64,7 +65,7 @@ def person_booked(ctx, booking: Booking) -> Reply:
 
 @handler(menu=("MY_BOOKING",), keywords=("我的预约", "查预约", "查看预约", "预约查询", "查询预约", "我的评残预约"),
          fuzzy=("我的预约",))
-def my_booking(ctx):
+def my_booking(ctx: Ctx) -> Reply | None:
     booking = service.active_booking(ctx.session, residents.key_for(ctx))
     if booking is not None:
         return _show(ctx, booking, "您的上门评残预约：")
@@ -80,7 +81,7 @@ def my_booking(ctx):
 
 
 @handler(keywords=("取消预约", "取消评残预约", "取消上门评残", "不预约了", "取消上门"), action="booking_cancel")
-def cancel_start(ctx):
+def cancel_start(ctx: Ctx) -> Reply | None:
     booking = service.active_booking(ctx.session, residents.key_for(ctx))
     if booking is None:
         return _say(ctx, "您现在没有上门评残预约，不用取消。", way_out=True)
@@ -114,7 +115,7 @@ def cancel_confirm(ctx):
 
 @handler(keywords=("改约", "改期", "改预约", "更改预约", "修改预约", "换个日期", "换一天", "改时间", "改日期"),
          action="booking_resched")
-def resched_start(ctx):
+def resched_start(ctx: Ctx) -> Reply | None:
     booking = service.active_booking(ctx.session, residents.key_for(ctx))
     if booking is None:
         offer = [["预约上门评残", "menu:BOOK_ASSESS"]]
@@ -164,7 +165,7 @@ def resched_confirm(ctx):
 
 
 @handler(keywords=("候补确认", "确认候补", "我要候补名额"), fuzzy=("候补确认",))
-def waitlist_confirm(ctx):
+def waitlist_confirm(ctx: Ctx) -> Reply | None:
     entry: Waitlist | None = queue.entry_for(ctx.session, residents.key_for(ctx))
     if entry is None or entry.status != "offered":
         return _say(ctx, "您现在没有空位通知。", "回复“我的预约”查看预约和候补。", way_out=True)

@@ -1,7 +1,6 @@
-"""Plugs booking into the scheduler, the notice audiences and “删除我的信息” (its call tasks too).
+"""What booking adds to the scheduler, the notice audiences and “删除我的信息” (its call tasks too).
 
-Imported by handlers/booking.py (the scheduler and the web app import every handler module). Each
-registration replaces an earlier one with the same name, so importing twice is harmless.
+Declared data: handlers/booking.py puts it into its FEATURE; nothing here registers itself.
 """
 from __future__ import annotations
 
@@ -13,9 +12,7 @@ from bot.booking.models import ACTIVE, Booking
 from bot.booking.reminders import mark_missed, send_reminders
 from bot.booking.service import forget_resident
 from bot.calls.tasks import forget as forget_calls
-from bot.audiences import register_audience_provider
-from bot.privacy import register_forgetter
-from bot.scheduler import register_tick
+from bot.features import Tick
 
 log = logging.getLogger(__name__)
 REMINDER_TICK_SECONDS = 300
@@ -30,10 +27,12 @@ def round_audience(session, round_id: str) -> list[str]:
                                                              Booking.status == ACTIVE)))
 
 
-def install() -> None:
-    register_tick("booking.reminders", lambda rt: send_reminders(rt.sessions, rt.settings),
-                  seconds=REMINDER_TICK_SECONDS)
-    register_tick("booking.mark_missed", lambda rt: mark_missed(rt.sessions), seconds=MISSED_TICK_SECONDS)
-    register_forgetter("上门评残预约记录（进行中的预约已取消）", forget_resident)
-    register_forgetter("待打的通知电话", forget_calls)  # call tasks are mostly about bookings
-    register_audience_provider("round", round_audience)
+TICKS = (
+    Tick("booking.reminders", lambda rt: send_reminders(rt.sessions, rt.settings), REMINDER_TICK_SECONDS),
+    Tick("booking.mark_missed", lambda rt: mark_missed(rt.sessions), MISSED_TICK_SECONDS),
+)
+FORGETTERS = (
+    ("上门评残预约记录（进行中的预约已取消）", forget_resident),
+    ("待打的通知电话", forget_calls),  # call tasks are mostly about bookings
+)
+AUDIENCES = {"round": round_audience}

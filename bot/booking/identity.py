@@ -7,12 +7,12 @@ unverified while its registration is not matched to the certificate registry.
 from __future__ import annotations
 
 import hashlib
-import importlib
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.booking.models import ACTIVE, Booking
+from bot.people.models import Registration
 
 UNVERIFIED = "身份未核对"
 REFUSED = "booking.same_person_refused"  # audit action: another WeChat user tried to book this person
@@ -23,15 +23,11 @@ def key_of(id_hash: str | None) -> str | None:
 
 
 def _registrations(session: Session, ids) -> dict[int, tuple[str, bool]]:
-    """registration id → (id_hash, linked now); {} when registration is not installed."""
+    """registration id → (id_hash, linked now)."""
     ids = {i for i in ids if i}
-    try:
-        models = importlib.import_module("bot.people.models")
-    except ModuleNotFoundError:
-        return {}
     if not ids:
         return {}
-    reg = models.Registration
+    reg = Registration
     return {i: (h, linked is not None) for i, h, linked in session.execute(
         select(reg.id, reg.id_hash, reg.linked_at).where(reg.id.in_(ids)))}
 

@@ -1,31 +1,17 @@
-"""The booking side of registration: only bot.people.api's public functions, looked up lazily.
-
-Registration is a separate capability; until it is installed, nobody counts as registered and the
-booking entry says so politely instead of failing.
-"""
+"""The booking side of registration: only bot.people.api's public functions."""
 from __future__ import annotations
 
-import importlib
 import logging
 
+from bot.people import api
 from bot.reply import Reply
 
 log = logging.getLogger(__name__)
 
 
-def _api():
-    try:
-        return importlib.import_module("bot.people.api")
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("bot.people", "bot.people.api"):
-            raise
-        return None
-
-
 def registered_person(session, data_key: str, openid: str):
     """bot.people.api.Person or None."""
-    api = _api()
-    return api.registered_person(session, data_key, openid) if api else None
+    return api.registered_person(session, data_key, openid)
 
 
 def resident_key(person, openid: str) -> str:
@@ -37,9 +23,7 @@ def resident_key(person, openid: str) -> str:
 
 def save_address(session, data_key: str, openid: str, address: str) -> None:
     """Remember a newly typed address in the registration, so the next booking offers it."""
-    api = _api()
-    if api is not None and hasattr(api, "set_address"):
-        api.set_address(session, data_key, openid, address)
+    api.set_address(session, data_key, openid, address)
 
 
 def key_for(ctx) -> str:
@@ -48,11 +32,6 @@ def key_for(ctx) -> str:
 
 def start_registration(ctx, then: str | None = None) -> Reply:
     """Registration inline; `then` brings the resident back to the booking entry afterwards."""
-    api = _api()
-    if api is None:
-        log.warning("booking asked for registration, but bot.people is not installed")
-        return Reply(text="预约上门评残要先注册，注册功能暂时还没有开通。\n" + ctx.local.way_out(),
-                     meta={"kind": "fallback"})
     return api.start_registration(ctx, then=then)
 
 

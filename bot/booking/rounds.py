@@ -12,23 +12,18 @@ import logging
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.calendar_cn import CATEGORIES, WEEKDAYS, day_start  # noqa: F401 - booking's names
 from bot.audit import audit
 from bot.booking.models import ACTIVE, WAITING, AssessmentRound, Booking, Waitlist
 from bot.db import LOCAL_TZ, utcnow
 
 log = logging.getLogger(__name__)
-CATEGORIES = {1: "视力", 2: "听力", 3: "言语", 4: "肢体", 5: "智力", 6: "精神", 7: "多重"}
-WEEKDAYS = "一二三四五六日"
 # Edits residents must hear about; capacity, window or note changes are not worth a message.
 NOTIFY_FIELDS = ("date", "team")
 
 
 class RoundError(ValueError):
     """A staff input that cannot be applied (shown to staff as is, in Chinese)."""
-
-
-def day_start(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(0), tzinfo=LOCAL_TZ)
 
 
 def cancel_deadline(rnd: AssessmentRound) -> dt.datetime:

@@ -6,7 +6,7 @@ import re
 from bot.booking.models import AssessmentRound, Booking
 from bot.booking.rounds import CATEGORIES, cancel_deadline, describe, places_left
 from bot.db import LOCAL_TZ
-from bot.normalize import compact, nfkc
+from bot.normalize import compact, nfkc, pick_digits
 from bot.pii import mask_phone
 from bot.reply import Reply
 from bot.voice_words import YES_WORDS
@@ -22,7 +22,6 @@ CATEGORY_WORDS = {1: ("视力", "眼", "盲", "看不见"), 2: ("听力", "耳",
                   6: ("精神", "抑郁", "分裂"), 7: ("多重",)}
 CONFIRM_WORDS = YES_WORDS  # 对/对的/没问题/嗯/行…, typed or dictated
 NO_WORDS = {"不", "不是", "不用", "不要", "否", "2", "no", "保留", "不取消"}
-_NUMERALS = str.maketrans("一二三四五六七八九", "123456789")
 _PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|\d{7,8})$")
 
 
@@ -34,7 +33,7 @@ def say(ctx, *lines: str, way_out: bool = False, options=None) -> Reply:
 
 def number(text: str, count: int) -> int | None:
     """'2' / '２' / '二' / '第2个' → 2 when 1 ≤ n ≤ count."""
-    word = compact(text).translate(_NUMERALS).removeprefix("第").removesuffix("个").removesuffix("项")
+    word = pick_digits(compact(text)).removeprefix("第").removesuffix("个").removesuffix("项")
     return int(word) if word.isdigit() and 1 <= int(word) <= count else None
 
 

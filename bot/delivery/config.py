@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import logging
-import os
 import string
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+
+from bot.knowledge_files import FileCache
 
 log = logging.getLogger(__name__)
 TEMPLATE_VALUE_MAX = 20  # WeChat's limit per template value since 2023-05
@@ -64,25 +64,16 @@ class DeliveryConfig:
                    rates_per_minute=rates)
 
 
-_cache: dict[str, tuple[float, DeliveryConfig]] = {}
-_lock = threading.Lock()
+def _read(path: Path) -> DeliveryConfig:
+    if not path.exists():
+        return DeliveryConfig()
+    return DeliveryConfig.from_dict(yaml.safe_load(path.read_text("utf-8")) or {})
+
+
+_configs = FileCache(_read, keep_on=(yaml.YAMLError, ValueError, TypeError, AttributeError),
+                     fallback=DeliveryConfig)
 
 
 def load_config(knowledge_dir: str | Path) -> DeliveryConfig:
     """Read templates.yaml, re-reading when the file changes (staff edit it while the scheduler runs)."""
-    path = Path(knowledge_dir) / "templates.yaml"
-    try:
-        mtime = os.stat(path).st_mtime
-    except OSError:
-        return DeliveryConfig()
-    with _lock:
-        cached = _cache.get(str(path))
-        if cached and cached[0] == mtime:
-            return cached[1]
-        try:
-            config = DeliveryConfig.from_dict(yaml.safe_load(path.read_text("utf-8")) or {})
-        except (yaml.YAMLError, ValueError, TypeError, AttributeError) as exc:
-            log.error("templates.yaml is invalid (%s); keeping the previous delivery settings", exc)
-            return cached[1] if cached else DeliveryConfig()
-        _cache[str(path)] = (mtime, config)
-        return config
+    return _configs.get(Path(knowledge_dir) / "templates.yaml")

@@ -8,13 +8,13 @@ from __future__ import annotations
 import datetime as dt
 
 from bot import audiences
+from bot.calendar_cn import WEEKDAYS
 from bot.db import LOCAL_TZ
 from bot.delivery.config import DeliveryConfig
 
 QUIET_START, QUIET_END = dt.time(21, 0), dt.time(8, 0)
 QUIET_LABEL = "21:00–08:00 不打扰"
 NOTICE_KEY_PREFIX = "notice:"  # outbox dedupe keys of notice messages (bot.notices._enqueue)
-WEEKDAYS = "一二三四五六日"
 
 
 def in_quiet_hours(at: dt.datetime) -> bool:

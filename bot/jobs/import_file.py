@@ -18,7 +18,7 @@ from bot.jobs.postings import InvalidPosting, save_posting
 from bot.jobs.validation import LABELS
 from bot.audit import audit
 from bot.normalize import compact
-from bot.spreadsheet import csv_rows
+from bot.spreadsheet import csv_rows, find_header
 from bot.towns import match_town
 
 log = logging.getLogger(__name__)
@@ -91,6 +91,16 @@ def _header_name(cell) -> str | None:
     return HEADERS.get(compact(text))
 
 
+def _header_columns(cells: list[str]) -> dict[str, int]:
+    """field → the first column whose header names it."""
+    columns: dict[str, int] = {}
+    for col, cell in enumerate(cells):
+        name = _header_name(cell)
+        if name is not None:
+            columns.setdefault(name, col)
+    return columns
+
+
 def read_table(path: Path) -> list[tuple[int, list]]:
     """(row number, cell values) for every row of the first sheet or the CSV file."""
     if path.stat().st_size > MAX_BYTES:
@@ -117,12 +127,12 @@ def _blank(cells) -> bool:
 
 def parse_rows(table: list[tuple[int, list]]) -> tuple[list[tuple[int, dict]], int, list[str]]:
     """Find the header row (a title row above it is fine), then map each row to field → value."""
-    for index, (_n, cells) in enumerate(table[:10]):
-        names = [_header_name(c) for c in cells]
-        if sum(n is not None for n in names) >= 2:
-            break
-    else:
+    index, columns, _count = find_header([cells for _n, cells in table], _header_columns, two_rows=False,
+                                         first_with=2)
+    if index < 0:
         raise ImportFileError("前 10 行里找不到表头（如：岗位名称、用人单位、联系电话）/ no header row found")
+    cells = table[index][1]
+    names = [_header_name(c) for c in cells]
     ignored = [str(c).strip() for c, n in zip(cells, names) if n is None and not _blank([c])]
     rows, blank = [], 0
     for number, row in table[index + 1:]:

@@ -7,9 +7,10 @@ from typing import Optional
 from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from bot.calendar_cn import CATEGORY_NAMES
 from bot.db import Base, utcnow
 
-CATEGORIES = ("视力", "听力", "言语", "肢体", "智力", "精神", "多重")
+CATEGORIES = CATEGORY_NAMES  # a posting lists names, not codes
 KINDS = ("全职", "兼职", "辅助性就业", "居家就业")
 STATUSES = ("open", "withdrawn", "expired")
 

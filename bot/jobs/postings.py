@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import distinct, func, select, update
 from sqlalchemy.orm import Session
 
+from bot.calendar_cn import day_start
 from bot.audit import audit
 from bot.db import LOCAL_TZ, utcnow
 from bot.jobs.models import CATEGORIES, JobPosting, JobView
@@ -40,10 +41,6 @@ class Saved:
 
 def local_today(now: dt.datetime | None = None) -> dt.date:
     return (now or utcnow()).astimezone(LOCAL_TZ).date()
-
-
-def _day_start(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(), LOCAL_TZ).astimezone(dt.timezone.utc)
 
 
 def is_open(today: dt.date):
@@ -99,7 +96,7 @@ def save_posting(session: Session, data: dict, *, actor: str, knowledge_dir: str
         values = {k: v for k, v in values.items() if k in data or k in ("valid_from", "valid_until")}
     if posting is None:
         posting = JobPosting(external_id=external_id or f"wx-{secrets.token_hex(6)}", created_by=actor[:64],
-                             announce_at=max(now, _day_start(start)), **values)
+                             announce_at=max(now, day_start(start)), **values)
         session.add(posting)
         session.flush()
         audit(session, actor, "jobs.create", f"job:{posting.external_id}", title=posting.title)
@@ -112,7 +109,7 @@ def save_posting(session: Session, data: dict, *, actor: str, knowledge_dir: str
     if not changed:
         return Saved(posting, "unchanged", warnings)
     if "valid_from" in changed and posting.announce_at > now:  # not yet announced: follow the new start
-        posting.announce_at = max(now, _day_start(start))
+        posting.announce_at = max(now, day_start(start))
     for key, value in changed.items():
         setattr(posting, key, value)
     session.flush()

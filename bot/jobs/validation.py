@@ -11,6 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from bot.calendar_cn import excel_day, ymd
 from bot.inbound import strip_control
 from bot.jobs.models import CATEGORIES, KINDS
 from bot.towns import match_town
@@ -39,8 +40,6 @@ _CODES = {"external_id", "contact_phone"}
 _SPLIT = re.compile(r"[、,，;；/|和及\s]+")
 _PHONE = re.compile(r"^(?:\+?86)?[\d\-()（） ]{7,24}(?:(?:转|ext\.?|#)\d{1,6})?$", re.IGNORECASE)
 _ID = re.compile(r"^[\w.:\-]+$")
-_DATE_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
-_DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 
 
 class Invalid(ValueError):
@@ -83,14 +82,14 @@ def parse_date(value) -> dt.date:
     if serial is not None:  # an Excel day number (1900 system): 45992 = 2025-12-01
         if not 20000 <= serial <= 80000:
             raise Invalid(msg("日期数字不对", "not a date serial"))
-        return dt.date(1899, 12, 30) + dt.timedelta(days=int(serial))
-    match = _DATE_TEXT.match(text) or _DATE_COMPACT.match(text)
-    if match is None:
-        raise Invalid(msg("日期格式应为 2026-12-31", "date must look like 2026-12-31"))
+        return excel_day(serial)
     try:
-        return dt.date(*(int(g) for g in match.groups()))
+        day = ymd(text)
     except ValueError as exc:
         raise Invalid(msg("没有这一天", "no such date")) from exc
+    if day is None:
+        raise Invalid(msg("日期格式应为 2026-12-31", "date must look like 2026-12-31"))
+    return day
 
 
 def parse_categories(value) -> list[str]:

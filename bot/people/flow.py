@@ -174,11 +174,8 @@ def _finish(ctx, chosen_town: str | None) -> Reply:
     summary = summary_lines(draft.name, draft.relation, draft.cert_number or draft.id_number, draft.phone,
                             draft.town)
     then = data.get("then")
-    follow = ctx.services.router.for_action(f"menu:{then}") if then else None
-    if follow is not None:
-        reply = follow(ctx)
-        reply.text = f"注册成功！\n{summary}\n\n{reply.text}"
-        return reply
+    if then:  # back to what needed the registration (e.g. the booking entry): the dispatcher routes it
+        return Reply(text=f"注册成功！\n{summary}\n", meta={"then": f"menu:{then}"})
     if outcome == "linked":
         return _ask(ctx, f"注册成功！\n{summary}\n已和残联的办证记录核对一致。\n回复“办证进度”查看办理进度。")
     return _ask(ctx, f"注册成功！\n{summary}\n{NO_RECORD}\n{ctx.local.way_out()}")

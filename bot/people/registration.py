@@ -8,15 +8,15 @@ person has a certificate. Mismatches and bad check digits count towards the dail
 """
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select, update
 
+from bot.calendar_cn import day_start
 from bot.privacy import forget_core, forget_everywhere
 from bot.audit import audit
-from bot.db import local_now, request_checkpoint, utcnow
+from bot.db import request_checkpoint, utcnow
 from bot.models import Follower
 from bot.people.models import (MAX_FAILURES_PER_DAY, MAX_LINKED_USERS, CertRecord, Registration,
                                RegistrationFailure)
@@ -38,14 +38,9 @@ class Draft:
     town: str | None
 
 
-def _day_start_utc() -> dt.datetime:
-    start = local_now().replace(hour=0, minute=0, second=0, microsecond=0)
-    return start.astimezone(dt.timezone.utc)
-
-
 def failures_today(session, openid: str) -> int:
     return session.scalar(select(func.count()).select_from(RegistrationFailure).where(
-        RegistrationFailure.openid == openid, RegistrationFailure.created_at >= _day_start_utc())) or 0
+        RegistrationFailure.openid == openid, RegistrationFailure.created_at >= day_start())) or 0
 
 
 def is_locked(session, openid: str) -> bool:
@@ -141,7 +136,7 @@ def delete_my_data(session, openid: str) -> dict:
         removed["registration"] = 1
     # Today's failed checks stay (they hold no personal data): deleting must not reset the lockout.
     removed["failures"] = session.execute(delete(RegistrationFailure).where(
-        RegistrationFailure.openid == openid, RegistrationFailure.created_at < _day_start_utc())).rowcount
+        RegistrationFailure.openid == openid, RegistrationFailure.created_at < day_start())).rowcount
     elsewhere = forget_everywhere(session, openid)  # bookings, job subscriptions, … (may queue a message)
     removed.update(forget_core(session, openid))  # message log, outbox, conversation, follower, …
     removed["elsewhere"] = elsewhere

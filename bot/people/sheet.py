@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.people.validation import clean
+from bot import spreadsheet
 from bot.spreadsheet import csv_rows
 
 HEADER_SCAN_ROWS = 10
@@ -65,28 +66,7 @@ def _match(cells: list[str]) -> dict[str, int]:
 
 def find_header(rows: list[tuple]) -> tuple[int, dict[str, int], int]:
     """(index of the last header row, field → column, header row count) for the best candidate."""
-    best = (-1, {}, 1)
-    for i in range(min(HEADER_SCAN_ROWS, len(rows))):
-        upper = [clean(v) for v in rows[i]]
-        candidates = [(i, _match(upper), 1)]
-        if i + 1 < len(rows):  # two header rows: lower cell, else upper cell carried over merged blanks
-            lower = [clean(v) for v in rows[i + 1]]
-            carried, last = [], ""
-            for cell in upper:
-                last = cell or last
-                carried.append(last)
-            width = max(len(carried), len(lower))
-            pad = lower + [""] * (width - len(lower))
-            merged = [pad[c] or (upper[c] if c < len(upper) else "") for c in range(width)]
-            combined = _match(merged)
-            joined = [carried[c] + pad[c] if c < len(carried) else "" for c in range(width)]  # 残疾+类别
-            for fld, col in _match(joined).items():
-                combined.setdefault(fld, col)
-            candidates.append((i + 1, combined, 2))
-        for cand in candidates:
-            if len(cand[1]) > len(best[1]):
-                best = cand
-    return best
+    return spreadsheet.find_header(rows, _match, scan_rows=HEADER_SCAN_ROWS, text=clean)
 
 
 def read_table(source, filename: str | None = None) -> Table:

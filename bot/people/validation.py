@@ -9,13 +9,12 @@ import datetime as dt
 import re
 import unicodedata
 
+from bot.calendar_cn import CATEGORIES, excel_day, ymd
 from bot.pii import fold_digits
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
-CATEGORIES = {1: "视力", 2: "听力", 3: "言语", 4: "肢体", 5: "智力", 6: "精神", 7: "多重"}
 GRADES = {1: "一级", 2: "二级", 3: "三级", 4: "四级"}
-EXCEL_EPOCH = dt.date(1899, 12, 30)  # serial 1 = 1900-01-01 (Excel's fictitious 1900-02-29 included)
 EXCEL_DIGITS = 15  # Excel keeps 15 significant digits of a number
 
 _ID18 = re.compile(r"\d{17}[\dX]")
@@ -135,20 +134,19 @@ def parse_date(value, what: str = "日期") -> dt.date | None:
         return None
     if re.fullmatch(r"\d{5}(\.0+)?", text):  # a serial number exported to CSV
         return _serial(float(text), what)
-    m = (re.fullmatch(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?", text)
-         or re.fullmatch(r"(\d{4})(\d{2})(\d{2})", text))
-    if not m:
-        raise Invalid(f"{what}看不懂：{text}（请写成 2026-05-06）")
     try:
-        return dt.date(*map(int, m.groups()))
+        day = ymd(text)
     except ValueError:
         raise Invalid(f"{what}不存在：{text}") from None
+    if day is None:
+        raise Invalid(f"{what}看不懂：{text}（请写成 2026-05-06）")
+    return day
 
 
 def _serial(number: float, what: str) -> dt.date:
     if not 1 <= number < 2958466:
         raise Invalid(f"{what}看不懂：{number}")
-    return EXCEL_EPOCH + dt.timedelta(days=int(number))
+    return excel_day(number)
 
 
 def parse_phones(value) -> str | None:

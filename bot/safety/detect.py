@@ -8,6 +8,7 @@ from pathlib import Path
 import yaml
 from pypinyin import lazy_pinyin
 
+from bot.knowledge_files import FileCache
 from bot.normalize import compact
 from bot.safety.similar import Similar
 
@@ -101,19 +102,18 @@ class Detector:
         return None
 
 
-_cache: dict[str, tuple[float, Detector]] = {}
+def _build(path: Path) -> Detector:
+    data = (yaml.safe_load(path.read_text("utf-8")) if path.exists() else None) or {}
+    data["questions"] = _sample_questions(path.parent / "entries")
+    return Detector(data)
+
+
+_detectors = FileCache(_build)
 
 
 def detector(knowledge_dir: str | Path) -> Detector:
     """The detector for knowledge_dir/distress.yaml, rebuilt when the file changes (staff edit it)."""
-    path = Path(knowledge_dir) / "distress.yaml"
-    mtime = path.stat().st_mtime if path.exists() else 0.0
-    cached = _cache.get(str(path))
-    if cached is None or cached[0] != mtime:
-        data = (yaml.safe_load(path.read_text("utf-8")) if path.exists() else None) or {}
-        data["questions"] = _sample_questions(Path(knowledge_dir) / "entries")
-        cached = _cache[str(path)] = (mtime, Detector(data))
-    return cached[1]
+    return _detectors.get(Path(knowledge_dir) / "distress.yaml")
 
 
 def _sample_questions(entries: Path) -> list[str]:

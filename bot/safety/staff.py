@@ -42,12 +42,8 @@ def item_context(session: Session, item: UrgentItem, actor: str, data_key: str, 
     """The resident behind an item: registration (phone in full only when `full`), last location,
     recent messages. Audited, since staff see personal data here."""
     from bot.pii import mask_name, mask_phone
-    person = None
-    try:
-        from bot.people.api import registered_person
-        person = registered_person(session, data_key, item.openid)
-    except ModuleNotFoundError:  # the registry capability is not installed on this server
-        pass
+    from bot.people.api import registered_person  # bot.people.registration → privacy → here: a cycle
+    person = registered_person(session, data_key, item.openid)
     follower = session.get(Follower, item.openid)
     messages = session.scalars(select(MessageLog).where(MessageLog.openid == item.openid).order_by(
         MessageLog.id.desc()).limit(10)).all()

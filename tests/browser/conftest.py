@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from bot.config import ROOT
-from tests.fixtures_admin import ACCOUNTS, PASSWORD, create_accounts
+
+from tests.support.console import ACCOUNTS, PASSWORD, create_accounts
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

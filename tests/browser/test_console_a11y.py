@@ -13,7 +13,7 @@ from bot.calls.models import CallTask
 from bot.db import local_now
 from bot.jobs import save_posting
 from tests.browser.conftest import playwright_expect
-from tests.drivers import ChatDriver
+from tests.support.wechat import ChatDriver
 
 pytestmark = pytest.mark.browser
 expect = playwright_expect()

@@ -12,7 +12,7 @@ import yaml
 
 from bot.db import local_now
 from tests.browser.conftest import playwright_expect
-from tests.drivers import ChatDriver
+from tests.support.wechat import ChatDriver
 
 pytestmark = pytest.mark.browser
 expect = playwright_expect()

@@ -7,7 +7,7 @@ import pytest
 
 from tests.browser.conftest import playwright_expect
 from tests.browser.test_console_a11y import CONTRAST_JS
-from tests.drivers import ChatDriver
+from tests.support.wechat import ChatDriver
 
 pytestmark = pytest.mark.browser
 expect = playwright_expect()

@@ -1,10 +1,18 @@
-"""Test drivers that speak WeChat's side: build real XML, sign and encrypt it, read replies."""
+"""WeChat's side of the tests: drivers that build real XML, sign and encrypt it and read replies; the
+app and a live server; the fake WeChat API; waiting on a condition instead of sleeping."""
 from __future__ import annotations
 
 import itertools
+import threading
+import time
+from typing import Callable
+
+import pytest
+from werkzeug.serving import make_server
 
 from bot import engine
 from bot.inbound import Inbound
+from bot.fake_wechat import FakeWeChat
 from bot.reply import Reply
 from bot.simulate import build_xml, read_reply, signed_request
 
@@ -57,3 +65,53 @@ class WeChatHTTP:
 
     def text(self, content: str, openid: str = "o_http", encrypt: bool | None = None) -> dict:
         return self.send("text", openid, encrypt, Content=content)
+
+
+def wait_for(condition: Callable[[], object], timeout: float = 15.0, what: str = "condition"):
+    """Wait until condition() is true (another thread, the fake API) and return its value; fail after
+    `timeout` seconds, which is generous: the wait ends as soon as the condition holds."""
+    deadline = time.monotonic() + timeout
+    while not (value := condition()):
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout:g} s waiting for {what}")
+        time.sleep(0.02)
+    return value
+
+
+@pytest.fixture
+def chat(services):
+    return ChatDriver(services)
+
+
+@pytest.fixture
+def app(settings):
+    from webhook import create_app
+    return create_app(settings)
+
+
+@pytest.fixture
+def wechat_http(app, settings):
+    return WeChatHTTP(app.test_client(), settings)
+
+
+@pytest.fixture
+def live_server(app):
+    """The app on a real threaded HTTP server on loopback (for concurrency tests)."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def fake_server():
+    server = FakeWeChat().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def wx_fake(fake_server):
+    fake_server.state.reset(mass_daily_quota=10)
+    return fake_server

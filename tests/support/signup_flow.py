@@ -1,4 +1,4 @@
-"""A small two-step flow used by the engine tests (name → town), with a side effect at the end."""
+"""A small two-step flow for the engine tests (name → town), with a side effect at the end."""
 from bot.flows import Flow
 from bot.models import OutboxMessage
 from bot.outbox import enqueue_text

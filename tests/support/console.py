@@ -1,26 +1,15 @@
-"""Fixtures for the staff console tests: a writable knowledge/ copy, three accounts, a logged-in client."""
+"""The staff console: three accounts and a client that logs in like a browser (CSRF token included).
+
+Console test modules mark themselves `pytest.mark.knowledge_copy` (edits never touch the repo's
+knowledge/, and are seen at once)."""
 from __future__ import annotations
 
 import re
 
 import pytest
-
-from bot import knowledge
-
 PASSWORD = "Test-password-2026"
 ACCOUNTS = {"boss": "admin", "writer": "editor", "reader": "viewer"}
 _TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
-
-
-@pytest.fixture
-def settings(settings, knowledge_copy):
-    """The shared settings, but knowledge/ is a temporary copy: console edits never touch the repo."""
-    return settings.with_(knowledge_dir=str(knowledge_copy))
-
-
-@pytest.fixture(autouse=True)
-def instant_reload(monkeypatch):
-    monkeypatch.setattr(knowledge, "RELOAD_CHECK_SECONDS", 0.0)
 
 
 def create_accounts(services, accounts: dict[str, str] = ACCOUNTS, password: str = PASSWORD) -> None:

@@ -1,0 +1,119 @@
+"""Module-level import graph of bot/, handlers/ and webhook.py: cycles and function-level imports."""
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("bot", "handlers")
+
+
+def modules() -> dict[str, Path]:
+    """Every first-party module name → its file."""
+    found = {"webhook": ROOT / "webhook.py"}
+    for package in PACKAGES:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            parts = list(path.relative_to(ROOT).with_suffix("").parts)
+            if parts[-1] == "__init__":
+                parts.pop()
+            found[".".join(parts)] = path
+    return found
+
+
+def _targets(node: ast.AST, module: str, is_package: bool, known) -> list[str]:
+    """First-party modules an import statement loads (a `from x import y` may name submodule x.y)."""
+    names = []
+    if isinstance(node, ast.Import):
+        names = [alias.name for alias in node.names]
+    elif isinstance(node, ast.ImportFrom):
+        base = node.module or ""
+        if node.level:
+            anchor = module.split(".") if is_package else module.split(".")[:-1]
+            anchor = anchor[:len(anchor) - node.level + 1]
+            base = ".".join(anchor + ([base] if base else []))
+        names = [base] + [f"{base}.{alias.name}" for alias in node.names]
+    return [n for n in names if n in known]
+
+
+def _module_level(tree: ast.Module):
+    """Import statements that run when the module is imported (top level, also inside if/try)."""
+    stack = list(tree.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            yield node
+        elif isinstance(node, (ast.If, ast.Try)):
+            if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+                continue  # never runs
+            stack += node.body + getattr(node, "orelse", []) + getattr(node, "finalbody", [])
+            stack += [s for h in getattr(node, "handlers", []) for s in h.body]
+
+
+def graph(everywhere: bool = False) -> tuple[dict[str, set[str]], int]:
+    """(module → first-party modules it imports at module level, number of function-level imports).
+
+    everywhere=True also follows function-level imports (the cycles they hide)."""
+    known = modules()
+    edges, nested = {}, 0
+    for name, path in known.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        top = set(map(id, _module_level(tree)))
+        is_package = path.name == "__init__.py"
+        edges[name] = set()
+        for node in ast.walk(tree):
+            if not isinstance(node, (ast.Import, ast.ImportFrom)):
+                continue
+            if id(node) in top or everywhere:
+                edges[name].update(t for t in _targets(node, name, is_package, known) if t != name)
+            if id(node) not in top:
+                nested += 1
+        # Importing a.b.c runs a/__init__ and a/b/__init__ first; a module's own parent packages are
+        # always initialised before it, so an edge to them is not a cycle.
+        for target in list(edges[name]):
+            parts = target.split(".")
+            edges[name].update(p for p in (".".join(parts[:i]) for i in range(1, len(parts))) if p in known)
+        edges[name] -= {p for p in edges[name] if name.startswith(p + ".")}
+    return edges, nested
+
+
+def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components with more than one module (Tarjan)."""
+    index, low, on, stack, found, counter = {}, {}, set(), [], [], [0]
+
+    def visit(v):
+        index[v] = low[v] = counter[0]
+        counter[0] += 1
+        stack.append(v)
+        on.add(v)
+        for w in edges.get(v, ()):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = []
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                comp.append(w)
+                if w == v:
+                    break
+            if len(comp) > 1:
+                found.append(sorted(comp))
+    sys.setrecursionlimit(10000)
+    for v in sorted(edges):
+        if v not in index:
+            visit(v)
+    return found
+
+
+if __name__ == "__main__":
+    edges, nested = graph()
+    found = cycles(edges)
+    hidden = cycles(graph(everywhere=True)[0])
+    print(f"modules {len(edges)}  function-level imports {nested}  import cycles {len(found)}"
+          f"  (with function-level imports: {len(hidden)} cycles over {sum(map(len, hidden))} modules)")
+    for comp in found + (hidden if "-v" in sys.argv else []):
+        print("  cycle:", " ↔ ".join(comp))

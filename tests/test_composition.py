@@ -1,0 +1,73 @@
+"""The composition root is the one source of wiring: importing a module registers nothing, no cycles."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from benchmarks.import_graph import cycles, graph, modules
+from bot.config import ROOT
+
+# Runs in a fresh interpreter: what every first-party module leaves behind when merely imported.
+PROBE = r"""
+import importlib, inspect, json, sys
+from bot import cli, features
+from bot.models import OutboxMessage
+columns = sorted(OutboxMessage.__table__.columns.keys())
+builtin = sorted(cli.cli.commands)
+names = json.loads(sys.argv[1])
+for name in names:
+    importlib.import_module(name)
+from bot import audiences, privacy, scheduler
+from bot.flows import Flow
+from bot.models import OutboxMessage
+tagged, flows = set(), set()
+for name in names:
+    for value in vars(sys.modules[name]).values():
+        if inspect.isfunction(value) and getattr(value, "wx_routes", None):
+            tagged.add(f"{value.__module__}.{value.__qualname__}")
+        if type(value) is Flow:
+            flows.add(value.name)
+print(json.dumps({
+    "built": features.installed.cache_info().currsize,
+    "columns_same": columns == sorted(OutboxMessage.__table__.columns.keys()),
+    "commands_same": builtin == sorted(cli.cli.commands),
+    "registries": [f"{m.__name__}.{a}" for m in (audiences, privacy, scheduler)
+                   for a in ("TAG_PROVIDERS", "AUDIENCE_PROVIDERS", "_FORGETTERS", "TICKS") if hasattr(m, a)],
+    "tagged": sorted(tagged), "flows": sorted(flows),
+}))
+from bot.features import installed
+from bot.router import Router
+router = Router.from_features(installed())
+print(json.dumps({"listed": sorted(f"{fn.__module__}.{fn.__qualname__}" for fn in installed().handlers),
+                  "flows": sorted(router.flows)}))
+"""
+
+
+def test_importing_every_module_registers_nothing_and_features_are_the_one_list():
+    names = sorted(modules())
+    out = subprocess.run([sys.executable, "-c", PROBE, json.dumps(names)], cwd=ROOT, capture_output=True,
+                         text=True, timeout=300, env={"PATH": "/usr/bin:/bin", "WXBOT_SEMANTIC": "0"})
+    assert out.returncode == 0, out.stderr[-3000:]
+    imported, collected = (json.loads(line) for line in out.stdout.strip().splitlines()[-2:])
+    assert imported["built"] == 0, "importing a module built the features list"
+    assert imported["columns_same"] and imported["commands_same"]
+    assert imported["registries"] == []
+    # Every tagged handler and every flow in handlers/ is declared by a feature, and nothing else is.
+    assert collected["listed"] == imported["tagged"]
+    assert collected["flows"] == imported["flows"]
+
+
+def test_tick_ids_are_the_ones_the_features_declare():
+    from bot.features import installed
+    from handlers import FEATURES
+    declared = [t.name for f in FEATURES for t in f.ticks]
+    assert list(installed().ticks) == declared and len(set(declared)) == len(declared)
+    assert {"token.refresh", "outbox.dispatch", "notices.due", "booking.reminders", "jobs.digest"} <= set(declared)
+    periods = {t.name: t.seconds for t in installed().ticks.values()}
+    assert periods["outbox.dispatch"] == 3 and periods["booking.reminders"] == 300 and periods["jobs.digest"] == 900
+
+
+def test_no_import_cycle_at_module_level():
+    edges, _nested = graph()
+    assert cycles(edges) == []
