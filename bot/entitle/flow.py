@@ -96,7 +96,7 @@ def _leave_or_again(ctx, again: str) -> Reply | None:
     if compact(text) in STOP or is_leaving(text):
         ctx.end_flow()
         return _ask(f"{check_flow.on_cancel}\n需要时回复“我能领什么”。")
-    commands = [how for _fn, how in ctx.services.router.text_candidates(text) if how in ("keyword", "prefix")]
+    commands = [m.how for _fn, m in ctx.services.router.text_candidates(text) if m.how in ("keyword", "prefix")]
     if commands or (len(compact(text)) > 4 and looks_like_request(text)):  # "菜单", "护理补贴怎么申请"
         ctx.end_flow()
         ctx.notes.append("好的，先不做政策体检了，回答没有保存。需要时回复“我能领什么”。")
