@@ -15,6 +15,7 @@ MAIN_OPTIONS = [
     ["预约上门评残", "menu:BOOK_ASSESS"],
     ["活动通知", "menu:NOTICES"],
     ["联系我们（地址、电话）", "menu:CONTACT"],
+    ["看看我能领哪些补贴", "menu:ENTITLE"],  # last, so the numbers residents already know stay
 ]
 
 
@@ -41,6 +42,7 @@ def welcome(ctx: Ctx) -> Reply | None:
     intro = ("您好，欢迎关注平阳县残联！\n"
              "我是残联的智能助手，可以回答残疾人政策问题、帮您找工作、查残疾人证办理进度、预约上门评残。\n"
              "打字或直接发语音都可以，例如说“残疾证怎么办”。\n"
+             "不知道自己能领哪些补贴，回复“我能领什么”，回答几个问题就知道。\n"
              "底部菜单有“政策咨询”“办事服务”“就业活动”三栏。\n"
              "现在也可以回复数字：")
     return main_menu(ctx, intro)

@@ -107,3 +107,11 @@ def test_counts_per_benefit_without_who(chat, services):
         counts = {r.benefit_id: r.count for r in s.scalars(select(EntitlementShown))}
     assert counts["care_subsidy"] == 2 and "living_subsidy" not in counts
     assert {c.name for c in EntitlementShown.__table__.columns} == {"day", "benefit_id", "count"}
+
+
+def test_the_main_menu_and_the_welcome_offer_the_check(chat):
+    """A resident who does not know a benefit's name finds the check from the menu and the welcome."""
+    menu = chat("菜单")
+    number = next(line.split(".")[0] for line in menu.text.splitlines() if "我能领哪些补贴" in line)
+    assert "第 1 题：给谁查？" in chat(number).text
+    assert "我能领什么" in chat.event("subscribe").text
