@@ -7,6 +7,8 @@ answer / suggest / fallback (rank.py). Public API: ``Matcher.build(entries, norm
 """
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from bot.matcher import semantic
@@ -25,6 +27,7 @@ FAMILY_WEIGHT = {"c:": 1.0, "p:": 0.7}
 PLACE_WEIGHT = 0.35
 DOC_HITS = 50  # sample questions retrieved per query
 RERANK = 12  # candidates scored in full
+CACHE_SIZE = 1024  # recent questions whose results are kept
 
 
 @dataclass
@@ -51,6 +54,10 @@ class Matcher:
         self.first_doc: dict[int, int] = {}  # entry → its first doc number
         for doc, number in enumerate(doc_entry):
             self.first_doc.setdefault(number, doc)
+        # Residents ask the same few questions: results by question (a reload builds a new matcher,
+        # so the knowledge version is part of the key by construction).
+        self._cache: OrderedDict[str, Result] = OrderedDict()
+        self._cache_lock = threading.Lock()
 
     semantic: "semantic.SemanticIndex | None" = None
 
@@ -98,6 +105,21 @@ class Matcher:
         return len(self.entries)
 
     def match(self, question: str) -> Result:
+        """The decision for a question (shared, read-only: cached for repeats)."""
+        key = " ".join(question.split())
+        with self._cache_lock:
+            hit = self._cache.get(key)
+            if hit is not None:
+                self._cache.move_to_end(key)
+                return hit
+        result = self._match(question)
+        with self._cache_lock:
+            self._cache[key] = result
+            if len(self._cache) > CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return result
+
+    def _match(self, question: str) -> Result:
         analysed = self.normalizer.analyse(question)
         if not analysed.text:
             return decide(question, "", [])
