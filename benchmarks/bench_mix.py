@@ -54,6 +54,14 @@ def mix(settings: Settings, n: int, tag: str) -> list[list[tuple[str, bytes]]]:
     return scripts
 
 
+def commands(settings: Settings, n: int, tag: str) -> list[list[tuple[str, bytes]]]:
+    """Only messages that never reach the matcher: menu words, numbered picks, CLICK events, a flow."""
+    steps = [{"Content": "菜单"}, {"Content": "1"}, {"Event": "CLICK", "EventKey": "TOPIC_SUBSIDY"},
+             {"Content": "找工作"}, {"Event": "CLICK", "EventKey": "JOBS"}, {"Content": "注册"}, {"Content": "取消"},
+             {"Event": "CLICK", "EventKey": "CONTACT"}]
+    return [[_signed(settings, f"o_{tag}_{k}", f) for f in steps] for k in range(max(1, n // len(steps)))]
+
+
 def distinct_questions(settings: Settings, tag: str) -> list[list[tuple[str, bytes]]]:
     """Every tuning question once (none repeats, so no answer cache helps), one resident each."""
     questions = list(dict.fromkeys(_questions("tune.tsv") + _questions("tune-extra.tsv")))

@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench_mix import distinct_questions, failure, mix  # noqa: E402
+from bench_mix import commands, distinct_questions, failure, mix  # noqa: E402
 
 from bot.config import DEMO, Settings  # noqa: E402
 
@@ -189,8 +189,9 @@ def main() -> None:
         for r in range(args.rounds):
             for s in servers:  # fresh messages (new MsgId, nonce, timestamp) for every run
                 results[s.name].append(measure(s, settings, mix(settings, args.requests, f"r{r}p{s.port}")))
-        distinct = {s.name: measure(s, settings, distinct_questions(settings, f"d{s.port}"))
-                    for s in servers if s.name != "floor"}
+        projects = [s for s in servers if s.name != "floor"]
+        plain = {s.name: measure(s, settings, commands(settings, args.requests // 2, f"c{s.port}")) for s in projects}
+        distinct = {s.name: measure(s, settings, distinct_questions(settings, f"d{s.port}")) for s in projects}
         memory = {s.name: s.memory_mb() for s in servers}
     finally:
         for s in servers:
@@ -204,12 +205,14 @@ def main() -> None:
           f"{'failed':>10}")
     for name, runs in results.items():
         print(row(name if name == "floor" else f"{name} mix", runs, None if name == "floor" else floor))
+    for name, res in plain.items():
+        print(row(f"{name} no matcher", [res], floor))
     for name, res in distinct.items():
         print(row(f"{name} distinct Q", [res], floor))
     print("worker memory after the run (largest worker): "
           + ", ".join(f"{n} RSS {rss:.0f} MB / PSS {pss:.0f} MB" for n, (rss, pss) in memory.items()))
     print("req/s min/med/max over rounds; p50/p99/CPU (server CPU per request, all gunicorn processes) are "
-          "medians over rounds; 'distinct Q' = policy questions all different (knowledge/eval/tune*.tsv), "
+          "medians over rounds; 'no matcher' = menu words, picks, clicks, a flow (one run); 'distinct Q' = policy questions all different (knowledge/eval/tune*.tsv), "
           "one run, semantic layer as configured (WXBOT_SEMANTIC)")
 
 
