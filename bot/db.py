@@ -8,7 +8,7 @@ import time
 from contextlib import contextmanager
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import JSON, DateTime, create_engine, event, text
+from sqlalchemy import JSON, DateTime, bindparam, create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
@@ -151,14 +151,22 @@ def begin_bounded(sessions: sessionmaker):
         yield session
 
 
-def insert_ignore(session, model, *keys: str):
-    """INSERT … ON CONFLICT (keys) DO NOTHING for this session's database. Add .returning(a key):
-    no row back means it existed (an INSERT's rowcount is not reliable across drivers)."""
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(model).on_conflict_do_nothing(index_elements=list(keys))
+_insert_ignore: dict[tuple, object] = {}
+
+
+def insert_ignore(model, keys: tuple[str, ...], columns: tuple[str, ...]):
+    """INSERT … ON CONFLICT (keys) DO NOTHING RETURNING keys[0], built once; execute it with a dict
+    of the columns' values. No row back means it existed (an INSERT's rowcount is not reliable across
+    drivers). Textual: the same SQL on SQLite (≥ 3.35) and PostgreSQL, and unlike the dialects'
+    insert().on_conflict_do_nothing() SQLAlchemy caches its compiled form."""
+    stmt = _insert_ignore.get((model, keys, columns))
+    if stmt is None:
+        table = model.__table__
+        stmt = text(f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)}) "
+                    f"ON CONFLICT ({', '.join(keys)}) DO NOTHING RETURNING {keys[0]}").bindparams(
+            *(bindparam(c, type_=table.c[c].type) for c in columns))
+        _insert_ignore[(model, keys, columns)] = stmt
+    return stmt
 
 
 def session_factory(url: str) -> sessionmaker:

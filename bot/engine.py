@@ -6,7 +6,7 @@ import logging
 import secrets
 import time
 
-from sqlalchemy import insert, or_, update
+from sqlalchemy import bindparam, insert, or_, select, update
 from sqlalchemy.exc import InterfaceError, OperationalError, TimeoutError as PoolTimeout
 
 from bot import dispatch
@@ -27,6 +27,20 @@ _last_purge = [0.0]
 TOUCH_SLACK = dt.timedelta(minutes=1)  # follower.last_message_at: precise enough for a 48-hour window
 EVENT_WINDOW_SLACK = dt.timedelta(seconds=5)  # last_event_at opens a window of one minute only
 SYSTEM_EVENTS = {"masssendjobfinish", "templatesendjobfinish"}  # delivery reports, not residents
+
+
+# The hot path's statements, built once (building and cache-keying them costs more than running them).
+_TAKE_OVER = update(InboundSeen).where(
+    InboundSeen.dedup_key == bindparam("p_key"), InboundSeen.status == "processing",
+    or_(InboundSeen.claimed_until.is_(None), InboundSeen.claimed_until < bindparam("p_now")),
+).values(claimed_until=bindparam("p_until"), claim_token=bindparam("p_token"))
+_FINISH = update(InboundSeen).where(
+    InboundSeen.dedup_key == bindparam("p_key"), InboundSeen.claim_token == bindparam("p_token"),
+    InboundSeen.status == "processing").values(status=bindparam("p_status"), reply=bindparam("p_reply"),
+                                               claimed_until=None)
+_LOG = insert(MessageLog)
+_CLAIM = insert_ignore(InboundSeen, ("dedup_key",),
+                       ("dedup_key", "openid", "status", "claimed_until", "claim_token", "created_at"))
 
 
 class DatabaseUnavailable(Exception):
@@ -135,15 +149,14 @@ def _claim(services, msg: Inbound, nonce: tuple[str, str] | None = None) -> str 
     with begin(services) as session:
         if nonce is not None:
             remember_nonce(session, nonce, msg.dedup_key)
-        fresh = session.connection().execute(insert_ignore(session, InboundSeen, "dedup_key").values(
-            dedup_key=msg.dedup_key, openid=msg.openid, status="processing", claimed_until=until,
-            claim_token=token, created_at=now).returning(InboundSeen.dedup_key)).first()
+        conn = session.connection()
+        fresh = conn.execute(_CLAIM, {
+            "dedup_key": msg.dedup_key, "openid": msg.openid, "status": "processing", "claimed_until": until,
+            "claim_token": token, "created_at": now}).first()
         if fresh is not None:
             return token
-        taken = session.connection().execute(update(InboundSeen).where(
-            InboundSeen.dedup_key == msg.dedup_key, InboundSeen.status == "processing",
-            or_(InboundSeen.claimed_until.is_(None), InboundSeen.claimed_until < now),
-        ).values(claimed_until=until, claim_token=token)).rowcount
+        taken = conn.execute(_TAKE_OVER, {"p_key": msg.dedup_key, "p_now": now, "p_until": until,
+                                          "p_token": token}).rowcount
     if taken:
         log.warning("%s: the first delivery's lease expired; this re-delivery takes it over", msg.dedup_key)
     return token if taken else None
@@ -170,7 +183,7 @@ def _replay(services, msg: Inbound) -> Reply:
 
 
 def _handle(services, session, msg: Inbound) -> Reply:
-    follower = session.get(Follower, msg.openid)
+    follower, state = _load(session, msg.openid)
     if follower is None:
         follower = Follower(openid=msg.openid, subscribed=True)
         if msg.event not in SYSTEM_EVENTS:  # mass-send reports come from WeChat's own account
@@ -183,7 +196,6 @@ def _handle(services, session, msg: Inbound) -> Reply:
     elif msg.event in ("click", "scan", "subscribe"):
         if _stale(follower.last_event_at, now, EVENT_WINDOW_SLACK):
             follower.last_event_at = now  # opens a one-minute window (3 sends)
-    state = session.get(ConversationState, msg.openid)
     if state is None:
         state = ConversationState(openid=msg.openid, data={}, options=[])
         if msg.event not in SYSTEM_EVENTS:
@@ -211,6 +223,15 @@ def stored_reply(reply: Reply) -> dict:
             "options": reply.options, "meta": meta}
 
 
+def _load(session, openid: str):
+    """The resident and their conversation in one query (a follower row exists for nearly everyone)."""
+    row = session.execute(select(Follower, ConversationState).outerjoin(
+        ConversationState, ConversationState.openid == Follower.openid).where(Follower.openid == openid)).first()
+    if row is not None:
+        return row[0], row[1]
+    return None, session.get(ConversationState, openid)
+
+
 def _finish(session, msg: Inbound, reply: Reply, started: float, token: str | None = None,
             status: str = "done") -> None:
     meta = reply.meta or {}
@@ -218,15 +239,15 @@ def _finish(session, msg: Inbound, reply: Reply, started: float, token: str | No
     if explain is not None:
         meta["explain"] = explain
     # Only the holder of the claim may finish it: a worker whose lease was taken over rolls back.
-    owned = session.connection().execute(update(InboundSeen).where(
-        InboundSeen.dedup_key == msg.dedup_key, InboundSeen.claim_token == token,
-        InboundSeen.status == "processing").values(status=status, reply=stored_reply(reply), claimed_until=None))
+    conn = session.connection()
+    owned = conn.execute(_FINISH, {"p_key": msg.dedup_key, "p_token": token, "p_status": status,
+                                   "p_reply": stored_reply(reply)})
     if owned.rowcount != 1:
         raise LeaseLost(msg.dedup_key)
     msg_type = f"event:{msg.event}" if msg.is_event else msg.msg_type
     # Residents type ID and phone numbers anywhere; the log staff read never keeps them whole.
     text = scrub(msg.text or (msg.event_key if msg.is_event else ""))
-    session.connection().execute(insert(MessageLog).values(
-        openid=msg.openid, msg_type=msg_type[:32], text=text[:2000], route=meta.get("route"),
-        kind=meta.get("kind"), topic=meta.get("topic"), score=meta.get("score"),
-        latency_ms=int((time.perf_counter() - started) * 1000), detail=explain, created_at=utcnow()))
+    conn.execute(_LOG, {
+        "openid": msg.openid, "msg_type": msg_type[:32], "text": text[:2000], "route": meta.get("route"),
+        "kind": meta.get("kind"), "topic": meta.get("topic"), "score": meta.get("score"),
+        "latency_ms": int((time.perf_counter() - started) * 1000), "detail": explain, "created_at": utcnow()})

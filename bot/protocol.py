@@ -102,9 +102,9 @@ def remember_nonce(session, key: tuple[str, str], dedup_key: str) -> None:
     """In the caller's transaction: remember (nonce, timestamp) with the message it carried (one
     INSERT … ON CONFLICT DO NOTHING); refuse it with another message."""
     digest = hashlib.sha256(dedup_key.encode("utf-8")).hexdigest()
-    stmt = insert_ignore(session, CallbackNonce, "nonce", "timestamp").values(
-        nonce=key[0], timestamp=key[1], message_digest=digest, created_at=utcnow())
-    if session.connection().execute(stmt.returning(CallbackNonce.nonce)).first() is not None:
+    stmt = insert_ignore(CallbackNonce, ("nonce", "timestamp"), ("nonce", "timestamp", "message_digest", "created_at"))
+    values = {"nonce": key[0], "timestamp": key[1], "message_digest": digest, "created_at": utcnow()}
+    if session.connection().execute(stmt, values).first() is not None:
         return
     seen = session.get(CallbackNonce, key)
     if seen is not None and seen.message_digest != digest:

@@ -27,6 +27,9 @@ FAMILY_WEIGHT = {"c:": 1.0, "p:": 0.7}
 PLACE_WEIGHT = 0.35
 DOC_HITS = 50  # sample questions retrieved per query
 RERANK = 12  # candidates scored in full
+# A lexical answer at least this good and this far ahead skips the embedding (chosen on tune.tsv:
+# no answer there changes).
+DECISIVE_SCORE, DECISIVE_MARGIN = 0.75, 0.25
 CACHE_SIZE = 1024  # recent questions whose results are kept
 
 
@@ -136,16 +139,19 @@ class Matcher:
                 best_doc[entry] = (cos, doc)
         pre = sorted(best_doc, key=lambda e: -best_doc[e][0])[:RERANK]
         objects = self.normalizer.objects_in(analysed.compact)
+        scored = {e: self._score(e, analysed, evec, best_doc.get(e), objects) for e in pre}
         if self.semantic is None:
-            candidates = [self._score(e, analysed, evec, best_doc.get(e), objects) for e in pre]
-            return decide(question, analysed.text, candidates, LEXICAL)
+            return decide(question, analysed.text, list(scored.values()), LEXICAL)
+        lexical = decide(question, analysed.text, [_copy(c) for c in scored.values()], LEXICAL)
+        if _decisive(lexical):  # the embedding (~25 ms) could not change this answer
+            return lexical
         # The embedding adds the entries closest in meaning (a question with none of the samples'
         # words), then each candidate's lexical score is fused with its cosine.
         cosines = self.semantic.entry_cosines(self.normalizer.meaning(analysed.text))
         pre += [e for e in self.semantic.best(cosines) if e not in pre]
         candidates = []
         for e in pre:
-            cand = self._score(e, analysed, evec, best_doc.get(e) or self._best_doc(e, qvec), objects)
+            cand = scored.get(e) or self._score(e, analysed, evec, self._best_doc(e, qvec), objects)
             cos = float(cosines[e])
             cand.components["lex"], cand.components["cos_e"] = cand.score, cos
             cand.score = fuse(cand.score, cos)
@@ -199,6 +205,19 @@ class Matcher:
                     qa, qb = ea.originals[doc - starts[a]], eb.originals[other - starts[b]]
                     pairs.append((ea.id, qa, eb.id, qb, sim))
         return pairs
+
+
+def _copy(c: Candidate) -> Candidate:
+    return Candidate(c.entry_id, c.kind, c.title, c.score, dict(c.components), c.matched, c.keywords)
+
+
+def _decisive(result: Result) -> bool:
+    """A lexical answer so clear that the fused score would answer the same (checked on tune.tsv)."""
+    if result.decision != "answer" or result.vague:
+        return False
+    top = result.candidates[0]
+    runner = result.candidates[1].score if len(result.candidates) > 1 else 0.0
+    return top.score >= DECISIVE_SCORE and top.score - runner >= DECISIVE_MARGIN
 
 
 def _keyword_weights(items: list[_Entry], places=()) -> dict[str, float]:
