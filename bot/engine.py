@@ -67,11 +67,13 @@ def process(services, msg: Inbound, nonce: tuple[str, str] | None = None) -> Rep
 
     nonce: (nonce, timestamp) of the callback, remembered in the claim's transaction (bot.protocol).
     Raises DatabaseUnavailable when the database fails, so the caller can make WeChat retry."""
+    token = None  # once our claim is committed, a second attempt keeps it (and its lease)
     for attempt in (1, 2):
         try:
-            token = _claim(services, msg, nonce)
-            if token:
-                _prefetch(services, msg)
+            if token is None:
+                token = _claim(services, msg, nonce) or ""
+                if token:
+                    _prefetch(services, msg)
             reply = _run(services, msg, token) if token else _replay(services, msg)
             _purge_now_and_then(services)
             return reply
