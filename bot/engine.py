@@ -226,9 +226,13 @@ def stored_reply(reply: Reply) -> dict:
 
 
 def _load(session, openid: str):
-    """The resident and their conversation in one query (a follower row exists for nearly everyone)."""
+    """The resident and their conversation in one query (a follower row exists for nearly everyone).
+
+    The follower row is locked: one resident's messages are handled one at a time (two taps on
+    "确认" must not both see the flow's last step). SQLite's write lock does that anyway."""
     row = session.execute(select(Follower, ConversationState).outerjoin(
-        ConversationState, ConversationState.openid == Follower.openid).where(Follower.openid == openid)).first()
+        ConversationState, ConversationState.openid == Follower.openid).where(Follower.openid == openid)
+        .with_for_update(of=Follower)).first()
     if row is not None:
         return row[0], row[1]
     return None, session.get(ConversationState, openid)
