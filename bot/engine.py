@@ -73,7 +73,7 @@ def process(services, msg: Inbound, nonce: tuple[str, str] | None = None) -> Rep
             if token is None:
                 token = _claim(services, msg, nonce) or ""
                 if token:
-                    _prefetch(services, msg)
+                    dispatch.prefetch(services, msg)  # the matcher runs before any write lock
             reply = _run(services, msg, token) if token else _replay(services, msg)
             _purge_now_and_then(services)
             return reply
@@ -86,21 +86,6 @@ def process(services, msg: Inbound, nonce: tuple[str, str] | None = None) -> Rep
                 raise DatabaseUnavailable(str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__) from exc
             raise
     raise AssertionError("unreachable")
-
-
-def _prefetch(services, msg: Inbound) -> None:
-    """Run the matcher before any write lock is taken: inside the transaction its cached result is
-    found. Only for text that would reach policy Q&A (the router's first candidate is the fallback)."""
-    text = msg.text.strip() if not msg.is_event and msg.text else ""
-    if not text or len(text) < 3 or text.isdigit():
-        return
-    try:
-        _fn, how = services.router.for_text(text)
-        if how == "fallback":
-            from bot import knowledge
-            knowledge.bundle(services).matcher.match(text)  # cached by the matcher for the handler
-    except Exception:  # noqa: BLE001 - an optimisation only; the transaction does the real work
-        log.debug("prefetch failed", exc_info=True)
 
 
 def _purge_now_and_then(services) -> None:
