@@ -11,7 +11,7 @@ from bot.config import Settings
 from bot.db import request_deadline
 from bot.followup import FollowUps
 from bot.inbound import Inbound, MalformedMessage
-from bot.protocol import BadSignature, CallbackCodec, check_replay
+from bot.protocol import BadSignature, CallbackCodec, replay_key
 from bot.reply import render_xml
 from bot.secure import require_production_ready
 from bot.services import Services
@@ -54,8 +54,7 @@ def create_app(settings: Settings | None = None) -> Flask:
             xml, encrypted = codec.decode(request.args, body)
             msg = Inbound.from_xml(xml)
             with request_deadline(REQUEST_BUDGET_SECONDS):
-                check_replay(services.sessions, request.args, msg.dedup_key)
-                reply = engine.process(services, msg)
+                reply = engine.process(services, msg, replay_key(request.args))
         except BadSignature as exc:
             log.warning("refused callback from %s: %s", request.remote_addr, exc or "bad signature")
             return _text("forbidden", 403)
@@ -91,4 +90,18 @@ def create_app(settings: Settings | None = None) -> Flask:
     for module in BLUEPRINTS:
         if module is not simulator or settings.simulator_enabled:
             module.register(app, services)
+    _warm_up(services)
     return app
+
+
+def _warm_up(services: Services) -> None:
+    """Build the router and the knowledge index now, not on a resident's first message; with gunicorn
+    --preload the workers fork with them built and share their memory."""
+    services.router  # noqa: B018 - a cached property
+    try:
+        from bot import knowledge
+    except ModuleNotFoundError:
+        return
+    knowledge.bundle(services)
+    # Connections opened at start-up (settings checks) must not be shared with forked workers.
+    services.sessions.kw["bind"].dispose()

@@ -8,8 +8,9 @@ import time
 from contextlib import contextmanager
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import JSON, DateTime, create_engine, event, text
+from sqlalchemy import JSON, DateTime, bindparam, create_engine, event, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -56,6 +57,7 @@ _engines: dict[str, Engine] = {}
 # claim + handling stay under ~4.5 s.
 BUSY_TIMEOUT_SECONDS = 2.0
 CONNECT_TIMEOUT_SECONDS = 2
+POOL_RECYCLE_SECONDS = 300
 _request = threading.local()  # the deadline of the web request this thread is answering, if any
 
 
@@ -107,8 +109,10 @@ def _make_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5, pool_timeout=BUSY_TIMEOUT_SECONDS,
-                         connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS})
+    # No pre-ping (a round trip per checkout): connections are recycled, and a message whose
+    # connection turns out dead is retried once (bot.engine.process).
+    return create_engine(url, pool_size=5, max_overflow=5, pool_timeout=BUSY_TIMEOUT_SECONDS,
+                         pool_recycle=POOL_RECYCLE_SECONDS, connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS})
 
 
 # PostgreSQL limits for one web transaction (set per transaction: the scheduler's long statements
@@ -116,15 +120,53 @@ def _make_engine(url: str) -> Engine:
 STATEMENT_TIMEOUT_MS, LOCK_TIMEOUT_MS = 3000, 2000
 
 
+# SQLite has one writer: threads of a process queue here, in order, instead of sleeping and polling in
+# SQLite's busy handler (which wakes late and starves). Other processes still meet the busy timeout.
+_sqlite_writer = threading.RLock()
+
+
+class WriterBusy(OperationalError):
+    """This process's SQLite writers did not get their turn in time (treated like a lock timeout)."""
+
+
 @contextmanager
 def begin_bounded(sessions: sessionmaker):
-    """sessions.begin(), bounded on PostgreSQL by statement and lock timeouts (web requests)."""
+    """sessions.begin(), bounded on PostgreSQL by statement and lock timeouts (web requests); on
+    SQLite one write transaction of this process at a time."""
+    bind = sessions.kw.get("bind")
+    if bind is not None and bind.dialect.name == "sqlite":
+        if not _sqlite_writer.acquire(timeout=wait_ms(int(BUSY_TIMEOUT_SECONDS * 1000)) / 1000):
+            raise WriterBusy("BEGIN IMMEDIATE", None, Exception("database is locked (writer queue)"))
+        try:
+            with sessions.begin() as session:
+                yield session
+        finally:
+            _sqlite_writer.release()
+        return
     with sessions.begin() as session:
         if session.get_bind().dialect.name == "postgresql":
             session.execute(text("select set_config('statement_timeout', :s, true), "
                                  "set_config('lock_timeout', :l, true)"),
                             {"s": str(wait_ms(STATEMENT_TIMEOUT_MS)), "l": str(wait_ms(LOCK_TIMEOUT_MS))})
         yield session
+
+
+_insert_ignore: dict[tuple, object] = {}
+
+
+def insert_ignore(model, keys: tuple[str, ...], columns: tuple[str, ...]):
+    """INSERT … ON CONFLICT (keys) DO NOTHING RETURNING keys[0], built once; execute it with a dict
+    of the columns' values. No row back means it existed (an INSERT's rowcount is not reliable across
+    drivers). Textual: the same SQL on SQLite (≥ 3.35) and PostgreSQL, and unlike the dialects'
+    insert().on_conflict_do_nothing() SQLAlchemy caches its compiled form."""
+    stmt = _insert_ignore.get((model, keys, columns))
+    if stmt is None:
+        table = model.__table__
+        stmt = text(f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)}) "
+                    f"ON CONFLICT ({', '.join(keys)}) DO NOTHING RETURNING {keys[0]}").bindparams(
+            *(bindparam(c, type_=table.c[c].type) for c in columns))
+        _insert_ignore[(model, keys, columns)] = stmt
+    return stmt
 
 
 def session_factory(url: str) -> sessionmaker:

@@ -81,6 +81,21 @@ def _route(ctx: Ctx) -> Reply:
     return reply
 
 
+def prefetch(services, msg) -> None:
+    """Run the matcher before any write lock is taken: inside the transaction its cached result is
+    found. Only for text that would reach policy Q&A (the router's first candidate is the fallback)."""
+    text = msg.text.strip() if not msg.is_event and msg.text else ""
+    if not text or len(text) < 3 or text.isdigit():
+        return
+    try:
+        _fn, how = services.router.for_text(text)
+        if how == "fallback":
+            from bot import knowledge
+            knowledge.bundle(services).matcher.match(text)  # cached by the matcher for the handler
+    except Exception:  # noqa: BLE001 - an optimisation only; the transaction does the real work
+        log.debug("prefetch failed", exc_info=True)
+
+
 def _expire_flow(ctx: Ctx) -> None:
     state = ctx.state
     if state.flow and state.expires_at and state.expires_at < utcnow():

@@ -6,15 +6,16 @@ import logging
 import secrets
 import time
 
-from sqlalchemy import or_, update
-from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError, TimeoutError as PoolTimeout
+from sqlalchemy import bindparam, insert, or_, select, update
+from sqlalchemy.exc import InterfaceError, OperationalError, TimeoutError as PoolTimeout
 
 from bot import dispatch
 from bot.context import Ctx
-from bot.db import begin_bounded, utcnow, wait_ms
+from bot.db import begin_bounded, insert_ignore, utcnow, wait_ms
 from bot.inbound import Inbound
 from bot.models import ConversationState, Follower, InboundSeen, MessageLog
 from bot.pii import scrub, scrub_all
+from bot.protocol import remember_nonce
 from bot.reply import Reply
 
 log = logging.getLogger(__name__)
@@ -23,7 +24,23 @@ RETRY_WAIT_SECONDS = 3.0  # a retry waits this long for the first delivery's ans
 LEASE_SECONDS = 4.0
 PURGE_EVERY_SECONDS = 60.0  # each worker also drops stale replies itself, should the scheduler be down
 _last_purge = [0.0]
+TOUCH_SLACK = dt.timedelta(minutes=1)  # follower.last_message_at: precise enough for a 48-hour window
+EVENT_WINDOW_SLACK = dt.timedelta(seconds=5)  # last_event_at opens a window of one minute only
 SYSTEM_EVENTS = {"masssendjobfinish", "templatesendjobfinish"}  # delivery reports, not residents
+
+
+# The hot path's statements, built once (building and cache-keying them costs more than running them).
+_TAKE_OVER = update(InboundSeen).where(
+    InboundSeen.dedup_key == bindparam("p_key"), InboundSeen.status == "processing",
+    or_(InboundSeen.claimed_until.is_(None), InboundSeen.claimed_until < bindparam("p_now")),
+).values(claimed_until=bindparam("p_until"), claim_token=bindparam("p_token"))
+_FINISH = update(InboundSeen).where(
+    InboundSeen.dedup_key == bindparam("p_key"), InboundSeen.claim_token == bindparam("p_token"),
+    InboundSeen.status == "processing").values(status=bindparam("p_status"), reply=bindparam("p_reply"),
+                                               claimed_until=None)
+_LOG = insert(MessageLog)
+_CLAIM = insert_ignore(InboundSeen, ("dedup_key",),
+                       ("dedup_key", "openid", "status", "claimed_until", "claim_token", "created_at"))
 
 
 class DatabaseUnavailable(Exception):
@@ -45,19 +62,30 @@ def apology(services) -> Reply:
                  meta={"route": "error", "kind": "fallback"})
 
 
-def process(services, msg: Inbound) -> Reply:
+def process(services, msg: Inbound, nonce: tuple[str, str] | None = None) -> Reply:
     """Return the reply for msg; a re-delivery returns the first reply and changes nothing.
 
+    nonce: (nonce, timestamp) of the callback, remembered in the claim's transaction (bot.protocol).
     Raises DatabaseUnavailable when the database fails, so the caller can make WeChat retry."""
-    try:
-        token = _claim(services, msg)
-        reply = _run(services, msg, token) if token else _replay(services, msg)
-        _purge_now_and_then(services)
-        return reply
-    except Exception as exc:
-        if is_outage(exc):
-            raise DatabaseUnavailable(str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__) from exc
-        raise
+    token = None  # once our claim is committed, a second attempt keeps it (and its lease)
+    for attempt in (1, 2):
+        try:
+            if token is None:
+                token = _claim(services, msg, nonce) or ""
+                if token:
+                    dispatch.prefetch(services, msg)  # the matcher runs before any write lock
+            reply = _run(services, msg, token) if token else _replay(services, msg)
+            _purge_now_and_then(services)
+            return reply
+        except Exception as exc:
+            # Without pre-ping a pooled connection may have died (PostgreSQL restarted): once more.
+            if attempt == 1 and getattr(exc, "connection_invalidated", False):
+                log.info("connection lost for %s: retrying once", msg.dedup_key)
+                continue
+            if is_outage(exc):
+                raise DatabaseUnavailable(str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__) from exc
+            raise
+    raise AssertionError("unreachable")
 
 
 def _purge_now_and_then(services) -> None:
@@ -98,23 +126,24 @@ def begin(services):
     return begin_bounded(services.sessions)
 
 
-def _claim(services, msg: Inbound) -> str | None:
+def _claim(services, msg: Inbound, nonce: tuple[str, str] | None = None) -> str | None:
     """Insert the dedup key with a lease in its own committed transaction so every worker sees it;
-    take over an existing claim whose lease expired. Returns our claim token, or None."""
+    take over an existing claim whose lease expired. Returns our claim token, or None.
+
+    The callback's nonce is remembered in the same transaction (one commit per message for both)."""
     token, now = secrets.token_hex(8), utcnow()
     until = now + dt.timedelta(seconds=LEASE_SECONDS)
-    try:
-        with begin(services) as session:
-            session.add(InboundSeen(dedup_key=msg.dedup_key, openid=msg.openid, claimed_until=until,
-                                    claim_token=token))
-        return token
-    except IntegrityError:
-        pass
     with begin(services) as session:
-        taken = session.execute(update(InboundSeen).where(
-            InboundSeen.dedup_key == msg.dedup_key, InboundSeen.status == "processing",
-            or_(InboundSeen.claimed_until.is_(None), InboundSeen.claimed_until < now),
-        ).values(claimed_until=until, claim_token=token)).rowcount
+        if nonce is not None:
+            remember_nonce(session, nonce, msg.dedup_key)
+        conn = session.connection()
+        fresh = conn.execute(_CLAIM, {
+            "dedup_key": msg.dedup_key, "openid": msg.openid, "status": "processing", "claimed_until": until,
+            "claim_token": token, "created_at": now}).first()
+        if fresh is not None:
+            return token
+        taken = conn.execute(_TAKE_OVER, {"p_key": msg.dedup_key, "p_now": now, "p_until": until,
+                                          "p_token": token}).rowcount
     if taken:
         log.warning("%s: the first delivery's lease expired; this re-delivery takes it over", msg.dedup_key)
     return token if taken else None
@@ -141,16 +170,19 @@ def _replay(services, msg: Inbound) -> Reply:
 
 
 def _handle(services, session, msg: Inbound) -> Reply:
-    follower = session.get(Follower, msg.openid)
+    follower, state = _load(session, msg.openid)
     if follower is None:
         follower = Follower(openid=msg.openid, subscribed=True)
         if msg.event not in SYSTEM_EVENTS:  # mass-send reports come from WeChat's own account
             session.add(follower)
+    now = utcnow()
+    # Written only when a minute old: an UPDATE per message for a window of 48 hours (or 1 minute).
     if not msg.is_event:
-        follower.last_message_at = utcnow()  # opens WeChat's 48-hour customer-service window
+        if _stale(follower.last_message_at, now):
+            follower.last_message_at = now  # opens WeChat's 48-hour customer-service window
     elif msg.event in ("click", "scan", "subscribe"):
-        follower.last_event_at = utcnow()  # opens a one-minute window (3 sends)
-    state = session.get(ConversationState, msg.openid)
+        if _stale(follower.last_event_at, now, EVENT_WINDOW_SLACK):
+            follower.last_event_at = now  # opens a one-minute window (3 sends)
     if state is None:
         state = ConversationState(openid=msg.openid, data={}, options=[])
         if msg.event not in SYSTEM_EVENTS:
@@ -159,27 +191,54 @@ def _handle(services, session, msg: Inbound) -> Reply:
               text=msg.text.strip())
     reply = dispatch.dispatch(ctx)
     if reply.options:
-        state.options = [list(o) for o in reply.options]
+        options = [list(o) for o in reply.options]
+        if options != state.options:  # unchanged state is not written again
+            state.options = options
     if ctx.notes and reply.text:
         reply.text = "\n".join(ctx.notes + [reply.text])
     return reply
 
 
+def _stale(when: dt.datetime | None, now: dt.datetime, slack: dt.timedelta = TOUCH_SLACK) -> bool:
+    return when is None or when < now - slack
+
+
+def stored_reply(reply: Reply) -> dict:
+    """What a re-delivery needs to answer the same (the explanation is in the message log, once)."""
+    meta = {k: v for k, v in (reply.meta or {}).items() if k != "explain"}
+    return {"text": reply.text, "articles": reply.articles, "transfer": reply.transfer, "silent": reply.silent,
+            "options": reply.options, "meta": meta}
+
+
+def _load(session, openid: str):
+    """The resident and their conversation in one query (a follower row exists for nearly everyone).
+
+    The follower row is locked: one resident's messages are handled one at a time (two taps on
+    "确认" must not both see the flow's last step). SQLite's write lock does that anyway."""
+    row = session.execute(select(Follower, ConversationState).outerjoin(
+        ConversationState, ConversationState.openid == Follower.openid).where(Follower.openid == openid)
+        .with_for_update(of=Follower)).first()
+    if row is not None:
+        return row[0], row[1]
+    return None, session.get(ConversationState, openid)
+
+
 def _finish(session, msg: Inbound, reply: Reply, started: float, token: str | None = None,
             status: str = "done") -> None:
-    if reply.meta and reply.meta.get("explain"):  # the question as asked: stored twice below
-        reply.meta["explain"] = scrub_all(reply.meta["explain"])
+    meta = reply.meta or {}
+    explain = scrub_all(meta["explain"]) if meta.get("explain") else None  # the question as asked
+    if explain is not None:
+        meta["explain"] = explain
     # Only the holder of the claim may finish it: a worker whose lease was taken over rolls back.
-    owned = session.execute(update(InboundSeen).where(
-        InboundSeen.dedup_key == msg.dedup_key, InboundSeen.claim_token == token,
-        InboundSeen.status == "processing").values(status=status, reply=reply.to_dict(), claimed_until=None))
+    conn = session.connection()
+    owned = conn.execute(_FINISH, {"p_key": msg.dedup_key, "p_token": token, "p_status": status,
+                                   "p_reply": stored_reply(reply)})
     if owned.rowcount != 1:
         raise LeaseLost(msg.dedup_key)
-    meta = reply.meta or {}
     msg_type = f"event:{msg.event}" if msg.is_event else msg.msg_type
     # Residents type ID and phone numbers anywhere; the log staff read never keeps them whole.
     text = scrub(msg.text or (msg.event_key if msg.is_event else ""))
-    session.add(MessageLog(
-        openid=msg.openid, msg_type=msg_type[:32], text=text[:2000], route=meta.get("route"),
-        kind=meta.get("kind"), topic=meta.get("topic"), score=meta.get("score"),
-        latency_ms=int((time.perf_counter() - started) * 1000), detail=meta.get("explain")))
+    conn.execute(_LOG, {
+        "openid": msg.openid, "msg_type": msg_type[:32], "text": text[:2000], "route": meta.get("route"),
+        "kind": meta.get("kind"), "topic": meta.get("topic"), "score": meta.get("score"),
+        "latency_ms": int((time.perf_counter() - started) * 1000), "detail": explain, "created_at": utcnow()})

@@ -12,12 +12,11 @@ import hmac
 import secrets
 import time
 
-from sqlalchemy.exc import IntegrityError
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidAppIdException
 
 from bot.config import Settings
-from bot.db import begin_bounded
+from bot.db import begin_bounded, insert_ignore, utcnow
 from bot.inbound import MalformedMessage, parse_xml
 from bot.models import CallbackNonce
 
@@ -91,19 +90,23 @@ class CallbackCodec:
         return self.crypto.encrypt_message(xml, nonce or secrets.token_hex(8), str(int(time.time())))
 
 
-def check_replay(sessions, args, dedup_key: str) -> None:
-    """Remember (nonce, timestamp) with the message it carried; refuse it with another message."""
+def replay_key(args) -> tuple[str, str]:
+    """(nonce, timestamp) of a callback, as remembered; BadSignature without a nonce."""
     nonce, stamp = args.get("nonce", "")[:64], args.get("timestamp", "")[:16]
-    digest = hashlib.sha256(dedup_key.encode("utf-8")).hexdigest()
     if not nonce:
         raise BadSignature("no nonce")
-    try:
-        with begin_bounded(sessions) as session:
-            session.add(CallbackNonce(nonce=nonce, timestamp=stamp, message_digest=digest))
+    return nonce, stamp
+
+
+def remember_nonce(session, key: tuple[str, str], dedup_key: str) -> None:
+    """In the caller's transaction: remember (nonce, timestamp) with the message it carried (one
+    INSERT … ON CONFLICT DO NOTHING); refuse it with another message."""
+    digest = hashlib.sha256(dedup_key.encode("utf-8")).hexdigest()
+    stmt = insert_ignore(CallbackNonce, ("nonce", "timestamp"), ("nonce", "timestamp", "message_digest", "created_at"))
+    values = {"nonce": key[0], "timestamp": key[1], "message_digest": digest, "created_at": utcnow()}
+    if session.connection().execute(stmt, values).first() is not None:
         return
-    except IntegrityError:
-        pass
-    with sessions() as session:
-        seen = session.get(CallbackNonce, (nonce, stamp))
+    seen = session.get(CallbackNonce, key)
     if seen is not None and seen.message_digest != digest:
         raise BadSignature("replayed signature with another message")
+

@@ -248,3 +248,22 @@ def test_kb_check_reports_problems(tmp_path):
 
 def test_normalizer_without_synonyms_file(tmp_path):
     assert Normalizer.load(tmp_path).text("残疾证") == "残疾证"
+
+
+def test_search_finds_the_same_samples_with_and_without_numpy(bundle):
+    # The lexical matcher must work where numpy is not installed: both searches return the same.
+    index = bundle.matcher.doc_index
+    if not index.arrays:
+        pytest.skip("numpy not installed: only the plain search exists")
+    plain = SparseIndex(index.vectors, index.idf, index.postings, index.family_weight, index.n_docs, index.damp)
+    for question in ("残疾证怎么办理", "轮椅可以免费借吗", "我儿子智力残疾能领什么补贴", "护理不贴多少钱"):
+        query = index.weigh(bundle.matcher.normalizer.analyse(question).terms())
+        fast, slow = index.search(query, 50, prune=100), plain.search(query, 50, prune=100)
+        assert [d for d, _ in fast] == [d for d, _ in slow]
+        assert [round(c, 9) for _, c in fast] == [round(c, 9) for _, c in slow]
+
+
+def test_a_repeated_question_gets_the_same_decision(bundle):
+    first = bundle.matcher.match("两项补贴怎么申请")
+    again = bundle.matcher.match(" 两项补贴怎么申请 ")
+    assert again.decision == first.decision and again.offered == first.offered
