@@ -132,5 +132,7 @@ def forget(session: Session, openid: str) -> int:
             entry.openid, entry.resident_key = "-", f"-{entry.id}"
     for loan in session.scalars(select(AidLoan).where(AidLoan.openid == openid, AidLoan.id.not_in(lent))):
         loan.openid, loan.resident_key = "-", f"-{loan.id}"
+    for loan in session.scalars(select(AidLoan).where(AidLoan.marked_by == f"resident:{openid}")):
+        loan.marked_by = "resident"
     audit(session, "resident", "aids.forget", None, ended=ended, still_lent=len(lent))
     return ended

@@ -131,7 +131,8 @@ def reserve(session: Session, stock_id: int, openid: str, resident_key: str,
         raise AidError("already", holding(session, resident_key, stock.device)) from None
     finally:
         session.expire(stock, ["available"])
-    audit(session, f"resident:{openid}", "aids.reserve", f"aid_loan:{loan.id}", device=stock.device)
+    audit(session, f"resident:{openid}", "aids.reserve", f"aid_loan:{loan.id}", code=loan.code,
+          device=stock.device)
     return loan
 
 
@@ -157,7 +158,8 @@ def cancel(session: Session, loan_id: int, actor: str, now: dt.datetime | None =
     if loan is None:
         raise AidError("not_found")
     _end(session, loan, status, actor, now or utcnow(), True, ("reserved",))
-    audit(session, actor, f"aids.{'cancel' if status == 'cancelled' else 'expire'}", f"aid_loan:{loan.id}")
+    action = "aids.cancel" if status == "cancelled" else "aids.expire"
+    audit(session, actor, action, f"aid_loan:{loan.id}", code=loan.code, device=loan.device)
     return loan
 
 
@@ -182,5 +184,6 @@ def mark(session: Session, code: str, status: str, actor: str, now: dt.datetime 
                             .values(count=AidStock.count - 1).execution_options(synchronize_session=False))
     else:
         raise AidError("bad_status")
-    audit(session, actor, f"aids.{status}", f"aid_loan:{loan.id}", code=loan.code)
+    action = {"picked_up": "aids.picked_up", "returned": "aids.returned", "damaged": "aids.damaged"}[status]
+    audit(session, actor, action, f"aid_loan:{loan.id}", code=loan.code, device=loan.device)
     return loan

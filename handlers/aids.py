@@ -1,0 +1,75 @@
+"""Borrowing assistive devices from the sharing stations (共享辅具驿站, bot.aids): chat, ticks, CLI, console."""
+from __future__ import annotations
+
+from bot.aids import flow, notices, service
+from bot.aids.cli import aids as aids_cli
+from bot.aids.models import AidLoan, AidStation
+from bot.booking.texts import number, say
+from bot.features import Feature, Tick
+from bot.flows import Flow
+from bot.router import handler
+
+# Questions about the stations (押金, 多久, 几点…) stay with the knowledge answer aids.sharing.
+ASKING = ("押金", "多长时间", "多久", "几点", "开门", "捐", "规则", "收费", "要钱", "没有残疾证", "怎么借")
+cancel_flow = Flow("aids_cancel", timeout_minutes=10, on_cancel="好的，预约保留，没有取消。")
+
+
+@handler(menu=("AIDS_BORROW",), keywords=("借辅具", "借轮椅", "我要借轮椅", "借助行器", "借拐杖", "借护理床",
+                                          "借坐便椅", "共享辅具借用"),
+         regex=flow.ENTRY, fuzzy=("借轮椅", "借辅具"), action="aids_start")
+def aids_start(ctx):
+    if ctx.match is not None and ctx.match.how == "regex" and any(w in ctx.text for w in ASKING):
+        return None  # a question about the rules: the knowledge answer (it points back here)
+    return flow.start(ctx, flow.device_in(ctx.text or ""))
+
+
+def _line(ctx, i: int, loan: AidLoan) -> str:
+    station = ctx.session.get(AidStation, loan.station_id)
+    when = (f"请在 {loan.pickup_by.month}月{loan.pickup_by.day}日 前去取" if loan.status == "reserved"
+            else f"请在 {loan.due.month}月{loan.due.day}日 前归还")
+    return f"{i}. {loan.device}（借用码 {loan.code}）{station.name}，{when}"
+
+
+@handler(keywords=("我的借用", "我借的辅具", "我借的轮椅", "借用记录", "查借用"))
+def my_loans(ctx):
+    loans = service.active_loans(ctx.session, ctx.openid)
+    if not loans:
+        return say(ctx, "您现在没有预约或借用的辅具。", "想借，回复“借轮椅”或“借辅具”。")
+    return say(ctx, "您预约和借用的辅具：", *(_line(ctx, i, l) for i, l in enumerate(loans, 1)),
+               "取消预约请回复“取消借用”。", way_out=True)
+
+
+@handler(keywords=("取消借用", "取消借辅具", "取消借轮椅", "取消辅具预约", "不借了"))
+def cancel_start(ctx):
+    reserved = [l for l in service.active_loans(ctx.session, ctx.openid) if l.status == "reserved"]
+    if not reserved:
+        return say(ctx, "您没有还没取走的辅具预约。", "已经借走的，请按时还到驿站。", way_out=True)
+    ctx.start_flow(cancel_flow, "pick", loan_ids=[l.id for l in reserved])
+    return say(ctx, "要取消哪一个预约？请回复数字：", *(_line(ctx, i, l) for i, l in enumerate(reserved, 1)),
+               "不取消请回复“退出”。")
+
+
+@cancel_flow.step("pick")
+def cancel_pick(ctx):
+    ids = ctx.data.get("loan_ids") or []
+    n = number(ctx.text, len(ids))
+    if n is None:
+        return say(ctx, f"请回复 1 到 {len(ids)} 的数字，不取消请回复“退出”。")
+    ctx.end_flow()
+    try:
+        loan = service.cancel(ctx.session, ids[n - 1], f"resident:{ctx.openid}")
+    except service.AidError:
+        return say(ctx, "这个预约已经取走或取消了。", "回复“我的借用”可以查看。")
+    return say(ctx, f"已取消{loan.device}的预约（借用码 {loan.code}）。", "需要时再回复“借轮椅”或“借辅具”。")
+
+
+FEATURE = Feature(
+    name="aids",
+    handlers=(cancel_start, my_loans, aids_start),
+    flows=(cancel_flow, flow.borrow_flow),
+    ticks=(Tick("aids.expire_pickups", lambda rt: notices.expire_pickups(rt.sessions), 3600),
+           Tick("aids.due_reminders", lambda rt: notices.send_due_reminders(rt.sessions), 900)),
+    forgetters=(("辅具借用记录（没取的预约已取消；借走未还的辅具，记录留到归还）", notices.forget),),
+    cli=(aids_cli,),
+    pages=("bot.admin.views_aids",),
+)
