@@ -14,13 +14,19 @@ ASKING = ("押金", "多长时间", "多久", "几点", "开门", "捐", "规则
 cancel_flow = Flow("aids_cancel", timeout_minutes=10, on_cancel="好的，预约保留，没有取消。")
 
 
-@handler(menu=("AIDS_BORROW",), keywords=("借辅具", "借轮椅", "我要借轮椅", "借助行器", "借拐杖", "借护理床",
+# After registering inline the resident comes back through "menu:AIDS_BORROW_<n>" (n: the device asked for).
+BACK = tuple(f"AIDS_BORROW_{i}" for i in range(1, len(service.DEVICES) + 1))
+
+
+@handler(menu=("AIDS_BORROW", *BACK), keywords=("借辅具", "借轮椅", "我要借轮椅", "借助行器", "借拐杖", "借护理床",
                                           "借坐便椅", "共享辅具借用"),
          regex=flow.ENTRY, fuzzy=("借轮椅", "借辅具"), action="aids_start")
 def aids_start(ctx):
     if ctx.match is not None and ctx.match.how == "regex" and any(w in ctx.text for w in ASKING):
         return None  # a question about the rules: the knowledge answer (it points back here)
-    return flow.start(ctx, flow.device_in(ctx.text or ""))
+    asked = ctx.action_arg.rpartition("_")[2] if ctx.action_arg.startswith("AIDS_BORROW_") else ""
+    device = flow.device_in(ctx.text or "") or (service.DEVICES[int(asked) - 1] if asked.isdigit() else None)
+    return flow.start(ctx, device)
 
 
 def _line(ctx, i: int, loan: AidLoan) -> str:
@@ -67,8 +73,8 @@ FEATURE = Feature(
     name="aids",
     handlers=(cancel_start, my_loans, aids_start),
     flows=(cancel_flow, flow.borrow_flow),
-    ticks=(Tick("aids.expire_pickups", lambda rt: notices.expire_pickups(rt.sessions), 3600),
-           Tick("aids.due_reminders", lambda rt: notices.send_due_reminders(rt.sessions), 900)),
+    ticks=(Tick("aids.expire_pickups", lambda rt: notices.expire_pickups(rt.sessions, rt.clock()), 3600),
+           Tick("aids.due_reminders", lambda rt: notices.send_due_reminders(rt.sessions, rt.clock()), 900)),
     forgetters=(("辅具借用记录（没取的预约已取消；借走未还的辅具，记录留到归还）", notices.forget),),
     cli=(aids_cli,),
     pages=("bot.admin.views_aids",),

@@ -50,7 +50,8 @@ def start(ctx, device: str | None):
     """Registered residents only (as booking): the others register inline and come back here."""
     person = residents.registered_person(ctx.session, ctx.settings.data_key, ctx.openid)
     if person is None:
-        return residents.start_registration(ctx, then="AIDS_BORROW")
+        then = f"AIDS_BORROW_{service.DEVICES.index(device) + 1}" if device else "AIDS_BORROW"
+        return residents.start_registration(ctx, then=then)
     ctx.start_flow(borrow_flow, "device", town=person.town, key=residents.resident_key(person, ctx.openid))
     if device is None:
         return _device_menu(ctx, "好的，帮您在共享辅具驿站借辅具（免费借用，用完归还）。\n想借哪种？请回复数字：")
