@@ -69,12 +69,19 @@ def cancel_pick(ctx):
     return say(ctx, f"已取消{loan.device}的预约（借用码 {loan.code}）。", "需要时再回复“借轮椅”或“借辅具”。")
 
 
+def _expire(rt):
+    return notices.expire_pickups(rt.sessions, rt.clock(), rt.settings.knowledge_dir)
+
+
+def _remind(rt):
+    return notices.send_due_reminders(rt.sessions, rt.clock(), rt.settings.knowledge_dir)
+
+
 FEATURE = Feature(
     name="aids",
     handlers=(cancel_start, my_loans, aids_start),
     flows=(cancel_flow, flow.borrow_flow),
-    ticks=(Tick("aids.expire_pickups", lambda rt: notices.expire_pickups(rt.sessions, rt.clock()), 3600),
-           Tick("aids.due_reminders", lambda rt: notices.send_due_reminders(rt.sessions, rt.clock()), 900)),
+    ticks=(Tick("aids.expire_pickups", _expire, 3600), Tick("aids.due_reminders", _remind, 900)),
     forgetters=(("辅具借用记录（没取的预约已取消；借走未还的辅具，记录留到归还）", notices.forget),),
     cli=(aids_cli,),
     pages=("bot.admin.views_aids",),

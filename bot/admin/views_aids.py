@@ -14,6 +14,7 @@ from sqlalchemy import select
 from bot.admin.auth import actor, require
 from bot.admin.blueprint import bp, reader, settings, tx
 from bot.aids import service
+from bot.calls.tasks import settle
 from bot.aids.models import HOLDING, WAITING, AidLoan, AidStation, AidStock, AidWait
 from bot.people import api as people
 from bot.pii import mask_name
@@ -66,6 +67,7 @@ def aids_mark():
     try:
         with tx() as db:
             loan = service.mark(db, code, status, actor())
+            settle(db, settings().knowledge_dir)  # an offer to someone waiting WeChat cannot reach: call them
     except service.AidError as exc:
         return _back(ERRORS.get(exc.code, exc.code), "error")
     return _back(f"已登记：{loan.code} {loan.device}{MARKS[status]}。")

@@ -78,7 +78,13 @@ def offer_device(session: Session, stock_id: int, now: dt.datetime) -> AidWait |
     return entry
 
 
-def expire_pickups(sessions, now: dt.datetime | None = None) -> int:
+def _settle(session: Session, knowledge_dir: str | None, now: dt.datetime) -> None:
+    if knowledge_dir:  # unreachable residents: a call task today, not after the dispatcher gives up
+        from bot.calls.tasks import settle
+        settle(session, knowledge_dir, now)
+
+
+def expire_pickups(sessions, now: dt.datetime | None = None, knowledge_dir: str | None = None) -> int:
     """Reservations not picked up by their day: the device goes back and is offered on."""
     now = now or utcnow()
     with sessions.begin() as session:
@@ -86,6 +92,7 @@ def expire_pickups(sessions, now: dt.datetime | None = None) -> int:
                                                         AidLoan.pickup_by < today(now))).all()
         for loan_id in late:
             cancel(session, loan_id, "system", now, status="expired")
+        _settle(session, knowledge_dir, now)
     return len(late)
 
 
@@ -97,7 +104,7 @@ def _reminder(loan: AidLoan, station: AidStation, day: dt.date) -> str:
     return (f"{head}\n借用码：{loan.code}\n还需要继续用，请打电话给驿站或回复 0 转人工，我们帮您问能否续借。")
 
 
-def send_due_reminders(sessions, now: dt.datetime | None = None) -> int:
+def send_due_reminders(sessions, now: dt.datetime | None = None, knowledge_dir: str | None = None) -> int:
     """A week and a day before the due date, and every overdue day: one reminder per loan and day."""
     now = now or utcnow()
     local = now.astimezone(LOCAL_TZ)
@@ -116,6 +123,7 @@ def send_due_reminders(sessions, now: dt.datetime | None = None) -> int:
                   "辅具归还提醒", f"aid_loan:{loan.id}")
             loan.reminded_on = day
             count += 1
+        _settle(session, knowledge_dir, now)
     return count
 
 
