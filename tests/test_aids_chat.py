@@ -89,3 +89,13 @@ def test_borrowing_needs_registration_then_comes_back(chat, services):
 def test_questions_about_the_rules_get_the_knowledge_answer(chat, services):
     reply = chat("借个助行器要交押金吗").text
     assert "想借哪种" not in reply and "借轮椅" in reply
+
+
+def test_dictated_request_and_leaving_midway(chat, services):
+    stations(services, ("鳌江镇", "鳌江共享辅具驿站", "助行器", 1))
+    register(chat, town="鳌江")
+    assert "可以借助行器的驿站" in chat.voice("有没有助行器借。").text
+    left = chat("不借了").text
+    assert "不借了，没有预约" in left
+    with services.sessions() as s:
+        assert s.scalar(select(AidLoan.id)) is None
