@@ -3,11 +3,13 @@ scheduler's tick sends the due reminder to the (fake) WeChat API, staff mark it 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 from pathlib import Path
 
 import pytest
 import yaml
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from bot import scheduler as sched
@@ -77,6 +79,8 @@ def test_reserve_by_chat_pick_up_reminder_return(wechat_http, settings, services
         actions = set(s.scalars(select(AuditLog.action).where(AuditLog.actor == "writer")))
     assert {"aids.picked_up", "aids.returned"} <= actions
     assert "登记辅具" in console("boss").get("/admin/audit").text
+    sheet = load_workbook(io.BytesIO(writer.get("/admin/aids/loans.xlsx").data)).active
+    assert [c.value for c in sheet[2]][:7] == [code, "轮椅", "鳌江共享辅具驿站", "鳌江镇", "张三", "13812345678", "已归还"]
 
 
 def test_viewers_read_but_cannot_mark_and_editors_set_stock(services, console):
@@ -87,6 +91,7 @@ def test_viewers_read_but_cannot_mark_and_editors_set_stock(services, console):
     reader = console("reader")
     page = reader.get("/admin/aids").text
     assert code in page and "已取走" not in page and "保存库存" not in page
+    assert reader.get("/admin/aids/loans.xlsx").status_code == 403 and "下载借用表" not in page
     assert reader.post("/admin/aids/mark", {"code": code, "status": "picked_up"}).status_code == 403
     writer = console("writer")
     assert "已取走" in writer.get("/admin/aids").text

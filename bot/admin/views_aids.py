@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from sqlalchemy import select
 
@@ -103,3 +103,13 @@ def aids_stock():
     except service.AidError as exc:
         return _back(ERRORS.get(exc.code, exc.code), "error")
     return _back("库存已更新。")
+
+
+@bp.get("/aids/loans.xlsx")
+@require("editor")  # names and phones in one file: an editor's right, not a viewer's
+def aids_sheet():
+    from bot.aids.export import loan_sheet
+    with tx() as db:
+        data = loan_sheet(db, settings().data_key, actor())
+    return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": "attachment; filename=aid-loans.xlsx"})
