@@ -99,3 +99,27 @@ def test_dictated_request_and_leaving_midway(chat, services):
     assert "不借了，没有预约" in left
     with services.sessions() as s:
         assert s.scalar(select(AidLoan.id)) is None
+
+
+def test_extend_once_in_chat_unless_someone_waits(chat, services):
+    [stock_id] = stations(services, ("鳌江镇", "鳌江共享辅具驿站", "轮椅", 1))
+    register(chat, town="鳌江")
+    assert "没有借出中的辅具" in chat("续借").text
+    chat("借轮椅")
+    chat("1")
+    code = re.search(r"借用码：(J\w{5})", chat("确认").text).group(1)
+    with services.sessions.begin() as s:
+        due = service.mark(s, code, "picked_up", "wang").due
+    assert code in chat("续借").text
+    later = due + __import__("datetime").timedelta(days=90)
+    assert f"新的归还日期：{later.month}月{later.day}日" in chat("1").text
+    chat("续借")
+    assert "已经续借过一次" in chat("1").text
+    with services.sessions.begin() as s:  # a second loan, now with someone waiting for it
+        service.set_stock(s, s.get(AidStock, stock_id).station_id, "拐杖", 1)
+        stick = service.reserve(s, service.choices(s, "鳌江镇", "拐杖")[0][1].id, "o_resident", "x")
+        service.mark(s, stick.code, "picked_up", "wang")
+        from bot.aids.notices import join_wait
+        join_wait(s, "o_w", "wx:o_w", "拐杖", "鳌江镇")
+    chat("续借")
+    assert "有人在排队等" in chat("2").text

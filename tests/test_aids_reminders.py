@@ -43,7 +43,7 @@ def test_a_week_before_a_day_before_and_every_overdue_day_once(services):
     assert send_due_reminders(services.sessions, at(due + dt.timedelta(days=3), 7)) == 0  # not at night
     messages = texts(services)
     assert len(messages) == 4 and "应在" in messages[0] and "已过归还日期" in messages[2]
-    assert "2 天" in messages[3] and "续借" in messages[0]
+    assert "2 天" in messages[3] and "回复“续借”" in messages[0]
 
 
 def test_an_offer_wechat_cannot_deliver_becomes_a_call_task(services):

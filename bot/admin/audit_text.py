@@ -52,6 +52,7 @@ ACTIONS = {
     "aids.picked_up": "登记辅具 #{id} 已取走[（{device}，借用码 {code}）]",
     "aids.returned": "登记辅具 #{id} 已归还[（{device}，借用码 {code}）]",
     "aids.damaged": "登记辅具 #{id} 已损坏[（{device}，借用码 {code}）]",
+    "aids.extend": "续借了辅具 #{id}[（{device}，借用码 {code}，新的归还日期 {due}）]",
     "aids.export": "下载了辅具借用表[（{rows} 行）]",
     "aids.forget": "删除自己的信息，取消了 {ended} 个辅具预约[，还有 {still_lent} 件没归还]",
     "api.token_create": "新建了接口令牌“{name}”[（{read_only}）]", "api.token_revoke": "作废了接口令牌“{name}”",

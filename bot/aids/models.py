@@ -68,6 +68,7 @@ class AidLoan(Base):
     due: Mapped[Optional[dt.date]] = mapped_column(Date)  # set at pick-up: pick-up day + max_days
     picked_up_at: Mapped[Optional[dt.datetime]]
     ended_at: Mapped[Optional[dt.datetime]]
+    extended: Mapped[bool] = mapped_column(default=False)  # once per loan, by the resident in chat
     reminded_on: Mapped[Optional[dt.date]] = mapped_column(Date)  # last reminder day (one a day at most)
     marked_by: Mapped[Optional[str]] = mapped_column(String(64))
     note: Mapped[Optional[str]] = mapped_column(Text)

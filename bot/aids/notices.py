@@ -101,7 +101,7 @@ def _reminder(loan: AidLoan, station: AidStation, day: dt.date) -> str:
     when = f"{loan.due.month}月{loan.due.day}日"
     head = (f"辅具归还提醒：您借的{loan.device}应在 {when} 前还到{station.name}。" if left > 0 else
             f"辅具归还提醒：您借的{loan.device}已过归还日期（{when}）{-left} 天，请尽快还到{station.name}。")
-    return (f"{head}\n借用码：{loan.code}\n还需要继续用，请打电话给驿站或回复 0 转人工，我们帮您问能否续借。")
+    return (f"{head}\n借用码：{loan.code}\n还需要继续用，请回复“续借”（可以续借一次）。")
 
 
 def send_due_reminders(sessions, now: dt.datetime | None = None, knowledge_dir: str | None = None) -> int:

@@ -187,3 +187,28 @@ def mark(session: Session, code: str, status: str, actor: str, now: dt.datetime 
     action = {"picked_up": "aids.picked_up", "returned": "aids.returned", "damaged": "aids.damaged"}[status]
     audit(session, actor, action, f"aid_loan:{loan.id}", code=loan.code, device=loan.device)
     return loan
+
+
+def extend(session: Session, loan_id: int, actor: str, now: dt.datetime | None = None) -> AidLoan:
+    """Once per loan, by the device's maximum length, unless someone in the town waits for that type."""
+    from bot.aids.models import WAITING, AidWait
+    loan = session.get(AidLoan, loan_id)
+    if loan is None or loan.status != "picked_up":
+        raise AidError("not_active", loan)
+    if loan.extended:
+        raise AidError("extended", loan)
+    town = session.get(AidStation, loan.station_id).town
+    if session.scalar(select(AidWait.id).where(AidWait.device == loan.device, AidWait.town == town,
+                                               AidWait.status.in_(WAITING)).limit(1)) is not None:
+        raise AidError("waited_for", loan)
+    stock = session.get(AidStock, loan.stock_id)
+    done = session.execute(update(AidLoan).where(AidLoan.id == loan.id, AidLoan.extended.is_(False),
+                                                 AidLoan.status == "picked_up")
+                           .values(extended=True, due=max(loan.due, today(now)) + dt.timedelta(days=stock.max_days))
+                           .execution_options(synchronize_session=False)).rowcount
+    session.refresh(loan)
+    if done != 1:
+        raise AidError("extended", loan)
+    audit(session, actor, "aids.extend", f"aid_loan:{loan.id}", code=loan.code, device=loan.device,
+          due=loan.due.isoformat())
+    return loan

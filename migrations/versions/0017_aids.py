@@ -60,6 +60,7 @@ def upgrade() -> None:
         sa.Column("due", sa.Date(), nullable=True),
         _when("picked_up_at"),
         _when("ended_at"),
+        sa.Column("extended", sa.Boolean(), nullable=False, server_default=sa.false()),
         sa.Column("reminded_on", sa.Date(), nullable=True),
         sa.Column("marked_by", sa.String(length=64), nullable=True),
         sa.Column("note", sa.Text(), nullable=True),
