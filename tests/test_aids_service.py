@@ -112,3 +112,19 @@ def test_an_expired_pick_up_frees_the_wheelchair_for_the_first_one_waiting(servi
         offer = s.scalar(select(OutboxMessage).where(OutboxMessage.openid == "o_w1"))
         assert "借轮椅" in offer.payload["text"]["content"] and offer.owed == "辅具候补有空"
         assert s.scalar(select(func.count()).select_from(OutboxMessage)) == 1
+
+
+def test_an_offer_not_taken_up_lapses_and_the_next_one_is_told(services):
+    stock_id = add_wheelchairs(services, count=1)
+    with services.sessions.begin() as s:
+        loan = service.reserve(s, stock_id, "o_late", "wx:o_late")
+        join_wait(s, "o_w1", "wx:o_w1", "轮椅", "鳌江镇")
+        join_wait(s, "o_w2", "wx:o_w2", "轮椅", "鳌江镇")
+    now = dt.datetime.now(dt.timezone.utc)
+    with services.sessions.begin() as s:
+        service.cancel(s, loan.id, "resident:o_late", now)
+    expire_pickups(services.sessions, now + dt.timedelta(hours=47))
+    expire_pickups(services.sessions, now + dt.timedelta(hours=49))
+    with services.sessions() as s:
+        assert dict(s.execute(select(AidWait.openid, AidWait.status)).all()) == {"o_w1": "lapsed", "o_w2": "offered"}
+        assert [m.openid for m in s.scalars(select(OutboxMessage).order_by(OutboxMessage.id))] == ["o_w1", "o_w2"]

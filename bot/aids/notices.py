@@ -21,7 +21,8 @@ from bot.delivery import notify
 
 log = logging.getLogger(__name__)
 REMINDER_HOUR = 9  # local time: no reminders in the night even if the tick runs then
-REMIND_BEFORE = (7, 1)  # days before the due date; every overdue day too
+REMIND_BEFORE = (7, 1)
+OFFER_HOURS = 48  # an offer not taken up by then lapses and the next one waiting is told  # days before the due date; every overdue day too
 
 
 def _send(session: Session, openid: str, item: str, when: str, place: str, key: str, text: str,
@@ -84,10 +85,25 @@ def _settle(session: Session, knowledge_dir: str | None, now: dt.datetime) -> No
         settle(session, knowledge_dir, now)
 
 
+def lapse_offers(session: Session, now: dt.datetime) -> int:
+    """Offers nobody took up in OFFER_HOURS: that place in the queue ends and, if a device of that type
+    is still free in the town, the next one waiting is told."""
+    stale = session.scalars(select(AidWait).where(AidWait.status == "offered",
+                                                  AidWait.offered_at < now - dt.timedelta(hours=OFFER_HOURS))).all()
+    for entry in stale:
+        entry.status = "lapsed"
+        free = session.scalar(select(AidStock.id).join(AidStation, AidStation.id == AidStock.station_id).where(
+            AidStation.town == entry.town, AidStock.device == entry.device, AidStock.available > 0).limit(1))
+        if free is not None:
+            offer_device(session, free, now)
+    return len(stale)
+
+
 def expire_pickups(sessions, now: dt.datetime | None = None, knowledge_dir: str | None = None) -> int:
-    """Reservations not picked up by their day: the device goes back and is offered on."""
+    """Reservations not picked up by their day: the device goes back and is offered on; stale offers lapse."""
     now = now or utcnow()
     with sessions.begin() as session:
+        lapse_offers(session, now)
         late = session.scalars(select(AidLoan.id).where(AidLoan.status == "reserved",
                                                         AidLoan.pickup_by < today(now))).all()
         for loan_id in late:
