@@ -37,8 +37,8 @@ def aids_page():
     day = service.today()
     with reader() as db:
         stations = db.scalars(select(AidStation).order_by(AidStation.town, AidStation.id)).all()
-        stock = {s.id: db.scalars(select(AidStock).where(AidStock.station_id == s.id).order_by(AidStock.device)).all()
-                 for s in stations}
+        stock = {s.id: db.scalars(select(AidStock).where(AidStock.station_id == s.id)
+                                  .order_by(AidStock.device)).all() for s in stations}
         names = {s.id: s.name for s in stations}
         loans = db.scalars(select(AidLoan).where(AidLoan.status.in_(HOLDING))
                            .order_by(AidLoan.pickup_by, AidLoan.due, AidLoan.id)).all()

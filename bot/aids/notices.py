@@ -21,8 +21,8 @@ from bot.delivery import notify
 
 log = logging.getLogger(__name__)
 REMINDER_HOUR = 9  # local time: no reminders in the night even if the tick runs then
-REMIND_BEFORE = (7, 1)
-OFFER_HOURS = 48  # an offer not taken up by then lapses and the next one waiting is told  # days before the due date; every overdue day too
+REMIND_BEFORE = (7, 1)  # days before the due date; every overdue day too
+OFFER_HOURS = 48  # an offer not taken up by then lapses and the next one waiting is told
 
 
 def _send(session: Session, openid: str, item: str, when: str, place: str, key: str, text: str,
@@ -35,8 +35,8 @@ def _send(session: Session, openid: str, item: str, when: str, place: str, key: 
 def join_wait(session: Session, openid: str, resident_key: str, device: str, town: str) -> AidWait:
     """Queue the resident for a device in a town (idempotent: asking again keeps the place)."""
     def mine():
-        return session.scalar(select(AidWait).where(AidWait.resident_key == resident_key, AidWait.device == device,
-                                                    AidWait.status.in_(WAITING)))
+        return session.scalar(select(AidWait).where(AidWait.resident_key == resident_key,
+                                                    AidWait.device == device, AidWait.status.in_(WAITING)))
     entry = mine()
     if entry is not None:
         return entry

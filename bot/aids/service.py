@@ -71,7 +71,8 @@ def set_stock(session: Session, station_id: int, device: str, count: int, max_da
         stock.max_days = max_days
     if condition is not None:
         stock.condition = condition or None
-    audit(session, actor, "aids.stock", f"aid_stock:{stock.id}", device=device, count=count, max_days=stock.max_days)
+    audit(session, actor, "aids.stock", f"aid_stock:{stock.id}", device=device, count=count,
+          max_days=stock.max_days)
     return stock
 
 
@@ -171,9 +172,10 @@ def mark(session: Session, code: str, status: str, actor: str, now: dt.datetime 
         raise AidError("not_found")
     if status == "picked_up":
         stock = session.get(AidStock, loan.stock_id)
-        done = session.execute(update(AidLoan).where(AidLoan.id == loan.id, AidLoan.status == "reserved").values(
-            status="picked_up", picked_up_at=now, marked_by=actor[:64],
-            due=today(now) + dt.timedelta(days=stock.max_days)).execution_options(synchronize_session=False)).rowcount
+        due = today(now) + dt.timedelta(days=stock.max_days)
+        done = session.execute(update(AidLoan).where(AidLoan.id == loan.id, AidLoan.status == "reserved")
+                               .values(status="picked_up", picked_up_at=now, marked_by=actor[:64], due=due)
+                               .execution_options(synchronize_session=False)).rowcount
         session.refresh(loan)
         if done != 1:
             raise AidError("not_active", loan)
