@@ -123,3 +123,10 @@ def test_extend_once_in_chat_unless_someone_waits(chat, services):
         join_wait(s, "o_w", "wx:o_w", "拐杖", "鳌江镇")
     chat("续借")
     assert "有人在排队等" in chat("2").text
+
+
+def test_the_menu_entry_starts_borrowing(chat, services):
+    stations(services, ("鳌江镇", "鳌江共享辅具驿站", "轮椅", 1))
+    register(chat, town="鳌江")
+    assert "想借哪种" in chat.click("AIDS_BORROW").text
+    assert "可以借轮椅的驿站" in chat("轮椅").text
