@@ -29,3 +29,23 @@ def test_station_stock_loans_and_marks(database_url, services, monkeypatch):
     assert "没有借用码" in _run("mark", "JNOPE1", "returned", ok=False)
     assert "可借 1" in _run("stock", "--station", station_id, "--type", "轮椅", "--count", "1")
     assert "没有 id" in _run("stock", "--station", "999", "--type", "轮椅", "--count", "1", ok=False)
+
+
+def test_import_stations_and_stock_from_a_spreadsheet(database_url, services, monkeypatch, tmp_path):
+    from tests.test_people_helpers import workbook
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    header = ["乡镇", "驿站", "地址", "开放时间", "电话", "辅具", "数量", "最长天数"]
+    rows = [["鳌江", "鳌江共享辅具驿站", "府前路 1 号", "工作日 8:30-17:00", "", "轮椅", 3, 60],
+            ["鳌江镇", "鳌江共享辅具驿站", "", "", "", "助行器", 2, ""],
+            ["火星", "不存在驿站", "", "", "", "轮椅", 1, ""]]
+    path = tmp_path / "stations.xlsx"
+    path.write_bytes(workbook(rows, header=header, title="共享辅具驿站库存"))
+    out = _run("import", str(path))
+    assert "已导入 2 行，有错 1 行" in out and "第 5 行" in out
+    with services.sessions() as s:
+        [(station, chairs)] = service.choices(s, "鳌江镇", "轮椅")
+        assert station.address == "府前路 1 号" and (chairs.count, chairs.max_days) == (3, 60)
+        assert service.choices(s, "鳌江镇", "助行器")[0][1].available == 2
+    assert "已导入 2 行" in _run("import", str(path))  # again: the same station, stock set, not added
+    with services.sessions() as s:
+        assert len(service.choices(s, "鳌江镇", "轮椅")) == 1

@@ -2,6 +2,7 @@
 
     wxbot aids station add --town 鳌江镇 --name 鳌江共享辅具驿站      (prints the station id)
     wxbot aids stock --station 1 --type 轮椅 --count 2 --max-days 90
+    wxbot aids import stations.xlsx                                 (乡镇, 驿站, 地址, …, 辅具, 数量, 最长天数)
     wxbot aids loans
     wxbot aids mark J2ABCD returned
 """
@@ -68,6 +69,24 @@ def stock(station_id, device, count, max_days, condition, by) -> None:
     except AidError as exc:
         raise click.ClickException({"not_found": f"没有 id 为 {station_id} 的驿站",
                                     "bad_count": "数量少于已借出和已预约的数量"}.get(exc.code, exc.code)) from None
+
+
+@aids.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--by", help="Who (for the audit log); default cli:<user>.")
+def import_file(path, by) -> None:
+    """Stations and stock from an .xlsx or CSV (乡镇, 驿站, 地址, 开放时间, 电话, 辅具, 数量, 最长天数, 成色)."""
+    from pathlib import Path
+
+    from bot.aids.importer import import_stock
+    from bot.towns import match_town
+    knowledge = Settings.from_env().knowledge_dir
+    with _sessions().begin() as session:
+        done, problems = import_stock(session, Path(path).read_bytes(), lambda t: match_town(knowledge, t),
+                                      cli_actor(by))
+    for problem in problems:
+        click.echo(problem)
+    click.echo(f"已导入 {done} 行" + (f"，有错 {len(problems)} 行" if problems else ""))
 
 
 @aids.command("loans")
