@@ -73,3 +73,8 @@ def test_forgetting_cancels_reservations_and_keeps_only_devices_still_out(servic
         assert rows == {"轮椅": ("picked_up", "o_gone"), "拐杖": ("cancelled", "-")}
         assert s.get(AidStock, other.id).available == 1
         assert s.scalar(select(AidWait.openid)) == "-"
+    with services.sessions.begin() as s:
+        code = s.get(AidLoan, loan_id).code
+        service.mark(s, code, "returned", "wang")
+    with services.sessions() as s:
+        assert s.get(AidLoan, loan_id).openid == "-"

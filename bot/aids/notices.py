@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.aids.models import WAITING, AidLoan, AidStation, AidStock, AidWait
-from bot.aids.service import cancel, today
+from bot.aids.service import FORGOTTEN, cancel, today
 from bot.audit import audit
 from bot.db import LOCAL_TZ, utcnow
 from bot.delivery import notify
@@ -150,6 +150,8 @@ def forget(session: Session, openid: str) -> int:
         cancel(session, loan.id, "resident")
         ended += 1
     lent = session.scalars(select(AidLoan.id).where(AidLoan.openid == openid, AidLoan.status == "picked_up")).all()
+    for loan_id in lent:  # the station still needs the device back: the openid goes when it returns
+        session.get(AidLoan, loan_id).note = FORGOTTEN
     for model in (AidWait,):
         for entry in session.scalars(select(model).where(model.openid == openid)):
             entry.status = "closed" if entry.status in WAITING else entry.status

@@ -23,6 +23,7 @@ from bot.db import LOCAL_TZ, utcnow
 log = logging.getLogger(__name__)
 DEVICES = ("轮椅", "助行器", "坐便椅", "护理床", "拐杖")
 PICKUP_DAYS = 3  # a reservation is held this many days after today, then released
+FORGOTTEN = "本人已申请删除信息：归还后删除"  # a device still out when the resident asked to be forgotten
 ENDINGS = {"returned": "returned", "damaged": "damaged"}  # staff marks that give the device back (or not)
 
 
@@ -145,6 +146,8 @@ def _end(session: Session, loan: AidLoan, status: str, actor: str, now: dt.datet
     session.refresh(loan)
     if done != 1:  # a double tap or a staff mark in between: nothing to give back twice
         raise AidError("not_active", loan)
+    if loan.note == FORGOTTEN:  # kept only while the device was out
+        loan.openid, loan.resident_key = "-", f"-{loan.id}"
     if give_back:
         _give_back(session, loan.stock_id)
         from bot.aids.notices import offer_device  # notices imports this module
