@@ -9,3 +9,4 @@ import bot.jobs.models  # noqa: F401
 import bot.calls.models  # noqa: F401
 import bot.safety.models  # noqa: F401
 import bot.entitle.counts  # noqa: F401
+import bot.aids.models  # noqa: F401

@@ -9,6 +9,8 @@ outbox, delivery reports). What stays on purpose, and why:
   after it, they go with the normal retention; they hold no personal data.
 - urgent_item (distress and complaints, bot/safety): handled items are deleted; an open one keeps the
   openid and category without the resident's words, so staff still reach a person who may be in danger.
+- aid_loan (bot/aids): a device still lent out keeps its openid until staff mark it returned or damaged
+  (the due reminders and the station must reach whoever has it); then it goes like the others.
 - registration_failure rows of today (handled in bot/people/registration.py): otherwise deleting would
   reset the daily lockout on guessing ID numbers.
 """

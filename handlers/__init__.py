@@ -10,7 +10,7 @@ from __future__ import annotations
 from bot import cli_admin, cli_delivery
 from bot.features import Feature
 from bot.scheduler import CORE_TICKS
-from handlers import booking, entitle, jobs, menu, notices, policy, registration
+from handlers import aids, booking, entitle, jobs, menu, notices, policy, registration
 
 # What every deployment runs whatever the features: delivery, retention, the console's own pages.
 CORE = Feature(
@@ -30,5 +30,6 @@ FEATURES = [
     jobs.FEATURE,
     notices.FEATURE,
     entitle.FEATURE,
+    aids.FEATURE,
     policy.FEATURE,
 ]

@@ -143,6 +143,14 @@ def seed_every_openid_table(services, openid: str) -> None:
                          handled_by="wang", action_taken="已回电"))
         s.add(UrgentItem(openid=openid, category="danger", priority=1, text="我迷路了 青草巷"))
         s.flush()
+    from bot.aids import service as aids
+    from bot.aids.notices import join_wait
+    with services.sessions.begin() as s:  # a loan returned, one reserved, a wait for another device
+        stock = aids.set_stock(s, aids.add_station(s, "鳌江镇", "鳌江共享辅具驿站").id, "轮椅", 2)
+        aids.mark(s, aids.reserve(s, stock.id, openid, f"wx:{openid}").code, "picked_up", "wang")
+        aids.mark(s, aids.holding(s, f"wx:{openid}", "轮椅").code, "returned", "wang")
+        aids.reserve(s, stock.id, openid, f"wx:{openid}")
+        join_wait(s, openid, f"wx:{openid}", "护理床", "鳌江镇")
 
 
 def test_deletion_leaves_the_openid_only_where_it_is_kept_on_purpose(wechat_http, services):

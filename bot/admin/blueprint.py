@@ -32,6 +32,7 @@ NAV = [
     ("booking", "admin.rounds_list", "评残预约", "viewer"),
     ("notices", "admin.notices_list", "通知", "viewer"),
     ("entitle", "admin.entitle_rules", "政策体检", "viewer"),
+    ("aids", "admin.aids_page", "共享辅具", "viewer"),
     ("staff", "admin.staff_list", "账号", "admin"),
     ("staff", "admin.audit_log", "操作日志", "admin"),
     ("staff", "admin.settings_page", "设置", "viewer"),
