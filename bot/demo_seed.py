@@ -76,6 +76,10 @@ def _fill(session, settings) -> Seeded:
     jobs = import_rows(session, rows, actor=ACTOR, knowledge_dir=settings.knowledge_dir)
     if not jobs.ok:
         raise RuntimeError(f"demo jobs refused: {jobs.lines()}")
+    from bot.aids import service as aids  # a station with stock, so "借轮椅" works in the demo
+    station = aids.add_station(session, first_town, "（示例）鳌江共享辅具驿站", actor=ACTOR)
+    aids.set_stock(session, station.id, "轮椅", 2, actor=ACTOR)
+    aids.set_stock(session, station.id, "助行器", 1, actor=ACTOR)
     morning = dt.datetime.combine(today + dt.timedelta(days=3), dt.time(10), tzinfo=LOCAL_TZ)
     notices.create(session, title="（示例）助残日活动通知",
                    body="县残联将在文化中心举办助残日活动，有义诊、辅具展示和就业咨询，欢迎参加。",
@@ -104,4 +108,5 @@ def banner(seeded: Seeded, base: str) -> str:
               f"{p['town'][:2]}，再发“办证进度”\n"
             + "   2. 预约评残：注册后发“预约评残”，按提示选日期；后台“评残预约”里能看到这条预约\n"
             + "   3. 找工作：发“找工作”或“鳌江的工作”\n"
+            + "   4. 借轮椅：注册后发“借轮椅”；也可以发“我能领什么”做一次政策体检\n"
             + "  命令行：先 source .venv/bin/activate，再用 wxbot --help（或直接 .venv/bin/wxbot）\n")

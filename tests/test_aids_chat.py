@@ -130,3 +130,15 @@ def test_the_menu_entry_starts_borrowing(chat, services):
     register(chat, town="鳌江")
     assert "想借哪种" in chat.click("AIDS_BORROW").text
     assert "可以借轮椅的驿站" in chat("轮椅").text
+
+
+def test_another_command_midway_leaves_and_is_answered(chat, services):
+    """“我能领什么” where the waitlist question was asked: the resident gets the check, not a re-ask."""
+    stations(services, ("鳌江镇", "鳌江共享辅具驿站", "轮椅", 0))
+    register(chat, town="鳌江")
+    assert "没有可借的轮椅" in chat("借轮椅").text
+    reply = chat("我能领什么").text
+    assert "先不借了" in reply and "第 1 题：给谁查？" in reply
+    chat("取消")
+    assert "没有可借的轮椅" in chat("借轮椅").text
+    assert "排第 1 位" in chat("1").text  # numbers and yes-words stay answers of the flow

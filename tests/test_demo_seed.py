@@ -94,3 +94,12 @@ def test_the_console_marks_the_seeded_people_as_samples(app):
     assert "林晓梅" in page  # the hint tells a newcomer whom to look for
     found = console.client.post("/admin/people", data={"csrf_token": csrf_token(page), "q": "张伟"}).text
     assert "示例" in found and "张*" in found
+
+
+def test_the_demo_lends_a_wheelchair(services, chat):
+    """The start-up text says “借轮椅”: the seeded station has one to lend to the registered sample person."""
+    seed_demo(services.settings, services.sessions)
+    p = first_person()
+    for said in ("注册", "1", p["name"], p["id_number"], p["phone"], p["town"][:2]):
+        chat(said)
+    assert "可以借轮椅的驿站" in chat("借轮椅").text

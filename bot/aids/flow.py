@@ -27,10 +27,23 @@ PENDING = "待公布"
 STOP = ("不借了", "不借", "不用借了", "算了")
 
 
+def another_command(ctx) -> bool:
+    """“我能领什么”, “办证进度”, “菜单” typed mid-way: another service's own command, not an answer here."""
+    said = compact(ctx.text or "")
+    if len(said) < 2 or said.isdigit() or is_yes(said) or match_town(ctx.settings.knowledge_dir, said):
+        return False
+    return any(m.how == "keyword" and fn.__module__ != "handlers.aids"
+               for fn, m in ctx.services.router.text_candidates(ctx.text))
+
+
 def leavable(flow_, name: str):
-    """A step where "不借了" leaves, like "我不注册了" does."""
+    """A step where "不借了" leaves, like "我不注册了" does; another command leaves and is answered."""
     def register(fn):
         def step(ctx):
+            if another_command(ctx):
+                ctx.end_flow()
+                ctx.notes.append("好的，先不借了，没有预约。")
+                return None  # the dispatcher routes the command as if no flow were open
             return leave(ctx, flow_) if compact(ctx.text or "") in STOP else fn(ctx)
         step.__name__ = fn.__name__
         return _leavable(flow_, name)(step)
