@@ -37,7 +37,7 @@ def _line(ctx, i: int, loan: AidLoan) -> str:
     station = ctx.session.get(AidStation, loan.station_id)
     when = (f"请在 {loan.pickup_by.month}月{loan.pickup_by.day}日 前去取" if loan.status == "reserved"
             else f"请在 {loan.due.month}月{loan.due.day}日 前归还")
-    return f"{i}. {loan.device}（借用码 {loan.code}）{station.name}，{when}"
+    return f"{i}. {loan.device}，借用码 {loan.code}，{station.name}，{when}"
 
 
 @handler(keywords=("我的借用", "我借的辅具", "我借的轮椅", "借用记录", "查借用"))

@@ -9,12 +9,12 @@ from bot.db import utcnow
 from bot.features import Feature
 
 MAIN_OPTIONS = [
-    ["政策咨询（补贴、办证、康复、辅具）", "menu:POLICY"],
+    ["政策咨询：补贴、办证、康复、辅具", "menu:POLICY"],
     ["找工作", "menu:JOBS"],
     ["查残疾人证办理进度", "menu:CERT_STATUS"],
     ["预约上门评残", "menu:BOOK_ASSESS"],
     ["活动通知", "menu:NOTICES"],
-    ["联系我们（地址、电话）", "menu:CONTACT"],
+    ["联系我们：地址、电话", "menu:CONTACT"],
     ["看看我能领哪些补贴", "menu:ENTITLE"],  # last, so the numbers residents already know stay
 ]
 
@@ -84,7 +84,7 @@ def not_ready(ctx: Ctx) -> Reply | None:
 
 @handler(msg_type="voice_empty")
 def voice_not_heard(ctx: Ctx) -> Reply | None:
-    return Reply(text="抱歉，这段语音没有听清。\n请再说一次（说慢一点、离手机近一点），或者直接打字。\n"
+    return Reply(text="抱歉，这段语音没有听清。\n请再说一次，说慢一点、离手机近一点，或者直接打字。\n"
                       + ctx.local.way_out(), meta={"kind": "fallback"})
 
 

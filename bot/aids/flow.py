@@ -22,7 +22,7 @@ WORDS = {"轮椅": ("轮椅",), "助行器": ("助行器", "助步器", "学步�
          "拐杖": ("拐杖", "拐棍", "手杖", "拐")}
 DEVICE = "(轮椅|助行器|助步器|助行架|步行器|坐便椅|坐便器|马桶椅|坐厕椅|护理床|拐杖|拐棍|手杖|辅具|辅助器具)"
 ENTRY = re.compile(rf"借[^，。？?]{{0,4}}{DEVICE}|{DEVICE}[\s\S]{{0,16}}借")
-BRING = "请带上借用人的身份证和残疾人证（有的话），家人代取带上自己的身份证。"
+BRING = "请带上借用人的身份证，有残疾人证也带上；家人代取带上自己的身份证。"
 PENDING = "待公布"
 STOP = ("不借了", "不借", "不用借了", "算了")
 
@@ -67,7 +67,7 @@ def start(ctx, device: str | None):
         return residents.start_registration(ctx, then=then)
     ctx.start_flow(borrow_flow, "device", town=person.town, key=residents.resident_key(person, ctx.openid))
     if device is None:
-        return _device_menu(ctx, "好的，帮您在共享辅具驿站借辅具（免费借用，用完归还）。\n想借哪种？请回复数字：")
+        return _device_menu(ctx, "好的，帮您在共享辅具驿站借辅具，免费借用，用完归还。\n想借哪种？请回复数字：")
     return _chose_device(ctx, device)
 
 
@@ -75,7 +75,7 @@ def _chose_device(ctx, device: str):
     held = service.holding(ctx.session, ctx.data["key"], device)
     if held is not None:
         ctx.end_flow()
-        return say(ctx, f"您已经预约或借用了一台{device}（借用码 {held.code}）。", "回复“我的借用”可以查看。")
+        return say(ctx, f"您已经预约或借用了一台{device}，借用码 {held.code}。", "回复“我的借用”可以查看。")
     ctx.goto("town", device=device)
     if not ctx.data.get("town"):
         return say(ctx, f"借{device}。您住在哪个乡镇？例如：鳌江镇。")
@@ -106,9 +106,9 @@ def _list(ctx):
     if not free:
         ctx.goto("none")
         return say(ctx, f"{town}的共享辅具驿站现在没有可借的{device}。",
-                   "1. 登记等候：有人归还时发消息通知您", "2. 换一个乡镇（直接回复乡镇名）", way_out=True)
+                   "1. 登记等候：有人归还时发消息通知您", "2. 换一个乡镇：直接回复乡镇名", way_out=True)
     ctx.goto("pick", stock_ids=[sk.id for _st, sk in free[:9]])
-    lines = [f"{i}. {st.name}：可借 {sk.available} 台" + (f"（{sk.condition}）" if sk.condition else "")
+    lines = [f"{i}. {st.name}：可借 {sk.available} 台" + (f"，{sk.condition}" if sk.condition else "")
              for i, (st, sk) in enumerate(free[:9], 1)]
     return say(ctx, f"{town}现在可以借{device}的驿站：", *lines, "请回复数字选择。")
 

@@ -115,9 +115,13 @@ def expire_pickups(sessions, now: dt.datetime | None = None, knowledge_dir: str 
 def _reminder(loan: AidLoan, station: AidStation, day: dt.date) -> str:
     left = (loan.due - day).days
     when = f"{loan.due.month}月{loan.due.day}日"
-    head = (f"辅具归还提醒：您借的{loan.device}应在 {when} 前还到{station.name}。" if left > 0 else
-            f"辅具归还提醒：您借的{loan.device}已过归还日期（{when}）{-left} 天，请尽快还到{station.name}。")
-    return (f"{head}\n借用码：{loan.code}\n还需要继续用，请回复“续借”（可以续借一次）。")
+    if left > 0:
+        head = f"辅具归还提醒：您借的{loan.device}应在 {when} 前还到{station.name}。"
+    elif left == 0:  # "已过 0 天" would confuse: the due day is today
+        head = f"辅具归还提醒：您借的{loan.device}今天 {when} 到期，请还到{station.name}。"
+    else:
+        head = f"辅具归还提醒：您借的{loan.device}已过归还日期 {-left} 天，应在{when}归还，请尽快还到{station.name}。"
+    return (f"{head}\n借用码：{loan.code}\n还需要继续用，请回复“续借”，可以续借一次。")
 
 
 def send_due_reminders(sessions, now: dt.datetime | None = None, knowledge_dir: str | None = None) -> int:

@@ -40,7 +40,7 @@ def start_registration(ctx, then: str | None = None) -> Reply:
         return locked_reply(ctx)
     ctx.start_flow(register_flow, "relation", then=then)
     return _ask(ctx, "注册后可以查办证进度、预约上门评残。\n随时回复“取消”可以退出，填过的内容不会保存。\n"
-                     "请问是给谁注册？\n1. 给我自己（我是残疾人本人）\n2. 给家人（我是家属）")
+                     "请问是给谁注册？\n1. 给我自己，我是残疾人本人\n2. 给家人，我是家属")
 
 
 def _ask(ctx, text: str) -> Reply:
@@ -56,16 +56,16 @@ def relation(ctx):
     said = choice(ctx)
     if said in ("1", "本人", "自己", "我自己", "给自己", "给我自己", "我"):
         ctx.goto("name", relation="本人")
-        return _ask(ctx, "请输入您的姓名（和身份证上一样）：")
+        return _ask(ctx, "请输入您的姓名，和身份证上一样：")
     if said in FAMILY_WORDS:
         return _family_chosen(ctx, FAMILY_WORDS[said])
     if said in ("2", "家属", "家人", "给家人", "我是家属", "代办"):
         ctx.goto("family")
-        return _ask(ctx, "您是残疾人的什么人？\n1. 配偶（老伴）\n2. 子女\n3. 父母\n4. 其他亲属或监护人")
+        return _ask(ctx, "您是残疾人的什么人？\n1. 配偶或老伴\n2. 子女\n3. 父母\n4. 其他亲属或监护人")
     spoken = relation_said(ctx.text)  # "我是他妈妈" "帮我爸办" "给我儿子办"
     if spoken == "self":
         ctx.goto("name", relation="本人")
-        return _ask(ctx, "请输入您的姓名（和身份证上一样）：")
+        return _ask(ctx, "请输入您的姓名，和身份证上一样：")
     if spoken:
         return _family_chosen(ctx, spoken)
     return _ask(ctx, "请回复数字：\n1. 给我自己注册\n2. 给家人注册\n不想注册了请回复“取消”。")
@@ -78,12 +78,12 @@ def family(ctx):
     said = said if said in FAMILY else relation_said(ctx.text) or said
     if said in FAMILY:
         return _family_chosen(ctx, said)
-    return _ask(ctx, "请回复数字：\n1. 配偶（老伴）\n2. 子女\n3. 父母\n4. 其他亲属或监护人")
+    return _ask(ctx, "请回复数字：\n1. 配偶或老伴\n2. 子女\n3. 父母\n4. 其他亲属或监护人")
 
 
 def _family_chosen(ctx, key: str) -> Reply:
     ctx.goto("name", relation=FAMILY[key])
-    return _ask(ctx, "请输入残疾人本人的姓名（和身份证上一样）：")
+    return _ask(ctx, "请输入残疾人本人的姓名，和身份证上一样：")
 
 
 COMMAND_WORDS = {"菜单", "主菜单", "帮助", "注册", "绑定", "办证进度", "查询进度", "我的证件", "重新注册"}
@@ -102,7 +102,7 @@ def name(ctx):
     except Invalid as exc:
         return _ask(ctx, f"{exc}。\n请再输入一次{_who(ctx)}的姓名：")
     ctx.goto("identity", name_enc=encrypt(ctx.settings.data_key, value))
-    return _ask(ctx, f"请输入{_who(ctx)}的身份证号（18 位），\n或者残疾人证号（20 位）。\n也可以直接用语音说出来。")
+    return _ask(ctx, f"请输入{_who(ctx)}的身份证号，18 位，\n或者残疾人证号，20 位。\n也可以直接用语音说出来。")
 
 
 @leavable(register_flow, "identity")
@@ -121,7 +121,7 @@ def identity(ctx):
         return _ask(ctx, f"号码不对：{exc}。\n请再输入一次；不想注册了请回复“取消”。")
     key = ctx.settings.data_key
     ctx.goto("phone", id_enc=encrypt(key, id_number), cert_enc=encrypt(key, cert))
-    return _ask(ctx, "请输入联系电话（手机号）。\n最好是办证时留的号码，我们用它核对身份：")
+    return _ask(ctx, "请输入联系电话，手机号就行。\n最好是办证时留的号码，我们用它核对身份：")
 
 
 @leavable(register_flow, "phone")
