@@ -59,18 +59,26 @@ def cancel_start(ctx):
                "不取消请回复“退出”。")
 
 
-@cancel_flow.step("pick")
-def cancel_pick(ctx):
+def _picked_loan(ctx, not_now: str):
+    """The loan id the number answers (the flow ends), or the re-ask reply for anything else."""
     ids = ctx.data.get("loan_ids") or []
     n = number(ctx.text, len(ids))
     if n is None:
-        return say(ctx, f"请回复 1 到 {len(ids)} 的数字，不取消请回复“退出”。")
+        return None, say(ctx, f"请回复 1 到 {len(ids)} 的数字，{not_now}请回复“退出”。")
     ctx.end_flow()
+    return ids[n - 1], None
+
+
+@cancel_flow.step("pick")
+def cancel_pick(ctx):
+    loan_id, again = _picked_loan(ctx, "不取消")
+    if again:
+        return again
     try:
-        loan = service.cancel(ctx.session, ids[n - 1], f"resident:{ctx.openid}")
+        loan = service.cancel(ctx.session, loan_id, f"resident:{ctx.openid}")
     except service.AidError:
         return say(ctx, "这个预约已经取走或取消了。", "回复“我的借用”可以查看。")
-    return say(ctx, f"已取消{loan.device}的预约（借用码 {loan.code}）。", "需要时再回复“借轮椅”或“借辅具”。")
+    return say(ctx, f"已取消{loan.device}的预约，借用码 {loan.code}。", "需要时再回复“借轮椅”或“借辅具”。")
 
 
 @handler(keywords=("续借", "我要续借", "续借轮椅", "续借辅具", "延长借用", "还想再借一段时间", "晚点还"))
@@ -79,22 +87,20 @@ def extend_start(ctx):
     if not out:
         return say(ctx, "您现在没有借出中的辅具。", "还没取走的预约不用续借，按时去取就可以。", way_out=True)
     ctx.start_flow(extend_flow, "pick", loan_ids=[l.id for l in out])
-    return say(ctx, "可以续借一次，延长一个借期（有人排队等的辅具不能续借）。", "要续借哪一件？请回复数字：",
+    return say(ctx, "可以续借一次，延长一个借期。有人排队等的辅具不能续借。", "要续借哪一件？请回复数字：",
                *(_line(ctx, i, l) for i, l in enumerate(out, 1)), "不续借请回复“退出”。")
 
 
 @extend_flow.step("pick")
 def extend_pick(ctx):
-    ids = ctx.data.get("loan_ids") or []
-    n = number(ctx.text, len(ids))
-    if n is None:
-        return say(ctx, f"请回复 1 到 {len(ids)} 的数字，不续借请回复“退出”。")
-    ctx.end_flow()
+    loan_id, again = _picked_loan(ctx, "不续借")
+    if again:
+        return again
     try:
-        loan = service.extend(ctx.session, ids[n - 1], f"resident:{ctx.openid}")
+        loan = service.extend(ctx.session, loan_id, f"resident:{ctx.openid}")
     except service.AidError as exc:
         return say(ctx, WHY_NOT.get(exc.code, "没能续借。"), way_out=True)
-    return say(ctx, f"已续借：{loan.device}（借用码 {loan.code}）", f"新的归还日期：{loan.due.month}月{loan.due.day}日。")
+    return say(ctx, f"已续借：{loan.device}，借用码 {loan.code}。", f"新的归还日期：{loan.due.month}月{loan.due.day}日。")
 
 
 def _expire(rt):
@@ -110,7 +116,7 @@ FEATURE = Feature(
     handlers=(cancel_start, extend_start, my_loans, aids_start),
     flows=(cancel_flow, extend_flow, flow.borrow_flow),
     ticks=(Tick("aids.expire_pickups", _expire, 3600), Tick("aids.due_reminders", _remind, 900)),
-    forgetters=(("辅具借用记录（没取的预约已取消；借走未还的辅具，记录留到归还）", notices.forget),),
+    forgetters=(("辅具借用记录：没取的预约已取消，借走未还的记录留到归还", notices.forget),),
     cli=(aids_cli,),
     pages=("bot.admin.views_aids",),
 )
