@@ -22,8 +22,6 @@ log = logging.getLogger(__name__)
 RETRY_WAIT_SECONDS = 3.0  # a retry waits this long for the first delivery's answer
 # WeChat re-delivers ~5 s apart: a retry after the lease takes over a claim whose worker died.
 LEASE_SECONDS = 4.0
-PURGE_EVERY_SECONDS = 60.0  # each worker also drops stale replies itself, should the scheduler be down
-_last_purge = [0.0]
 TOUCH_SLACK = dt.timedelta(minutes=1)  # follower.last_message_at: precise enough for a 48-hour window
 EVENT_WINDOW_SLACK = dt.timedelta(seconds=5)  # last_event_at opens a window of one minute only
 SYSTEM_EVENTS = {"masssendjobfinish", "templatesendjobfinish"}  # delivery reports, not residents
@@ -74,9 +72,8 @@ def process(services, msg: Inbound, nonce: tuple[str, str] | None = None) -> Rep
                 token = _claim(services, msg, nonce) or ""
                 if token:
                     dispatch.prefetch(services, msg)  # the matcher runs before any write lock
-            reply = _run(services, msg, token) if token else _replay(services, msg)
-            _purge_now_and_then(services)
-            return reply
+            # Stale replies, keys and nonces are dropped by the scheduler (inbound.purge), never here.
+            return _run(services, msg, token) if token else _replay(services, msg)
         except Exception as exc:
             # Without pre-ping a pooled connection may have died (PostgreSQL restarted): once more.
             if attempt == 1 and getattr(exc, "connection_invalidated", False):
@@ -86,17 +83,6 @@ def process(services, msg: Inbound, nonce: tuple[str, str] | None = None) -> Rep
                 raise DatabaseUnavailable(str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__) from exc
             raise
     raise AssertionError("unreachable")
-
-
-def _purge_now_and_then(services) -> None:
-    if time.monotonic() - _last_purge[0] < PURGE_EVERY_SECONDS:
-        return
-    _last_purge[0] = time.monotonic()
-    from bot.retention import purge_inbound
-    try:
-        purge_inbound(services.sessions)
-    except Exception:  # never fail an answered message over housekeeping
-        log.exception("purging stale inbound replies failed")
 
 
 def _run(services, msg: Inbound, token: str) -> Reply:
