@@ -6,6 +6,7 @@ import re
 
 from bot.normalize import compact
 from bot.reply import Reply
+from bot.towns import match_town
 
 YES_WORDS = {"确认", "确定", "是", "是的", "对", "对的", "对对", "对啊", "没错", "正确", "好", "好的", "好啊", "好嘞",
              "行", "行的", "可以", "可以的", "没问题", "嗯", "嗯嗯", "提交", "确认预约", "确认提交", "同意", "就这样",
@@ -25,6 +26,16 @@ MIRROR = {"1": "1", "2": "3", "3": "2", "4": "4"}
 REQUEST_WORDS = ("怎么", "怎样", "如何", "多少", "什么", "哪里", "哪个", "能不能", "可不可以", "有没有", "吗", "呢",
                  "补贴", "残疾证", "残疾人证", "进度", "申请", "预约", "评残", "办证", "政策", "工作", "电话",
                  "地址", "菜单", "帮助", "注册", "绑定", "查询", "我要", "我想", "?", "？")
+
+
+def command_elsewhere(ctx, own_module: str) -> bool:
+    """“我能领什么”, “办证进度”, “菜单” typed mid-flow: another service's own command (an exact keyword or
+    a prefix), not an answer to this step. Numbers, yes-words and town names always stay answers."""
+    said = compact(ctx.text or "")
+    if len(said) < 2 or said.isdigit() or is_yes(said) or match_town(ctx.settings.knowledge_dir, said):
+        return False
+    return any(m.how in ("keyword", "prefix") and fn.__module__ != own_module
+               for fn, m in ctx.services.router.text_candidates(ctx.text))
 
 
 def is_yes(text: str) -> bool:

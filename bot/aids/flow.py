@@ -12,7 +12,7 @@ from bot.booking.texts import is_yes, number, say
 from bot.flows import Flow
 from bot.normalize import compact
 from bot.towns import match_town
-from bot.voice_words import leavable as _leavable, leave
+from bot.voice_words import command_elsewhere, leavable as _leavable, leave
 
 borrow_flow = Flow("aids", timeout_minutes=30, on_cancel="好的，不借了，没有预约。",
                    on_timeout="上次借辅具超过 30 分钟没有完成，已自动取消。需要时请回复“借轮椅”或“借辅具”。")
@@ -27,20 +27,11 @@ PENDING = "待公布"
 STOP = ("不借了", "不借", "不用借了", "算了")
 
 
-def another_command(ctx) -> bool:
-    """“我能领什么”, “办证进度”, “菜单” typed mid-way: another service's own command, not an answer here."""
-    said = compact(ctx.text or "")
-    if len(said) < 2 or said.isdigit() or is_yes(said) or match_town(ctx.settings.knowledge_dir, said):
-        return False
-    return any(m.how == "keyword" and fn.__module__ != "handlers.aids"
-               for fn, m in ctx.services.router.text_candidates(ctx.text))
-
-
 def leavable(flow_, name: str):
     """A step where "不借了" leaves, like "我不注册了" does; another command leaves and is answered."""
     def register(fn):
         def step(ctx):
-            if another_command(ctx):
+            if command_elsewhere(ctx, "handlers.aids"):
                 ctx.end_flow()
                 ctx.notes.append("好的，先不借了，没有预约。")
                 return None  # the dispatcher routes the command as if no flow were open

@@ -16,7 +16,7 @@ from bot.entitle.render import first_page
 from bot.flows import Flow
 from bot.normalize import compact
 from bot.reply import Reply
-from bot.voice_words import is_leaving, is_yes, looks_like_request
+from bot.voice_words import command_elsewhere, is_leaving, is_yes, looks_like_request
 
 log = logging.getLogger(__name__)
 check_flow = Flow("entitle", timeout_minutes=30, on_cancel="好的，不查了，您的回答没有保存。",
@@ -96,8 +96,7 @@ def _leave_or_again(ctx, again: str) -> Reply | None:
     if compact(text) in STOP or is_leaving(text):
         ctx.end_flow()
         return _ask(f"{check_flow.on_cancel}\n需要时回复“我能领什么”。")
-    commands = [m.how for _fn, m in ctx.services.router.text_candidates(text) if m.how in ("keyword", "prefix")]
-    if commands or (len(compact(text)) > 4 and looks_like_request(text)):  # "菜单", "护理补贴怎么申请"
+    if command_elsewhere(ctx, "handlers.entitle") or (len(compact(text)) > 4 and looks_like_request(text)):
         ctx.end_flow()
         ctx.notes.append("好的，先不做政策体检了，回答没有保存。需要时回复“我能领什么”。")
         return None
