@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import click
 
+from bot import migrate
 from bot.config import DEMO, Settings
 from bot.simulate import build_xml, encrypts, read_reply, signed_request
 
@@ -14,6 +15,7 @@ def run_chat(openid: str, encrypt: bool) -> None:
     settings = Settings.from_env(demo=True)  # a developer's simulator: demo values for what is unset
     if encrypt and not settings.wechat_aes_key:
         settings = settings.with_(wechat_aes_key=DEMO["WECHAT_AES_KEY"])
+    migrate.upgrade(settings)  # a developer's first command may be this one: the schema must exist
     client = create_app(settings).test_client()
     click.echo(HELP)
     xml = build_xml(openid, "event", settings.wechat_account, Event="subscribe", EventKey="")
@@ -45,6 +47,9 @@ def _send(client, settings, xml, encrypt, openid) -> None:
     encrypt = encrypt or encrypts(settings)  # safe mode refuses plaintext
     query, body = signed_request(settings, xml, encrypt=encrypt, openid=openid)
     resp = client.post(f"/wechat?{query}", data=body, content_type="text/xml")
+    if resp.status_code != 200:  # e.g. 503 while the database is unavailable: WeChat would retry
+        click.echo(f"助手> （服务器回答 {resp.status_code}：{resp.get_data(as_text=True)[:80]}）")
+        return
     reply = read_reply(settings, resp.data, encrypted=encrypt)
     if reply["type"] == "text":
         click.echo("助手> " + reply["text"].replace("\n", "\n      "))

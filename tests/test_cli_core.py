@@ -36,3 +36,11 @@ def test_every_command_has_help():
         result = runner.invoke(cli, [name, "--help"])
         assert result.exit_code == 0, (name, result.output)
         assert "Usage" in result.output
+
+
+def test_wxbot_chat_on_a_database_never_migrated(tmp_path, monkeypatch):
+    """A newcomer's first command may be `wxbot chat`: it creates the schema instead of a traceback."""
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'fresh.sqlite3'}")
+    result = CliRunner().invoke(cli, ["chat"], input="我不想活了\n:退出\n")
+    assert result.exit_code == 0, result.output
+    assert "欢迎关注" in result.output and "12356" in result.output
