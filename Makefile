@@ -20,7 +20,7 @@ install: $(STAMP)
 run: install
 	$(BIN)/wxbot db upgrade
 	@# embed the sample questions now (once; cached in var/embeddings), not on the first resident's question
-	$(BIN)/python -c "from bot.config import Settings; from bot.knowledge import Bundle; Bundle.load(Settings.from_env().knowledge_dir)"
+	$(BIN)/python -c "from bot.config import Settings; from bot.answers.knowledge import Bundle; Bundle.load(Settings.from_env().knowledge_dir)"
 	PORT=$(PORT) $(BIN)/wxbot serve --demo
 
 # Browser tests drive Debian's chromium (screenshots need a CJK font); as root we install both,

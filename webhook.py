@@ -6,15 +6,17 @@ import logging
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
-from bot import admin, api, engine, simulator
+from bot import admin, api
+from bot.engine import inbox as engine
+from bot.devtools import simulator
 from bot.config import Settings
 from bot.db import request_deadline
-from bot.followup import FollowUps
-from bot.inbound import Inbound, MalformedMessage
-from bot.protocol import BadSignature, CallbackCodec, replay_key
-from bot.reply import render_xml
-from bot.secure import require_production_ready
-from bot.services import Services
+from bot.engine.followup import FollowUps
+from bot.wechat.inbound import Inbound, MalformedMessage
+from bot.wechat.protocol import BadSignature, CallbackCodec, replay_key
+from bot.wechat.reply import render_xml
+from bot.privacy.startup_check import require_production_ready
+from bot.engine.services import Services
 
 log = logging.getLogger(__name__)
 # Each module's register(app, services) adds its blueprint; the simulator only when enabled.
@@ -99,7 +101,7 @@ def _warm_up(services: Services) -> None:
     --preload the workers fork with them built and share their memory."""
     services.router  # noqa: B018 - a cached property
     try:
-        from bot import knowledge
+        from bot.answers import knowledge
     except ModuleNotFoundError:
         return
     knowledge.bundle(services)

@@ -28,8 +28,8 @@ sys.path.insert(0, str(ROOT))
 from bot import migrate  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.db import dispose_all, session_factory, utcnow  # noqa: E402
-from bot.delivery import notify  # noqa: E402
-from bot.delivery.dispatcher import Dispatcher  # noqa: E402
+from bot.outbox.notify import notify  # noqa: E402
+from bot.outbox.dispatcher import Dispatcher  # noqa: E402
 from bot.models import Follower, OutboxMessage  # noqa: E402
 
 
@@ -46,7 +46,8 @@ def free_port() -> int:
 
 def start_fake(port: int) -> subprocess.Popen:
     """The fake API in its own process, so its records do not count against the dispatcher's memory."""
-    proc = subprocess.Popen([sys.executable, "-m", "bot.fake_wechat", "--port", str(port)], cwd=ROOT,
+    proc = subprocess.Popen([sys.executable, "-m", "bot.devtools.fake_wechat.server", "--port", str(port)],
+                            cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(100):
         try:

@@ -30,7 +30,7 @@ from bot.config import Settings  # noqa: E402
 from bot.db import dispose_all, session_factory, utcnow  # noqa: E402
 from bot.people.models import Registration  # noqa: E402
 from bot.people.registry_import import import_registry  # noqa: E402
-from bot.pii import encrypt, lookup_hash  # noqa: E402
+from bot.privacy.pii import encrypt, lookup_hash  # noqa: E402
 
 STEPS = ["受理", "评定", "公示", "审核", "制证", "待领取", "已发证", "退回"]
 TOWNS = ["昆阳镇", "鳌江", "水头镇", "萧江", "万全镇", "腾蛟镇", "山门镇", "麻步镇"]

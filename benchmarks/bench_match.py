@@ -30,9 +30,9 @@ sys.path.insert(0, str(ROOT))
 
 from rapidfuzz import fuzz, process  # noqa: E402
 
-from bot.knowledge import KnowledgeBase  # noqa: E402
-from bot.matcher import Matcher, semantic  # noqa: E402
-from bot.matcher.text import Normalizer  # noqa: E402
+from bot.answers.knowledge import KnowledgeBase  # noqa: E402
+from bot.answers.matcher import Matcher, semantic  # noqa: E402
+from bot.answers.matcher.text import Normalizer  # noqa: E402
 
 SIZES = (0, 500, 5000)  # 0: the real knowledge base as it is
 DEV = Path("/work/shared/eval/dev-questions.tsv")

@@ -10,7 +10,7 @@ import itertools
 from pathlib import Path
 
 from bot.config import Settings
-from bot.simulate import build_xml, read_reply, signed_request
+from bot.devtools.simulate import build_xml, read_reply, signed_request
 
 ROOT = Path(__file__).resolve().parent.parent
 EVAL = ROOT / "knowledge" / "eval"

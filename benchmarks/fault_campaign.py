@@ -34,8 +34,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.config import Settings  # noqa: E402
-from bot.fake_wechat import FakeWeChat  # noqa: E402
-from bot.simulate import build_xml, read_reply, signed_request  # noqa: E402
+from bot.devtools.fake_wechat.server import FakeWeChat  # noqa: E402
+from bot.devtools.simulate import build_xml, read_reply, signed_request  # noqa: E402
 
 MESSAGES = int(os.environ.get("FAULT_MESSAGES", 400))
 RATE = float(os.environ.get("FAULT_RATE", 25))  # new messages a second

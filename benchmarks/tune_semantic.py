@@ -16,9 +16,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.cli_kb import read_tsv  # noqa: E402
-from bot.knowledge import Bundle  # noqa: E402
-from bot.matcher import rank  # noqa: E402
+from bot.cli.kb import read_tsv  # noqa: E402
+from bot.answers.knowledge import Bundle  # noqa: E402
+from bot.answers.matcher import rank  # noqa: E402
 
 GRID = {"w": (0.3, 0.4, 0.5, 0.6), "answer_min": [round(0.3 + 0.025 * i, 3) for i in range(13)],
         "margin_min": (0.02, 0.04, 0.06, 0.08, 0.10), "lexical_floor": (0.0, 0.2, 0.25, 0.3, 0.35)}

@@ -1,6 +1,6 @@
 """Imports every model module so Base.metadata knows all tables (Alembic, tests)."""
 import bot.models  # noqa: F401
-import bot.models_delivery  # noqa: F401
+import bot.outbox.models  # noqa: F401
 import bot.models_meta  # noqa: F401
 import bot.admin.models  # noqa: F401
 import bot.booking.models  # noqa: F401

@@ -48,7 +48,7 @@ class Settings:
     # The web simulator sends messages as any openid: on for `make run` and tests, off by default.
     simulator_enabled: bool = False
     # Demo mode (`make run`, the tests): demo secrets allowed. Off, every process refuses to start on
-    # a missing, demo or short secret (bot/secure.py).
+    # a missing, demo or short secret (bot/privacy/startup_check.py).
     demo: bool = False
     # Console cookie only over HTTPS (production behind nginx + TLS).
     session_cookie_secure: bool = False

@@ -110,7 +110,7 @@ def _make_engine(url: str) -> Engine:
 
         return engine
     # No pre-ping (a round trip per checkout): connections are recycled, and a message whose
-    # connection turns out dead is retried once (bot.engine.process).
+    # connection turns out dead is retried once (bot.engine.inbox.process).
     return create_engine(url, pool_size=5, max_overflow=5, pool_timeout=BUSY_TIMEOUT_SECONDS,
                          pool_recycle=POOL_RECYCLE_SECONDS, connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS})
 

@@ -35,7 +35,7 @@ class InboundSeen(Base):
     dedup_key: Mapped[str] = mapped_column(String(200), primary_key=True)
     openid: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), default="processing")  # processing|done|failed|lost
-    # Kept only for the retry window (bot.retention.purge_inbound): a retry must get the same reply.
+    # Kept only for the retry window (bot.privacy.retention.purge_inbound): a retry must get the same reply.
     reply: Mapped[Optional[dict]]
     # The claim's lease: a retry after it expires takes the message over (the first worker died).
     claimed_until: Mapped[Optional[dt.datetime]]

@@ -1,15 +1,15 @@
 """The composition root: every feature of the assistant, in priority order (first match answers).
 
 A feature declares its handlers, flows, scheduler ticks, notice audiences, "删除我的信息" forgetters,
-`wxbot` commands and console pages as data (bot.features.Feature); bot.features.installed() collects
+`wxbot` commands and console pages as data (bot.engine.features.Feature); installed() there collects
 this list for Services (router), the scheduler, the CLI, the console, audiences and privacy.
-Distress detection (bot/safety) is not a feature: bot/dispatch.py runs it first for every text.
+Distress detection (bot/safety) is not a feature: bot/engine/dispatch.py runs it first for every text.
 """
 from __future__ import annotations
 
-from bot import cli_admin, cli_delivery
-from bot.features import Feature
-from bot.scheduler import CORE_TICKS
+from bot.cli import staff as cli_admin, delivery as cli_delivery
+from bot.engine.features import Feature
+from bot.scheduler.runner import CORE_TICKS
 from handlers import aids, booking, entitle, jobs, menu, notices, policy, registration
 
 # What every deployment runs whatever the features: delivery, retention, the console's own pages.
@@ -17,8 +17,8 @@ CORE = Feature(
     name="core",
     ticks=CORE_TICKS,
     cli=(cli_delivery.fake_wechat, cli_delivery.scheduler, cli_delivery.menu, cli_admin.staff),
-    pages=("bot.admin.views_auth", "bot.admin.views_dashboard", "bot.admin.views_facts",
-           "bot.admin.views_staff", "bot.admin.views_urgent"),
+    pages=("bot.admin.views.auth", "bot.admin.views.dashboard", "bot.admin.views.facts",
+           "bot.admin.views.staff", "bot.admin.views.urgent"),
 )
 
 # Fixed priority: menus and flows before free text; policy Q&A is the fallback at the end.

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from bot.aids import flow, notices, service
-from bot.aids.cli import aids as aids_cli
+from bot.cli.aids import aids as aids_cli
 from bot.aids.models import AidLoan, AidStation
 from bot.booking.texts import number, say
-from bot.features import Feature, Tick
-from bot.flows import Flow
-from bot.router import handler
+from bot.engine.features import Feature, Tick
+from bot.engine.flows import Flow
+from bot.engine.router import handler
 
 # Questions about the stations (押金, 多久, 几点…) stay with the knowledge answer aids.sharing.
 ASKING = ("押金", "多长时间", "多久", "几点", "开门", "捐", "规则", "收费", "要钱", "没有残疾证", "怎么借")
@@ -118,5 +118,5 @@ FEATURE = Feature(
     ticks=(Tick("aids.expire_pickups", _expire, 3600), Tick("aids.due_reminders", _remind, 900)),
     forgetters=(("辅具借用记录：没取的预约已取消，借走未还的记录留到归还", notices.forget),),
     cli=(aids_cli,),
-    pages=("bot.admin.views_aids",),
+    pages=("bot.admin.views.aids",),
 )

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from bot.context import Ctx
+from bot.engine.context import Ctx
 from bot.booking import hooks, residents, service, texts
 from bot.booking import waitlist as queue
 # The router collects handlers and flows from this module's namespace: bring in the manage ones too.
@@ -19,15 +19,15 @@ from bot.booking.reminders import notify_booked
 from bot.booking.rounds import CATEGORIES, open_rounds, places_left
 from bot.booking.staff import REASONS
 from bot.booking.texts import say as _say
-from bot.cli_booking import rounds as rounds_cli
+from bot.cli.booking import rounds as rounds_cli
 from bot.db import utcnow
-from bot.features import Feature
-from bot.flows import Flow, keep_out_of_log
-from bot.pii import decrypt, encrypt, mask_phone, scrub
-from bot.reply import Reply
-from bot.router import handler
-from bot.towns import match_town
-from bot.voice_words import leavable
+from bot.engine.features import Feature
+from bot.engine.flows import Flow, keep_out_of_log
+from bot.privacy.pii import decrypt, encrypt, mask_phone, scrub
+from bot.wechat.reply import Reply
+from bot.engine.router import handler
+from bot.answers.towns import match_town
+from bot.answers.voice_words import leavable
 
 log = logging.getLogger(__name__)
 booking = Flow("booking", timeout_minutes=30,
@@ -262,5 +262,5 @@ FEATURE = Feature(
     handlers=(cancel_start, my_booking, resched_start, waitlist_confirm, start),
     flows=(cancel_flow, resched_flow, booking),
     ticks=hooks.TICKS, audiences=hooks.AUDIENCES, forgetters=hooks.FORGETTERS,
-    cli=(rounds_cli,), pages=("bot.admin.views_booking", "bot.admin.views_calls"),
+    cli=(rounds_cli,), pages=("bot.admin.views.booking", "bot.admin.views.calls"),
 )

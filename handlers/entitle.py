@@ -1,12 +1,12 @@
 """“我能领什么”: a personal entitlement check (bot.entitle), started by words, voice or the menu."""
 from __future__ import annotations
 
-from bot import entitlements
+from bot.entitle import rules as entitlements
 from bot.entitle.flow import check_flow, start
 from bot.entitle.render import MORE, decode, next_page
-from bot.reply import Reply
-from bot.features import Feature
-from bot.router import handler
+from bot.wechat.reply import Reply
+from bot.engine.features import Feature
+from bot.engine.router import handler
 
 # Whole messages only: "残疾人有哪些补贴可以领" stays a policy question with its own answer.
 ENTRY = (r"^(请问|你好|您好)?(我|我们|我家|我们家|俺|孩子|我孩子|我儿子|我女儿|我爸|我妈|家里)?"
@@ -43,5 +43,5 @@ FEATURE = Feature(
     name="entitle",
     handlers=(entitle_start, entitle_more),
     flows=(check_flow,),
-    pages=("bot.admin.views_entitle",),
+    pages=("bot.admin.views.entitle",),
 )

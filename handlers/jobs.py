@@ -10,8 +10,9 @@ import re
 
 from sqlalchemy import select
 
-from bot import cli_jobs, knowledge
-from bot.features import Feature
+from bot.cli import jobs as cli_jobs
+from bot.answers import knowledge
+from bot.engine.features import Feature
 from bot.jobs import hooks
 from bot.jobs.digest import (MAX_SUBSCRIPTIONS, TooManySubscriptions, add_subscription, describe,
                              list_subscriptions, query_of, remove_subscriptions)
@@ -19,10 +20,10 @@ from bot.jobs.models import JobPosting
 from bot.jobs.postings import is_open, local_today, record_view
 from bot.jobs.render import PAGE_SIZE, detail, list_line
 from bot.jobs.search import parse_query, search, strip_command, term_score
-from bot.context import Ctx
-from bot.normalize import compact, pick_digits
-from bot.reply import Reply
-from bot.router import handler
+from bot.engine.context import Ctx
+from bot.answers.normalize import compact, pick_digits
+from bot.wechat.reply import Reply
+from bot.engine.router import handler
 
 log = logging.getLogger(__name__)
 # Job seeking said as a sentence; questions about employment policy (补贴, 招聘会 …) go to policy Q&A.
@@ -237,5 +238,5 @@ FEATURE = Feature(
     handlers=(jobs_search, jobs_more, job_detail, jobs_subscribe, jobs_subscribe_picked, jobs_mine,
               jobs_unsubscribe, jobs_narrow, jobs_named),
     ticks=hooks.TICKS, tag_audiences=hooks.TAG_AUDIENCES, forgetters=hooks.FORGETTERS,
-    cli=(cli_jobs.jobs, cli_jobs.token), pages=("bot.admin.views_jobs",),
+    cli=(cli_jobs.jobs, cli_jobs.token), pages=("bot.admin.views.jobs",),
 )

@@ -1,12 +1,12 @@
 """The main menu, the welcome, a human, and polite answers to media and events."""
 from __future__ import annotations
 
-from bot.context import Ctx
-from bot.outbox import enqueue_text
-from bot.reply import Reply
-from bot.router import handler
+from bot.engine.context import Ctx
+from bot.outbox.enqueue import enqueue_text
+from bot.wechat.reply import Reply
+from bot.engine.router import handler
 from bot.db import utcnow
-from bot.features import Feature
+from bot.engine.features import Feature
 
 MAIN_OPTIONS = [
     ["政策咨询：补贴、办证、康复、辅具", "menu:POLICY"],

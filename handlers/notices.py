@@ -3,16 +3,16 @@ from __future__ import annotations
 
 import logging
 
-from bot.context import Ctx
+from bot.engine.context import Ctx
 from bot.db import LOCAL_TZ
-from bot.cli_delivery import notices as notices_cli
-from bot.delivery import record_finish_event
-from bot.features import Feature
-from bot.models_delivery import Notice
-from bot.notice_reports import may_see, sent_to
-from bot.notices import compose_text
-from bot.reply import Reply
-from bot.router import handler
+from bot.cli.delivery import notices as notices_cli
+from bot.outbox.notify import record_finish_event
+from bot.engine.features import Feature
+from bot.outbox.models import Notice
+from bot.notices.reports import may_see, sent_to
+from bot.notices.service import compose_text
+from bot.wechat.reply import Reply
+from bot.engine.router import handler
 
 log = logging.getLogger(__name__)
 
@@ -66,5 +66,5 @@ def template_send_finished(ctx: Ctx) -> Reply | None:
 FEATURE = Feature(
     name="notices",
     handlers=(list_notices, notice_detail, mass_send_finished, template_send_finished),
-    cli=(notices_cli,), pages=("bot.admin.views_notices",),
+    cli=(notices_cli,), pages=("bot.admin.views.notices",),
 )

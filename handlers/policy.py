@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import logging
 
-from bot import cli_kb, knowledge
-from bot.context import Ctx
-from bot.contact_towns import CONTACT_ENTRY, after_contact, town_flow
-from bot.features import Feature
-from bot.local_facts import CLOSING
-from bot.reply import Reply
-from bot.router import handler
+from bot.cli import kb as cli_kb
+from bot.answers import knowledge
+from bot.engine.context import Ctx
+from bot.answers.contact_towns import CONTACT_ENTRY, after_contact, town_flow
+from bot.engine.features import Feature
+from bot.answers.local_facts import CLOSING
+from bot.wechat.reply import Reply
+from bot.engine.router import handler
 from handlers.menu import main_menu, numbered
 
 log = logging.getLogger(__name__)
@@ -194,5 +195,5 @@ FEATURE = Feature(
     name="policy",
     handlers=(ask, topic, contact, policy_menu, category, topic_menu),  # `ask` is the fallback for free text
     flows=(town_flow,),
-    cli=(cli_kb.ask, cli_kb.eval_cmd, cli_kb.kb), pages=("bot.admin.views_kb", "bot.admin.views_unanswered"),
+    cli=(cli_kb.ask, cli_kb.eval_cmd, cli_kb.kb), pages=("bot.admin.views.kb", "bot.admin.views.unanswered"),
 )

@@ -3,19 +3,19 @@ from __future__ import annotations
 
 import logging
 
-from bot.context import Ctx
-from bot.cli_people import certs
+from bot.engine.context import Ctx
+from bot.cli.people import certs
 from bot.db import local_now
-from bot.features import Feature
-from bot.flows import Flow
-from bot.normalize import compact
+from bot.engine.features import Feature
+from bot.engine.flows import Flow
+from bot.answers.normalize import compact
 from bot.people import registration as service
 from bot.people.api import registered_openids
 from bot.people.flow import NO_RECORD, choice, register_flow, start_registration, summary_lines  # noqa: F401
 from bot.people.status import progress_text
-from bot.pii import decrypt, mask_name
-from bot.reply import Reply
-from bot.router import handler
+from bot.privacy.pii import decrypt, mask_name
+from bot.wechat.reply import Reply
+from bot.engine.router import handler
 
 log = logging.getLogger(__name__)
 
@@ -149,5 +149,5 @@ FEATURE = Feature(
     handlers=(register, register_picked, cert_status, unbind, delete_data),
     flows=(register_flow, manage_flow),
     tag_audiences={"registered": registered_openids},  # the notices' tag 已注册居民
-    cli=(certs,), pages=("bot.admin.views_people",),
+    cli=(certs,), pages=("bot.admin.views.people",),
 )

@@ -18,7 +18,7 @@ from bot.booking import service as booking_service
 from bot.db import local_now
 from bot.jobs.models import JobPosting
 from bot.models import AuditLog
-from bot.models_delivery import Notice
+from bot.outbox.models import Notice
 from bot.people.models import CertRecord
 
 pytestmark = pytest.mark.knowledge_copy
@@ -209,7 +209,7 @@ def test_admin_manages_accounts_and_reads_audit_log(app, console):
 
 
 def test_cli_staff_commands(settings, monkeypatch):
-    from bot.cli import cli
+    from bot.cli.main import cli
     monkeypatch.setenv("DATABASE_URL", settings.database_url)
     runner = CliRunner()
     result = runner.invoke(cli, ["staff", "create", "--username", "lin", "--password", "Cli-password-77",

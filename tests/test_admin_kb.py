@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 from sqlalchemy import select
 
-from bot import knowledge
+from bot.answers import knowledge
 from bot.admin import kb_store
 from bot.admin.models import KnowledgeEdit
 from bot.config import ROOT

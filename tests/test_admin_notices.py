@@ -10,9 +10,9 @@ import html
 from sqlalchemy import select
 
 from bot.db import LOCAL_TZ
-from bot.delivery import notice_rules
-from bot.delivery.config import load_config
-from bot.models_delivery import Notice
+from bot.outbox import notice_rules
+from bot.outbox.config import load_config
+from bot.outbox.models import Notice
 from tests.support.delivery import Clock
 
 pytestmark = pytest.mark.knowledge_copy

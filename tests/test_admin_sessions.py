@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 
 from bot.admin import accounts, throttle
 from bot.admin.models import LoginThrottle, StaffSession
-from bot.admin.views_auth import LOGIN_FAILED
+from bot.admin.views.auth import LOGIN_FAILED
 from bot.config import Settings
 from bot.db import utcnow
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from click.testing import CliRunner
 
 from bot.aids import service
-from bot.cli import cli
+from bot.cli.main import cli
 
 
 def _run(*args, ok=True):

@@ -12,7 +12,7 @@ import yaml
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from bot import scheduler as sched
+from bot.scheduler import runner as sched
 from bot.aids.models import AidLoan, AidStock
 from bot.db import LOCAL_TZ, utcnow
 from bot.models import AuditLog

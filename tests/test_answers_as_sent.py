@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import yaml
 
-from bot import knowledge
-from bot.kb_lint import MAX_SENT_CHARS
-from bot.local_facts import CLOSING, LocalFacts
-from bot.services import Services
+from bot.answers import knowledge
+from bot.answers.kb_lint import MAX_SENT_CHARS
+from bot.answers.local_facts import CLOSING, LocalFacts
+from bot.engine.services import Services
 from tests.support.wechat import ChatDriver
 
 

@@ -62,7 +62,7 @@ def test_only_the_hash_is_stored(services):
 
 
 def test_cli_token_create_prints_the_token_on_its_last_line_and_it_works(client, settings):
-    from bot.cli import cli
+    from bot.cli.main import cli
     env = {"DATABASE_URL": settings.database_url}
     result = CliRunner().invoke(cli, ["token", "create", "--name", "就业中心同步"], env=env)
     assert result.exit_code == 0, result.output

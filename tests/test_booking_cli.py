@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from bot.booking import service
 from bot.booking.models import AssessmentRound
-from bot.cli import cli
+from bot.cli.main import cli
 from tests.test_booking_support import active, outbox_texts, visit_day
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from bot.booking import staff as booking_staff
 from bot.booking.export import route_sheet
 from bot.booking.models import Booking
-from bot.simulate import build_xml, read_reply, signed_request
+from bot.devtools.simulate import build_xml, read_reply, signed_request
 from tests.test_booking_support import active, add_round, book_by_chat
 from tests.test_people_helpers import load, make_id, record, register
 

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from bot.booking import service
 from bot.booking.models import AssessmentRound, Booking
 from bot.booking.staff import details_of
-from bot.simulate import build_xml, read_reply, signed_request
+from bot.devtools.simulate import build_xml, read_reply, signed_request
 from tests.test_booking_support import Registry, active, add_round, book_by_chat, get_round
 
 

@@ -17,7 +17,7 @@ from bot.booking.models import AssessmentRound, Booking
 from bot.booking.rounds import create_round
 from bot.db import LOCAL_TZ, get_engine, utcnow
 from bot.models import OutboxMessage
-from bot.reply import Reply
+from bot.wechat.reply import Reply
 
 _serial = itertools.count(1)
 
@@ -81,7 +81,7 @@ class Registry:
         phone = phone or f"1380000{n:04d}"
         ident = id_number(n)
         if self.fake is not None:
-            from bot.pii import mask_id
+            from bot.privacy.pii import mask_id
             self.fake.people[openid] = FakePerson(n, openid, name, mask_id(ident), phone, town, address, None)
             return
         from bot.people import api, registration

@@ -7,7 +7,7 @@ from urllib.parse import parse_qsl
 from sqlalchemy import select
 
 from bot.models import MessageLog
-from bot.simulate import build_xml, read_reply, signed_request
+from bot.devtools.simulate import build_xml, read_reply, signed_request
 
 
 def _post(app, query, body):

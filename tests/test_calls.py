@@ -14,11 +14,11 @@ from sqlalchemy import select, update
 
 from bot.booking.models import Booking
 from bot.calls.models import CallTask
-from bot.cli import cli
+from bot.cli.main import cli
 from bot.db import utcnow
-from bot.delivery import notify, resolve_unknown
-from bot.delivery.dispatcher import dispatch_due
-from bot.delivery.state import recover
+from bot.outbox.notify import notify, resolve_unknown
+from bot.outbox.dispatcher import dispatch_due
+from bot.outbox.state import recover
 from bot.models import AuditLog, Follower, OutboxMessage
 from tests.test_booking_support import Registry, add_round, book_by_chat
 

@@ -7,7 +7,7 @@ import sys
 import click
 from click.testing import CliRunner
 
-from bot.cli import cli
+from bot.cli.main import cli
 from bot.config import ROOT
 
 
@@ -22,7 +22,7 @@ def test_wxbot_chat_talks_through_the_real_webhook(database_url, monkeypatch):
 
 def test_db_upgrade_creates_a_fresh_sqlite_database(tmp_path):
     env = {"DATABASE_URL": f"sqlite:///{tmp_path}/fresh.sqlite3", "PATH": "/usr/bin:/bin"}
-    out = subprocess.run([sys.executable, "-m", "bot.cli", "db", "upgrade"], cwd=ROOT, env=env,
+    out = subprocess.run([sys.executable, "-m", "bot.cli.main", "db", "upgrade"], cwd=ROOT, env=env,
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert (tmp_path / "fresh.sqlite3").exists()

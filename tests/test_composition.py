@@ -11,15 +11,18 @@ from bot.config import ROOT
 # Runs in a fresh interpreter: what every first-party module leaves behind when merely imported.
 PROBE = r"""
 import importlib, inspect, json, sys
-from bot import cli, features
+from bot.cli import main as cli
+from bot.engine import features
 from bot.models import OutboxMessage
 columns = sorted(OutboxMessage.__table__.columns.keys())
 builtin = sorted(cli.cli.commands)
 names = json.loads(sys.argv[1])
 for name in names:
     importlib.import_module(name)
-from bot import audiences, privacy, scheduler
-from bot.flows import Flow
+from bot.notices import audiences
+from bot.privacy import forget as privacy
+from bot.scheduler import runner as scheduler
+from bot.engine.flows import Flow
 from bot.models import OutboxMessage
 tagged, flows = set(), set()
 for name in names:
@@ -36,8 +39,8 @@ print(json.dumps({
                    for a in ("TAG_PROVIDERS", "AUDIENCE_PROVIDERS", "_FORGETTERS", "TICKS") if hasattr(m, a)],
     "tagged": sorted(tagged), "flows": sorted(flows),
 }))
-from bot.features import installed
-from bot.router import Router
+from bot.engine.features import installed
+from bot.engine.router import Router
 router = Router.from_features(installed())
 print(json.dumps({"listed": sorted(f"{fn.__module__}.{fn.__qualname__}" for fn in installed().handlers),
                   "flows": sorted(router.flows)}))
@@ -59,7 +62,7 @@ def test_importing_every_module_registers_nothing_and_features_are_the_one_list(
 
 
 def test_tick_ids_are_the_ones_the_features_declare():
-    from bot.features import installed
+    from bot.engine.features import installed
     from handlers import FEATURES
     declared = [t.name for f in FEATURES for t in f.ticks]
     assert list(installed().ticks) == declared and len(set(declared)) == len(declared)

@@ -8,7 +8,7 @@ import pytest
 
 from bot.admin.audit_text import ACTIONS
 from bot.config import ROOT
-from bot.demo_seed import LOGIN, PASSWORD, first_person, seed_demo
+from bot.devtools.demo_seed import LOGIN, PASSWORD, first_person, seed_demo
 from tests.support.console import Console
 
 pytestmark = pytest.mark.knowledge_copy

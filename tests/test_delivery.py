@@ -7,10 +7,10 @@ import time
 from sqlalchemy import select
 
 from bot.db import LOCAL_TZ, utcnow
-from bot.delivery import delivery_report, notify, resolve_unknown
-from bot.delivery.dispatcher import Dispatcher, dispatch_due
+from bot.outbox.notify import delivery_report, notify, resolve_unknown
+from bot.outbox.dispatcher import Dispatcher, dispatch_due
 from bot.models import Follower, OutboxMessage
-from bot.outbox import enqueue_mass_text, enqueue_text
+from bot.outbox.enqueue import enqueue_mass_text, enqueue_text
 from tests.support.delivery import add_follower
 from tests.support.wechat import wait_for
 

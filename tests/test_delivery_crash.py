@@ -13,10 +13,10 @@ import pytest
 from sqlalchemy import select
 
 from bot.config import ROOT
-from bot.delivery import notify, resolve_unknown
-from bot.delivery.dispatcher import dispatch_due
+from bot.outbox.notify import notify, resolve_unknown
+from bot.outbox.dispatcher import dispatch_due
 from bot.models import OutboxMessage
-from bot.outbox import enqueue_mass_text, enqueue_text
+from bot.outbox.enqueue import enqueue_mass_text, enqueue_text
 from tests.support.delivery import Clock, add_follower
 
 RECIPIENTS = [f"o_crash_{i}" for i in range(12)]
@@ -24,7 +24,7 @@ CRASH_SCRIPT = """
 import json, os, signal, sys
 from bot.config import Settings
 from bot.db import session_factory
-from bot.delivery import dispatcher
+from bot.outbox import dispatcher
 cfg = json.loads(sys.argv[1])
 settings = Settings(**cfg["settings"])
 seen = {"n": 0}

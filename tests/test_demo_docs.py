@@ -7,7 +7,7 @@ from click.testing import CliRunner
 
 from bot.config import ROOT
 from bot.db import LOCAL_TZ
-from bot.demo_samples import write_samples
+from bot.devtools.demo_samples import write_samples
 
 SAMPLES = ROOT / "knowledge" / "samples"
 
@@ -18,7 +18,7 @@ def _env(settings) -> dict:
 
 
 def test_import_help_lists_columns_and_the_accepted_values():
-    from bot.cli import cli
+    from bot.cli.main import cli
     certs = CliRunner().invoke(cli, ["certs", "import", "--help"]).output
     for word in ("业务类型", "新办/换领/补办/迁移/注销/变更", "当前环节", "待领取", "退回原因", "knowledge/samples/registry.xlsx"):
         assert word in certs
@@ -32,11 +32,11 @@ def test_the_committed_samples_are_what_the_script_makes(tmp_path):
     for path in write_samples(tmp_path):
         fresh = [r for r in load_workbook(path).active.iter_rows(values_only=True)]
         committed = [r for r in load_workbook(SAMPLES / path.name).active.iter_rows(values_only=True)]
-        assert fresh == committed, f"run python -m bot.demo_samples to refresh {path.name}"
+        assert fresh == committed, f"run python -m bot.devtools.demo_samples to refresh {path.name}"
 
 
 def test_the_sample_files_import_with_no_bad_rows(settings, services):
-    from bot.cli import cli
+    from bot.cli.main import cli
     certs = CliRunner().invoke(cli, ["certs", "import", str(SAMPLES / "registry.xlsx")], env=_env(settings))
     assert certs.exit_code == 0, certs.output
     assert "新增 5" in certs.output and "有错未导入 0" in certs.output
@@ -47,7 +47,7 @@ def test_the_sample_files_import_with_no_bad_rows(settings, services):
 
 def test_a_digest_run_that_queues_nothing_says_why(settings, services, monkeypatch):
     from bot import db
-    from bot.cli import cli
+    from bot.cli.main import cli
     night = dt.datetime(2026, 11, 30, 23, 30, tzinfo=LOCAL_TZ)
     monkeypatch.setattr(db, "utcnow", lambda: night.astimezone(dt.timezone.utc))
     out = CliRunner().invoke(cli, ["jobs", "digest"], env=_env(settings)).output
@@ -63,7 +63,7 @@ def test_the_readme_curl_example_and_printed_demo_lines_work(app, services):
     import re
 
     from bot.api.auth import create_token
-    from bot.demo_seed import Seeded, banner
+    from bot.devtools.demo_seed import Seeded, banner
     readme = (ROOT / "README.md").read_text("utf-8")
     body = json.loads(re.search(r"-d '(\{.*?\})'", readme, re.S).group(1))
     with services.sessions.begin() as s:

@@ -5,11 +5,11 @@ from sqlalchemy import func, select
 
 from bot.admin import accounts
 from bot.booking.models import AssessmentRound, Booking
-from bot.demo_samples import PEOPLE, is_sample
-from bot.demo_seed import LOGIN, PASSWORD, banner, first_person, seed_demo
+from bot.devtools.demo_samples import PEOPLE, is_sample
+from bot.devtools.demo_seed import LOGIN, PASSWORD, banner, first_person, seed_demo
 from bot.jobs.models import JobPosting
 from bot.models import AuditLog
-from bot.models_delivery import Notice
+from bot.outbox.models import Notice
 from bot.people.models import CertRecord
 from bot.people.validation import parse_identity
 
@@ -54,7 +54,7 @@ def test_outside_demo_mode_nothing_is_seeded(services):
 
 def test_the_sample_people_are_fictional_but_pass_the_real_checks():
     for name, born, seq, *_ in PEOPLE:
-        from bot.demo_samples import sample_id
+        from bot.devtools.demo_samples import sample_id
         number = sample_id(born, seq)
         assert parse_identity(number)[0] == number  # GB 11643 check digit and birth date are right
         assert number.startswith("330399") and is_sample(number)

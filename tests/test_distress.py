@@ -137,8 +137,8 @@ def test_delete_my_data_and_retention_remove_the_residents_words(chat, services)
     import datetime as dt
 
     from bot.db import utcnow
-    from bot.privacy import forget_core
-    from bot.retention import purge_old_rows
+    from bot.privacy.forget import forget_core
+    from bot.privacy.retention import purge_old_rows
     chat("我不想活了")
     chat("服务太差", openid="o_other")
     chat("我被打了", openid="o_other")
@@ -163,7 +163,7 @@ def test_a_complaint_through_wechat_is_handed_to_customer_service(wechat_http, s
 
 
 def test_a_message_that_only_resembles_distress_keeps_its_answer_with_a_safety_line(settings, knowledge_copy):
-    from bot.services import Services
+    from bot.engine.services import Services
     from tests.support.wechat import ChatDriver
     (knowledge_copy / "distress.yaml").write_text(
         "categories:\n  violence:\n    label: 家暴、虐待\n    priority: 1\n"

@@ -8,10 +8,10 @@ from sqlalchemy import select
 
 import handlers.menu
 from bot.db import utcnow
-from bot.features import Feature, Features
+from bot.engine.features import Feature, Features
 from bot.models import ConversationState, Follower, MessageLog, OutboxMessage
-from bot.retention import purge_old_rows
-from bot.router import Router
+from bot.privacy.retention import purge_old_rows
+from bot.engine.router import Router
 from tests.support import signup_flow
 
 
@@ -139,7 +139,7 @@ def test_numbers_typed_anywhere_are_masked_in_the_message_log(chat, services):
 
 
 def test_a_click_opens_only_the_short_window_and_reports_create_no_follower(chat, services):
-    from bot.delivery.policy import FollowerView, window_open
+    from bot.outbox.policy import FollowerView, window_open
     chat.click("MAIN", openid="o_clicker")
     chat.event("MASSSENDJOBFINISH", openid="o_wechat_mass_helper")
     with services.sessions() as s:

@@ -6,14 +6,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot import entitlements as ent
-from bot import knowledge
+from bot.entitle import rules as ent
+from bot.answers import knowledge
 from bot.config import ROOT
 from bot.entitle import questions as q
 from bot.entitle.render import first_page, next_page
-from bot import entitlements_check
-from bot.entitlements_check import reachable_profiles
-from bot.local_facts import LocalFacts
+from bot.entitle import rules_check as entitlements_check
+from bot.entitle.rules_check import reachable_profiles
+from bot.answers.local_facts import LocalFacts
 
 FIELDS = ["cert", "huji", "category", "grade", "age", "household", "situation"]
 TABLE = Path(__file__).parent / "data" / "entitlement_profiles.tsv"

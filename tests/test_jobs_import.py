@@ -100,7 +100,7 @@ def cli_env(settings):
 
 
 def test_cli_import_prints_the_report_and_fails_when_a_row_failed(services, tmp_path, cli_env):
-    from bot.cli import cli
+    from bot.cli.main import cli
     path = dirty_sheet(tmp_path / "岗位.xlsx")
     result = CliRunner().invoke(cli, ["jobs", "import", str(path)], env=cli_env)
     assert result.exit_code == 1, result.output
@@ -115,7 +115,7 @@ def test_cli_import_prints_the_report_and_fails_when_a_row_failed(services, tmp_
 
 
 def test_cli_rejects_other_file_types(tmp_path, cli_env):
-    from bot.cli import cli
+    from bot.cli.main import cli
     path = tmp_path / "jobs.txt"
     path.write_text("岗位名称,用人单位\n")
     result = CliRunner().invoke(cli, ["jobs", "import", str(path)], env=cli_env)

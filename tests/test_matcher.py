@@ -7,11 +7,11 @@ from types import SimpleNamespace
 import pytest
 import yaml
 
-from bot import knowledge
+from bot.answers import knowledge
 from bot.config import ROOT, Settings
-from bot.knowledge import Bundle
-from bot.matcher.index import SparseIndex
-from bot.matcher.text import Normalizer
+from bot.answers.knowledge import Bundle
+from bot.answers.matcher.index import SparseIndex
+from bot.answers.matcher.text import Normalizer
 
 KNOWLEDGE = ROOT / "knowledge"
 
@@ -174,7 +174,7 @@ def _services(path):
     settings = Settings(knowledge_dir=str(path))
 
     def mtime():
-        from bot.services import Services
+        from bot.engine.services import Services
         return Services.knowledge_mtime(SimpleNamespace(settings=settings))
     return SimpleNamespace(settings=settings, knowledge_mtime=mtime)
 

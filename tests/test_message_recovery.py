@@ -11,12 +11,12 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.exc import OperationalError
 
 from bot.db import utcnow
-from bot.delivery.dispatcher import dispatch_due
-from bot.followup import FollowUps, sweep_stuck
+from bot.outbox.dispatcher import dispatch_due
+from bot.engine.followup import FollowUps, sweep_stuck
 from bot.models import InboundSeen, MessageLog, OutboxMessage
-from bot.retention import purge_inbound
-from bot.services import Services
-from bot.simulate import build_xml, read_reply, signed_request
+from bot.privacy.retention import purge_inbound
+from bot.engine.services import Services
+from bot.devtools.simulate import build_xml, read_reply, signed_request
 
 
 def _post(client, settings, xml):

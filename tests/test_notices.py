@@ -6,13 +6,14 @@ import datetime as dt
 import pytest
 from click.testing import CliRunner
 
-from bot import audiences, features, notices
-from bot import scheduler as sched
+from bot.notices import audiences, service as notices
+from bot.engine import features
+from bot.scheduler import runner as sched
 from bot.db import utcnow
-from bot.features import Feature, Features
-from bot.models_delivery import DeliveryEvent, Notice
-from bot.services import Services
-from bot.wechat_api import WeChatAPI
+from bot.engine.features import Feature, Features
+from bot.outbox.models import DeliveryEvent, Notice
+from bot.engine.services import Services
+from bot.wechat.client import WeChatAPI
 from tests.support.delivery import add_follower, set_limits
 from tests.support.wechat import ChatDriver
 
@@ -196,7 +197,7 @@ def test_send_job_finish_events_are_recorded_and_reported(dsettings, dsessions, 
 
 
 def test_cli_adds_lists_and_cancels(dsettings, monkeypatch):
-    from bot.cli_delivery import notices as notices_cli
+    from bot.cli.delivery import notices as notices_cli
     monkeypatch.setenv("DATABASE_URL", dsettings.database_url)
     monkeypatch.setenv("KNOWLEDGE_DIR", dsettings.knowledge_dir)
     runner = CliRunner()

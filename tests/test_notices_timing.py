@@ -8,13 +8,13 @@ import datetime as dt
 import pytest
 from click.testing import CliRunner
 
-from bot import notices
-from bot import scheduler as sched
+from bot.notices import service as notices
+from bot.scheduler import runner as sched
 from bot.db import LOCAL_TZ
 from bot.models import OutboxMessage
-from bot.models_delivery import Notice
+from bot.outbox.models import Notice
 from bot.people.models import Registration
-from bot.services import Services
+from bot.engine.services import Services
 from tests.support.delivery import Clock, add_follower, set_limits
 from tests.support.wechat import ChatDriver
 
@@ -184,7 +184,7 @@ def test_activity_lists_a_notice_sent_to_registered_residents(dsettings, dsessio
 
 
 def test_cli_urgent_flag_quiet_hours_and_quota_message(dsettings, monkeypatch, dknowledge):
-    from bot.cli_delivery import notices as notices_cli
+    from bot.cli.delivery import notices as notices_cli
     set_limits(dknowledge, mass_daily_quota=1)
     monkeypatch.setenv("DATABASE_URL", dsettings.database_url)
     monkeypatch.setenv("KNOWLEDGE_DIR", dsettings.knowledge_dir)

@@ -11,7 +11,7 @@ from bot.models import AuditLog
 from bot.people.api import search_records, view_record
 from bot.people.models import CertRecord
 from bot.people.registry_import import import_registry
-from bot.pii import lookup_hash
+from bot.privacy.pii import lookup_hash
 from tests.test_people_helpers import (HEADER, load, make_id, make_x_id, outbox, record, register, workbook,
                                        wrong_check)
 
@@ -184,7 +184,7 @@ def test_file_without_required_columns_is_refused_as_a_whole(services, settings)
 
 
 def test_cli_import_prints_progress_and_row_report(settings, tmp_path):
-    from bot.cli import cli
+    from bot.cli.main import cli
     path = tmp_path / "台账.xlsx"
     path.write_bytes(workbook([record(id_number=make_id(308)), record(id_number=wrong_check(make_id(309)))],
                               title="平阳县残疾人证台账"))

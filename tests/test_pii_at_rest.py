@@ -12,7 +12,7 @@ from sqlalchemy import select, text
 
 import bot.all_models  # noqa: F401 - every table in the metadata
 from bot.db import Base, get_engine
-from bot.pii import DIGITS
+from bot.privacy.pii import DIGITS
 from tests.test_booking_support import add_round
 from tests.test_people_helpers import load, make_id, record
 
@@ -20,7 +20,7 @@ A, B = "oResidentAaaa0001", "oResidentBbbb0002"
 ID_A, PHONE_A = make_id(731), "13867891234"
 ID_B, PHONE_B = make_id(732, born="19620315"), "15957701234"
 SPOKEN = {v: k for k, v in DIGITS.items() if k in "零一二三四五六七八九"} | {"X": "叉"}
-# What stays after A deleted their data, and why (see bot/privacy.py): the follower row (subscription
+# What stays after A deleted their data, and why (see bot/privacy/forget.py): the follower row (subscription
 # state), the emptied conversation row, and the claim and log row of the confirmation itself.
 KEPT_FOR_A = {"follower": 1, "conversation_state": 1, "inbound_seen": 1, "message_log": 1}
 
@@ -91,7 +91,7 @@ def test_no_whole_number_at_rest_after_registering_booking_and_deleting(wechat_h
         where = [t for t, lines in rows.items() if secret in "\n".join(lines)]
         assert secret not in everything, (secret, where)
         assert secret not in caplog.text and not any(secret in (r.exc_text or "") for r in caplog.records)
-    # A is gone from every table except what is deliberately kept (bot/privacy.py says why).
+    # A is gone from every table except what is deliberately kept (bot/privacy/forget.py says why).
     mentions = {t: sum(A in line for line in lines) for t, lines in rows.items()}
     assert {t: n for t, n in mentions.items() if n} == KEPT_FOR_A
     with services.sessions() as s:
@@ -116,8 +116,8 @@ def seed_every_openid_table(services, openid: str) -> None:
     from bot.db import utcnow
     from bot.jobs.models import JobView
     from bot.calls.models import CallTask
-    from bot.models_delivery import DeliveryEvent, Notice, NoticeRecipient
-    from bot.outbox import enqueue_mass_text, enqueue_text
+    from bot.outbox.models import DeliveryEvent, Notice, NoticeRecipient
+    from bot.outbox.enqueue import enqueue_mass_text, enqueue_text
     from bot.people.models import RegistrationFailure
     from bot.safety.models import UrgentItem
     from tests.test_jobs_chat import add_job
@@ -155,7 +155,7 @@ def seed_every_openid_table(services, openid: str) -> None:
 
 def test_deletion_leaves_the_openid_only_where_it_is_kept_on_purpose(wechat_http, services):
     """Every table with an openid column (found in the metadata) holds A before; after "删除我的信息"
-    only the rows kept on purpose mention A (bot/privacy.py says why). A new table fails here."""
+    only the rows kept on purpose mention A (bot/privacy/forget.py says why). A new table fails here."""
     holders = {t.name for t in Base.metadata.sorted_tables if "openid" in t.columns}
     run_the_campaign(wechat_http, services, delete_a=False)
     seed_every_openid_table(services, A)

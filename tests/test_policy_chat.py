@@ -8,10 +8,10 @@ import yaml
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from bot import knowledge
-from bot.cli_kb import ask, eval_cmd, kb
+from bot.answers import knowledge
+from bot.cli.kb import ask, eval_cmd, kb
 from bot.models import MessageLog
-from bot.services import Services
+from bot.engine.services import Services
 from handlers.menu import MAIN_OPTIONS
 
 

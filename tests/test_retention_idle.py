@@ -5,7 +5,7 @@ import datetime as dt
 
 from sqlalchemy import select, update
 
-from bot import scheduler as sched
+from bot.scheduler import runner as sched
 from bot.db import utcnow
 from bot.jobs.models import JobSubscription
 from bot.models import ConversationState, Follower, OutboxMessage

@@ -7,9 +7,9 @@ from concurrent.futures import ThreadPoolExecutor
 import requests
 from sqlalchemy import select
 
-from bot import engine
+from bot.engine import inbox as engine
 from bot.models import MessageLog, OutboxMessage
-from bot.simulate import build_xml, read_reply, signed_request
+from bot.devtools.simulate import build_xml, read_reply, signed_request
 
 
 def _post_concurrently(base_url, settings, xml, times=3, encrypt=False):
@@ -62,7 +62,7 @@ def test_retry_while_the_first_is_still_running_is_acknowledged(services, monkey
         return real_run(*args)
     monkeypatch.setattr(engine, "_run", held_run)
     monkeypatch.setattr(engine, "RETRY_WAIT_SECONDS", 0.3)
-    from bot.inbound import Inbound
+    from bot.wechat.inbound import Inbound
     xml = build_xml("o_slow", "text", Content="菜单", msg_id="777")
     with ThreadPoolExecutor(1) as pool:
         first = pool.submit(engine.process, services, Inbound.from_xml(xml))

@@ -11,18 +11,18 @@ import time
 import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from bot import scheduler as sched
+from bot.scheduler import runner as sched
 from bot.config import ROOT
 from bot.db import utcnow
-from bot.features import Feature, Tick, installed
+from bot.engine.features import Feature, Tick, installed
 from bot.models import AccessToken, InboundSeen, MessageLog
-from bot.outbox import enqueue_text
-from bot.scheduler_lock import SchedulerLock
-from bot.wechat_api import WeChatAPI
-from bot.wechat_errors import TokenRejected, TransientError
+from bot.outbox.enqueue import enqueue_text
+from bot.scheduler.lock import SchedulerLock
+from bot.wechat.client import WeChatAPI
+from bot.wechat.errors import TokenRejected, TransientError
 from tests.support.delivery import Clock, add_follower
 
-SCHEDULER_CMD = "from bot.cli_delivery import scheduler; scheduler()"
+SCHEDULER_CMD = "from bot.cli.delivery import scheduler; scheduler()"
 
 
 def scheduler_env(dsettings) -> dict:
@@ -79,7 +79,7 @@ def test_embedded_scheduler_also_holds_the_lock(dsettings):
 
 
 def test_ticks_run_twice_send_nothing_twice(dsettings, dsessions, wx_fake):
-    from bot import notices
+    from bot.notices import service as notices
     for i in range(5):
         add_follower(dsessions, f"o_{i}")
     with dsessions.begin() as s:

@@ -5,7 +5,7 @@ import logging
 
 import pytest
 
-from bot.pii import install_log_scrubbing, scrub, scrub_all
+from bot.privacy.pii import install_log_scrubbing, scrub, scrub_all
 
 ID18 = "330326199001011234"
 PHONE = "13867891234"

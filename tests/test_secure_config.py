@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from bot.config import DEMO, ROOT, Settings
-from bot.secure import InsecureSettings, fresh_values
+from bot.privacy.startup_check import InsecureSettings, fresh_values
 
 GOOD = {"SECRET_KEY": "s" * 20 + "ecret-key-long-enough-1", "DATA_KEY": "d" * 20 + "ata-key-long-enough-22",
         "WECHAT_TOKEN": "Tok3nOfTheBackOffice", "WECHAT_APP_SECRET": "0123456789abcdef0123456789abcdef"}
@@ -32,7 +32,7 @@ def run(args: list[str], env: dict) -> subprocess.CompletedProcess:
 
 
 def wxbot(env: dict, *args: str) -> subprocess.CompletedProcess:
-    return run(["-m", "bot.cli", *args], env)
+    return run(["-m", "bot.cli.main", *args], env)
 
 
 CREATE_APP = "from webhook import create_app; create_app(); print('started')"
@@ -98,8 +98,8 @@ def test_existing_personal_data_is_checked_when_no_check_value_was_recorded(sett
     from bot.db import session_factory
     from bot.models_meta import AppMeta
     from bot.people.models import CertRecord
-    from bot.pii import encrypt
-    from bot.secure import check_data_key
+    from bot.privacy.pii import encrypt
+    from bot.privacy.startup_check import check_data_key
     sessions = session_factory(settings.database_url)
     with sessions.begin() as s:  # a database from before the check value existed
         s.execute(delete(AppMeta))

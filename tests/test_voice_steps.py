@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.people.models import Registration
-from bot.voice_words import is_leaving, is_yes, looks_like_request, relation_said
+from bot.answers.voice_words import is_leaving, is_yes, looks_like_request, relation_said
 from tests.test_booking_support import Registry, active, add_round, book_by_chat
 from tests.test_people_helpers import load, make_id, record
 

@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from bot.config import DEMO, Settings
 from bot.models import MessageLog
-from bot.protocol import sign
-from bot.simulate import build_xml, read_reply, signed_request
+from bot.wechat.protocol import sign
+from bot.devtools.simulate import build_xml, read_reply, signed_request
 from tests.support.wechat import WeChatHTTP
 
 SAMPLES = {

@@ -17,7 +17,7 @@ registered by webhook.create_app via BLUEPRINTS. Choices, for operators:
   those rows. An edit made against an older version of a file is refused, not merged.
 - The registry import runs in a background thread; its progress lives in the admin_task table, so the
   progress page works whichever worker answers (a worker that dies leaves the task "running").
-- Personal data: whole ID/certificate numbers never reach a page (masked with bot.pii); record views,
+- Personal data: whole ID/certificate numbers never reach a page (masked with bot.privacy.pii); record views,
   searches, booking lists and route sheets are audited by the capability functions the pages call;
   pages are sent with Cache-Control: no-store and a strict Content-Security-Policy (no inline script).
 """
@@ -38,7 +38,7 @@ def register(app, services) -> None:
         # By name, imported here only: its views attach their routes to `bp`, which handlers/ (read by
         # the scheduler and the CLI too) must not do.
         importlib.import_module(module)
-        loaded.append(module.rsplit("_", 1)[-1])
+        loaded.append(module.rsplit(".", 1)[-1])
     auth.init_app(app)
     app.config["ADMIN_PAGES"] = set(loaded)
     install_template_helpers(app)

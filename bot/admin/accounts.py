@@ -10,7 +10,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from bot.admin import console_sessions, throttle
 from bot.admin.models import ROLES, Staff
-from bot.audit import audit
+from bot.privacy.audit import audit
 from bot.db import utcnow
 
 log = logging.getLogger(__name__)

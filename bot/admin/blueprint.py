@@ -11,7 +11,7 @@ from flask_wtf.csrf import CSRFError
 
 from bot.admin import auth
 from bot.db import LOCAL_TZ
-from bot.pii import mask_id, mask_name, mask_phone, scrub
+from bot.privacy.pii import mask_id, mask_name, mask_phone, scrub
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """The "试一试" page in words: which sample question the resident's words resembled, how sure, why not another.
 
-Reads only the matcher's explanation (bot/matcher/rank.py Result.explain()): the numbers stay behind an
-admin-only details toggle on the page; a clerk reads these sentences.
+Reads only the matcher's explanation (bot/answers/matcher/rank.py Result.explain()): the numbers stay
+behind an admin-only details toggle on the page; a clerk reads these sentences.
 """
 from __future__ import annotations
 

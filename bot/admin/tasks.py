@@ -13,7 +13,7 @@ from typing import Callable
 
 from bot.admin.models import AdminTask
 from bot.db import utcnow
-from bot.pii import scrub, scrub_all
+from bot.privacy.pii import scrub, scrub_all
 
 log = logging.getLogger(__name__)
 STALE_MINUTES = 60

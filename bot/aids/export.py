@@ -13,7 +13,7 @@ from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
 from bot.aids.models import AidLoan, AidStation
-from bot.audit import audit
+from bot.privacy.audit import audit
 from bot.booking.export import _safe
 from bot.people import api as people
 

@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 
 from bot.aids.models import WAITING, AidLoan, AidStation, AidStock, AidWait
 from bot.aids.service import FORGOTTEN, cancel, today
-from bot.audit import audit
+from bot.privacy.audit import audit
 from bot.db import LOCAL_TZ, utcnow
-from bot.delivery import notify
+from bot.outbox.notify import notify
 
 log = logging.getLogger(__name__)
 REMINDER_HOUR = 9  # local time: no reminders in the night even if the tick runs then

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.aids.models import HOLDING, AidLoan, AidStation, AidStock
-from bot.audit import audit
+from bot.privacy.audit import audit
 from bot.booking.service import CODE_ALPHABET
 from bot.db import LOCAL_TZ, utcnow
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.audit import audit
+from bot.privacy.audit import audit
 from bot.db import utcnow
 from bot.jobs.models import ApiToken
 

@@ -6,19 +6,19 @@ from __future__ import annotations
 
 import logging
 
-from bot.context import Ctx
-from bot.audit import audit
+from bot.engine.context import Ctx
+from bot.privacy.audit import audit
 from bot.booking import identity, residents, service, texts
 from bot.booking import waitlist as queue
 from bot.booking.models import AssessmentRound, Booking, Waitlist
 from bot.booking.rounds import cancel_deadline, open_rounds, places_left, serves
 from bot.booking.texts import say as _say
 from bot.db import utcnow
-from bot.flows import Flow
-from bot.normalize import compact
-from bot.pii import decrypt, mask_phone
-from bot.reply import Reply
-from bot.router import handler
+from bot.engine.flows import Flow
+from bot.answers.normalize import compact
+from bot.privacy.pii import decrypt, mask_phone
+from bot.wechat.reply import Reply
+from bot.engine.router import handler
 
 log = logging.getLogger(__name__)
 # Timeouts must not say "已自动取消" here: the resident would think the booking is gone.

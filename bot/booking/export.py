@@ -13,7 +13,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from sqlalchemy.orm import Session
 
-from bot.audit import audit
+from bot.privacy.audit import audit
 from bot.booking.models import ACTIVE, AssessmentRound
 from bot.booking.rounds import CATEGORIES, WEEKDAYS
 from bot.booking.staff import list_bookings

@@ -12,7 +12,7 @@ from bot.booking.models import ACTIVE, Booking
 from bot.booking.reminders import mark_missed, send_reminders
 from bot.booking.service import forget_resident
 from bot.calls.tasks import forget as forget_calls
-from bot.features import Tick
+from bot.engine.features import Tick
 
 log = logging.getLogger(__name__)
 REMINDER_TICK_SECONDS = 300

@@ -1,4 +1,4 @@
-"""The one door for booking notices: bot.delivery.notify (template when configured, else text).
+"""The one door for booking notices: bot.outbox.notify.notify (template when configured, else text).
 
 Every call carries a dedupe key, so a retried tick or a re-run edit never sends twice. The fields
 are short (a template value holds ≤ 20 characters); the text is the full message for residents.
@@ -9,7 +9,7 @@ import logging
 
 from sqlalchemy.orm import Session
 
-from bot.delivery import notify
+from bot.outbox.notify import notify
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ import logging
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from bot.audit import audit
+from bot.privacy.audit import audit
 from bot.booking.models import ACTIVE, AssessmentRound, Booking, Waitlist
 from bot.booking.notify import send
 from bot.booking.rounds import cancel_deadline, describe

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.calendar_cn import CATEGORIES, WEEKDAYS, day_start  # noqa: F401 - booking's names
-from bot.audit import audit
+from bot.privacy.audit import audit
 from bot.booking.models import ACTIVE, WAITING, AssessmentRound, Booking, Waitlist
 from bot.db import LOCAL_TZ, utcnow
 

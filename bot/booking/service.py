@@ -18,13 +18,13 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.audit import audit
+from bot.privacy.audit import audit
 from bot.booking.identity import person_booking
 from bot.booking.models import ACTIVE, WAITING, AssessmentRound, Booking, Waitlist
 from bot.booking.rounds import cancel_deadline, serves
 from bot.booking.waitlist import close_for, offer_place
 from bot.db import utcnow
-from bot.pii import encrypt
+from bot.privacy.pii import encrypt
 
 log = logging.getLogger(__name__)
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read out over the phone

@@ -11,14 +11,14 @@ import re
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.audit import audit
+from bot.privacy.audit import audit
 from bot.booking import identity
 from bot.booking.models import ACTIVE, AssessmentRound, Booking
 from bot.booking.reminders import notify_booking_cancelled
 from bot.booking.rounds import CATEGORIES, describe
 from bot.booking.service import BookingError, Details, cancel
 from bot.db import utcnow
-from bot.pii import decrypt
+from bot.privacy.pii import decrypt
 
 log = logging.getLogger(__name__)
 REASONS = {"bedridden": "卧床", "immobile": "行动不便", "mental": "精神类无法出门", "other": "其他"}

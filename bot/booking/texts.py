@@ -6,10 +6,10 @@ import re
 from bot.booking.models import AssessmentRound, Booking
 from bot.booking.rounds import CATEGORIES, cancel_deadline, describe, places_left
 from bot.db import LOCAL_TZ
-from bot.normalize import compact, nfkc, pick_digits
-from bot.pii import mask_phone
-from bot.reply import Reply
-from bot.voice_words import YES_WORDS
+from bot.answers.normalize import compact, nfkc, pick_digits
+from bot.privacy.pii import mask_phone
+from bot.wechat.reply import Reply
+from bot.answers.voice_words import YES_WORDS
 
 REASON_CHOICES = [("bedridden", "卧床，起不来"), ("immobile", "行动不便，下不了楼、出不了门"),
                   ("mental", "精神方面的原因，没法出门"), ("other", "其他原因")]

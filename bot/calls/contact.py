@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from bot.booking.models import Booking, Waitlist
 from bot.calls.models import CallTask
 from bot.people.models import Registration
-from bot.pii import decrypt
+from bot.privacy.pii import decrypt
 
 _REFS = {"booking": Booking, "waitlist": Waitlist, "registration": Registration}
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.calls.models import STATUS_LABELS, CallTask
-import bot.models_delivery  # noqa: F401 - adds outbox.owed / owed_ref
+import bot.outbox.models  # noqa: F401 - adds outbox.owed / owed_ref
 from bot.models import OutboxMessage as O
 
 DELIVERED, QUEUED, CALL = "delivered", "queued", "call"

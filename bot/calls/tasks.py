@@ -1,6 +1,6 @@
 """Open call tasks for owed messages WeChat cannot deliver; close them; count the open ones.
 
-Called inside the transaction that records the outbox outcome (bot.delivery.state), so a message is
+Called inside the transaction that records the outbox outcome (bot.outbox.state), so a message is
 never marked failed without its task, and never gets two tasks (unique outbox_id).
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot.calls.models import DONE, OPEN, STATUS_LABELS, UNREACHABLE, CallTask
 from bot.db import utcnow
-import bot.models_delivery  # noqa: F401 - adds outbox.owed / owed_ref
+import bot.outbox.models  # noqa: F401 - adds outbox.owed / owed_ref
 from bot.models import OutboxMessage as O
 
 log = logging.getLogger(__name__)
@@ -78,8 +78,8 @@ def open_direct(session: Session, openid: str, what: str, message: str, reason: 
 def settle(session: Session, knowledge_dir: str, now: dt.datetime | None = None) -> int:
     """Owed messages queued in this transaction that have no channel at all (window closed and no
     template, unsubscribed) fail now, with their call task, so staff see the truth at once."""
-    from bot.delivery import policy
-    from bot.delivery.config import load_config
+    from bot.outbox import policy
+    from bot.outbox.config import load_config
     from bot.models import Follower
 
     ids = session.info.pop("owed_new", [])
@@ -106,7 +106,7 @@ def open_count(session: Session) -> int:
 
 def close(session: Session, task_id: int, status: str, actor: str, note: str | None = None) -> CallTask:
     """Staff record the call: told (done) or not reachable; who and when are kept."""
-    from bot.audit import audit
+    from bot.privacy.audit import audit
 
     if status not in (DONE, UNREACHABLE):
         raise ValueError(f"status must be {DONE} or {UNREACHABLE}")

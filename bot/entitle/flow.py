@@ -7,16 +7,16 @@ from __future__ import annotations
 
 import logging
 
-from bot import entitlements
+from bot.entitle import rules as entitlements
 from bot.db import local_now
 from bot.entitle import questions as q
 from bot.entitle.counts import count_shown
 from bot.entitle.prefill import describe, from_registry
 from bot.entitle.render import first_page
-from bot.flows import Flow
-from bot.normalize import compact
-from bot.reply import Reply
-from bot.voice_words import command_elsewhere, is_leaving, is_yes, looks_like_request
+from bot.engine.flows import Flow
+from bot.answers.normalize import compact
+from bot.wechat.reply import Reply
+from bot.answers.voice_words import command_elsewhere, is_leaving, is_yes, looks_like_request
 
 log = logging.getLogger(__name__)
 check_flow = Flow("entitle", timeout_minutes=30, on_cancel="好的，不查了，您的回答没有保存。",

@@ -5,7 +5,7 @@ import datetime as dt
 
 from bot.entitle.questions import age_band
 from bot.people.registration import current, linked_records
-from bot.pii import decrypt
+from bot.privacy.pii import decrypt
 
 CATEGORIES = {1: "视力", 2: "听力", 3: "言语", 4: "肢体", 5: "智力", 6: "精神", 7: "多重"}
 GRADES = {1: "一级", 2: "二级", 3: "三级", 4: "四级"}

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import re
 
-from bot.entitlements import NONE, UNKNOWN
-from bot.normalize import compact
+from bot.entitle.rules import NONE, UNKNOWN
+from bot.answers.normalize import compact
 
 ORDER = ("who", "cert", "category", "grade", "age", "household", "situation", "huji")
 UNSURE = ("不清楚", "不知道", "不晓得", "不确定", "说不清", "搞不清", "不懂", "忘了", "不记得", "不太清楚")

@@ -1,8 +1,8 @@
 """The result as residents read it: a line per benefit, cautions, numbers that open how to apply."""
 from __future__ import annotations
 
-from bot.entitlements import MARKS, Caution, Hit, Rules, rule_by_id, why
-from bot.reply import Reply
+from bot.entitle.rules import MARKS, Caution, Hit, Rules, rule_by_id, why
+from bot.wechat.reply import Reply
 
 MAX_CHARS = 600
 MORE = "entitle_more"

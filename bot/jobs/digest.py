@@ -16,7 +16,7 @@ from bot.jobs.models import JobPosting, JobSubscription, JobView
 from bot.jobs.postings import local_today, open_postings
 from bot.jobs.search import Query, parse_query, score
 from bot.models import Follower, OutboxMessage
-from bot.delivery import notify
+from bot.outbox.notify import notify
 
 log = logging.getLogger(__name__)
 MAX_SUBSCRIPTIONS = 5

@@ -4,7 +4,7 @@ handlers/jobs.py puts these into its FEATURE; nothing here registers itself.
 """
 from __future__ import annotations
 
-from bot.features import Tick
+from bot.engine.features import Tick
 from bot.jobs.digest import forget_resident, send_job_digests, subscriber_openids
 from bot.jobs.postings import expire_postings
 

@@ -16,10 +16,10 @@ from sqlalchemy.orm import Session
 
 from bot.jobs.postings import InvalidPosting, save_posting
 from bot.jobs.validation import LABELS
-from bot.audit import audit
-from bot.normalize import compact
+from bot.privacy.audit import audit
+from bot.answers.normalize import compact
 from bot.spreadsheet import csv_rows, find_header
-from bot.towns import match_town
+from bot.answers.towns import match_town
 
 log = logging.getLogger(__name__)
 MAX_ROWS = 5000

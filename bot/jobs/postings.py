@@ -12,7 +12,7 @@ from sqlalchemy import distinct, func, select, update
 from sqlalchemy.orm import Session
 
 from bot.calendar_cn import day_start
-from bot.audit import audit
+from bot.privacy.audit import audit
 from bot.db import LOCAL_TZ, utcnow
 from bot.jobs.models import CATEGORIES, JobPosting, JobView
 from bot.jobs.validation import DEFAULT_DAYS, FIELDS, check_dates, clean, msg

@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 
 from bot.jobs.models import JobPosting
 from bot.jobs.postings import open_postings
-from bot.normalize import nfkc, strip_emoji
-from bot.pii import scrub
-from bot.towns import match_town
+from bot.answers.normalize import nfkc, strip_emoji
+from bot.privacy.pii import scrub
+from bot.answers.towns import match_town
 
 # Said before the search words; removed so only what the resident is looking for remains.
 COMMANDS = ("订阅岗位", "订阅工作", "订阅招聘", "岗位订阅", "找工作", "搜工作", "查工作", "找岗位", "搜岗位",

@@ -12,9 +12,9 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from bot.calendar_cn import excel_day, ymd
-from bot.inbound import strip_control
+from bot.wechat.inbound import strip_control
 from bot.jobs.models import CATEGORIES, KINDS
-from bot.towns import match_town
+from bot.answers.towns import match_town
 
 DEFAULT_DAYS = 60  # no end date given: a stale posting sends residents to dead phone numbers
 MAX_DAYS = 366

@@ -11,14 +11,14 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from bot.audit import audit
+from bot.privacy.audit import audit
 from bot.people.flow import start_registration as _start_registration
 from bot.people.models import CertRecord, Registration
 from bot.people.registration import linked_records
 from bot.people.search import search_records  # noqa: F401 - the console's search (audited)
 from bot.people.status import newest_first
-from bot.pii import decrypt, encrypt, mask_id
-from bot.reply import Reply
+from bot.privacy.pii import decrypt, encrypt, mask_id
+from bot.wechat.reply import Reply
 
 log = logging.getLogger(__name__)
 

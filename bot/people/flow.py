@@ -8,14 +8,14 @@ from __future__ import annotations
 import logging
 import re
 
-from bot.flows import Flow, keep_out_of_log
-from bot.normalize import compact
+from bot.engine.flows import Flow, keep_out_of_log
+from bot.answers.normalize import compact
 from bot.people import registration as service
 from bot.people.validation import Invalid, NotGenuine, parse_identity, parse_name, parse_phones, spoken_digits
-from bot.pii import decrypt, encrypt, fold_digits, mask_id, mask_name, mask_phone
-from bot.reply import Reply
-from bot.towns import match_town, towns
-from bot.voice_words import leavable, looks_like_request, relation_said
+from bot.privacy.pii import decrypt, encrypt, fold_digits, mask_id, mask_name, mask_phone
+from bot.wechat.reply import Reply
+from bot.answers.towns import match_town, towns
+from bot.answers.voice_words import leavable, looks_like_request, relation_said
 
 log = logging.getLogger(__name__)
 register_flow = Flow("people_register", timeout_minutes=30,

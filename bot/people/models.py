@@ -1,7 +1,7 @@
 """Tables for residents' certificate records (imported by staff) and WeChat registrations.
 
-Identifiers are stored twice: encrypted (bot.pii.encrypt, readable with DATA_KEY) and as a keyed hash
-(bot.pii.lookup_hash) so rows can be found without decrypting. Names and phones are encrypted too:
+Identifiers are stored twice: encrypted (bot.privacy.pii.encrypt, readable with DATA_KEY) and as a keyed hash
+(bot.privacy.pii.lookup_hash) so rows can be found without decrypting. Names and phones are encrypted too:
 together with the hash they would identify a disabled person.
 """
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The one place certificate notifications leave through: bot.delivery.notify.
+"""The one place certificate notifications leave through: bot.outbox.notify.notify.
 
 A template message (when one is configured) reaches residents outside WeChat's 48-hour window; the
 row is written in the caller's transaction and deduplicated by its key.
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.delivery import notify
+from bot.outbox.notify import notify
 
 log = logging.getLogger(__name__)
 KIND = "cert_status"  # knowledge/templates.yaml: fields item, status, updated, note

@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func, select, update
 
 from bot.calendar_cn import day_start
-from bot.privacy import forget_core, forget_everywhere
-from bot.audit import audit
+from bot.privacy.forget import forget_core, forget_everywhere
+from bot.privacy.audit import audit
 from bot.db import request_checkpoint, utcnow
 from bot.models import Follower
 from bot.people.models import (MAX_FAILURES_PER_DAY, MAX_LINKED_USERS, CertRecord, Registration,
                                RegistrationFailure)
 from bot.people.validation import same_name
-from bot.pii import decrypt, encrypt, lookup_hash
+from bot.privacy.pii import decrypt, encrypt, lookup_hash
 
 log = logging.getLogger(__name__)
 

@@ -12,11 +12,11 @@ import re
 
 from sqlalchemy import select
 
-from bot.audit import audit
+from bot.privacy.audit import audit
 from bot.people.models import CertRecord
 from bot.people.validation import Invalid, clean, fold_name, parse_identity
-from bot.demo_samples import is_sample
-from bot.pii import decrypt, lookup_hash, mask_id, mask_name
+from bot.devtools.demo_samples import is_sample
+from bot.privacy.pii import decrypt, lookup_hash, mask_id, mask_name
 
 log = logging.getLogger(__name__)
 _MASKED = re.compile(r"(\d{4})\*+[0-9XB]{1,6}")

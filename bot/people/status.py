@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.pii import decrypt, mask_id
+from bot.privacy.pii import decrypt, mask_id
 
 BUSINESS_WORDS = {
     "新办": "第一次申请残疾人证（新办）", "换领": "证件到期换新证（换领）", "补办": "证件丢失或损坏补办（补办）",
@@ -109,7 +109,7 @@ def notice_text(record, name_masked: str, local) -> tuple[str, dict]:
     if record.step == "退回":
         lines.append(f"退回原因：{record.return_reason or '没有写明，请打电话问一下'}")
     lines.append("回复“办证进度”查看详情。")
-    # bot.delivery's cert_status template: item, status, updated, note (template fields are short).
+    # bot.outbox.notify's cert_status template: item, status, updated, note (template fields are short).
     note = record.return_reason if record.step == "退回" else NEXT_WORDS.get(record.step, "")
     fields = {"item": f"{name_masked} 残疾人证{record.business_type}", "status": record.step,
               "updated": cn_date(record.step_date) if record.step_date else "",

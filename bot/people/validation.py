@@ -10,7 +10,7 @@ import re
 import unicodedata
 
 from bot.calendar_cn import CATEGORIES, excel_day, ymd
-from bot.pii import fold_digits
+from bot.privacy.pii import fold_digits
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"

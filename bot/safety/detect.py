@@ -8,8 +8,8 @@ from pathlib import Path
 import yaml
 from pypinyin import lazy_pinyin
 
-from bot.knowledge_files import FileCache
-from bot.normalize import compact
+from bot.answers.knowledge_files import FileCache
+from bot.answers.normalize import compact
 from bot.safety.similar import Similar
 
 ORDER = ("self_harm", "violence", "medical", "danger", "complaint")  # the first category that fires wins

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.db import utcnow
-from bot.pii import scrub
-from bot.reply import Reply
+from bot.privacy.pii import scrub
+from bot.wechat.reply import Reply
 from bot.safety.detect import Hit, detector
 from bot.safety.models import UrgentItem
 
@@ -49,7 +49,7 @@ def respond(ctx, skip: frozenset[str] | set[str] = frozenset()) -> Reply | None:
 
     `skip`: whole messages left to the dispatcher (the ordinary "0"/"人工" hand-over is not listed).
     """
-    from bot.normalize import compact
+    from bot.answers.normalize import compact
     if not ctx.text or compact(ctx.text) in skip:
         return None
     hit = detector(ctx.settings.knowledge_dir).detect(ctx.text)
@@ -103,7 +103,7 @@ def alert_openids() -> list[str]:
 
 def alert_staff(session: Session, item: UrgentItem, hit: Hit) -> int:
     """Queue a short WeChat alert to each staff openid; no words or numbers of the resident in it."""
-    from bot.delivery import notify
+    from bot.outbox.notify import notify
     text = f"【紧急求助】有居民需要帮助（{hit.label}），编号 {item.id}。\n请尽快登录后台“紧急求助”页面处理。"
     sent = 0
     for staff_openid in alert_openids():

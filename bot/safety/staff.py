@@ -6,7 +6,7 @@ import datetime as dt
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.audit import audit
+from bot.privacy.audit import audit
 from bot.db import utcnow
 from bot.models import Follower, MessageLog
 from bot.safety.models import UrgentItem
@@ -41,7 +41,7 @@ def list_items(session: Session, days: int = HANDLED_SHOWN_DAYS) -> tuple[list[U
 def item_context(session: Session, item: UrgentItem, actor: str, data_key: str, full: bool) -> dict:
     """The resident behind an item: registration (phone in full only when `full`), last location,
     recent messages. Audited, since staff see personal data here."""
-    from bot.pii import mask_name, mask_phone
+    from bot.privacy.pii import mask_name, mask_phone
     from bot.people.api import registered_person  # bot.people.registration → privacy → here: a cycle
     person = registered_person(session, data_key, item.openid)
     follower = session.get(Follower, item.openid)

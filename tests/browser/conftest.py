@@ -64,7 +64,7 @@ def settings(settings, knowledge_copy):
 
 @pytest.fixture(autouse=True)
 def instant_reload(monkeypatch):
-    from bot import knowledge
+    from bot.answers import knowledge
     monkeypatch.setattr(knowledge, "RELOAD_CHECK_SECONDS", 0.0)
 
 

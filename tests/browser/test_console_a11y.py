@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from bot import notices
+from bot.notices import service as notices
 from bot.booking import service as booking_service
 from bot.booking.rounds import create_round
 from bot.calls.models import CallTask

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from bot.demo_seed import LOGIN, PASSWORD, first_person, seed_demo
+from bot.devtools.demo_seed import LOGIN, PASSWORD, first_person, seed_demo
 from tests.browser.conftest import playwright_expect
 
 pytestmark = pytest.mark.browser

@@ -14,10 +14,11 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from bot import knowledge, migrate
+from bot.answers import knowledge
+from bot import migrate
 from bot.config import DEMO, ROOT, Settings
 from bot.db import dispose_all
-from bot.services import Services
+from bot.engine.services import Services
 
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 

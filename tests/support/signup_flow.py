@@ -1,9 +1,9 @@
 """A small two-step flow for the engine tests (name → town), with a side effect at the end."""
-from bot.flows import Flow
+from bot.engine.flows import Flow
 from bot.models import OutboxMessage
-from bot.outbox import enqueue_text
-from bot.reply import Reply
-from bot.router import handler
+from bot.outbox.enqueue import enqueue_text
+from bot.wechat.reply import Reply
+from bot.engine.router import handler
 
 signup = Flow("signup", timeout_minutes=5)
 

@@ -10,11 +10,11 @@ from typing import Callable
 import pytest
 from werkzeug.serving import make_server
 
-from bot import engine
-from bot.inbound import Inbound
-from bot.fake_wechat import FakeWeChat
-from bot.reply import Reply
-from bot.simulate import build_xml, read_reply, signed_request
+from bot.engine import inbox as engine
+from bot.wechat.inbound import Inbound
+from bot.devtools.fake_wechat.server import FakeWeChat
+from bot.wechat.reply import Reply
+from bot.devtools.simulate import build_xml, read_reply, signed_request
 
 _ids = itertools.count(1)
 

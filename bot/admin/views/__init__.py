@@ -1,0 +1,1 @@
+"""Console pages, one module per page group; a feature lists the ones it shows (Feature.pages)."""

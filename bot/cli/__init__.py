@@ -1,0 +1,1 @@
+"""The `wxbot` console script: main.py builds it; one module per command group."""

@@ -1,0 +1,1 @@
+"""For developers and the offline demo: fake WeChat API, simulators, demo data."""

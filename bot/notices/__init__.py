@@ -1,0 +1,1 @@
+"""Event notices staff broadcast: audiences, quiet hours and quota, sending, reports."""

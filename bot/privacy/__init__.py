@@ -1,0 +1,1 @@
+"""Personal data: encryption, masking and log scrubbing, audit trail, retention, forgetting."""

@@ -1,0 +1,1 @@
+"""The one scheduler process: the ticks features declare, under a single-instance lock."""

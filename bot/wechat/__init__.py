@@ -1,0 +1,1 @@
+"""WeChat's side: callback security, the inbound message model, replies, the API client."""
