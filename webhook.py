@@ -101,7 +101,7 @@ def _warm_up(services: Services) -> None:
     --preload the workers fork with them built and share their memory."""
     services.router  # noqa: B018 - a cached property
     try:
-        from bot.answers import knowledge
+        from bot.answers import knowledge  # why: importing webhook stays light; this builds the index
     except ModuleNotFoundError:
         return
     knowledge.bundle(services)

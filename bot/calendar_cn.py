@@ -20,6 +20,11 @@ def day_start(day: dt.date | None = None) -> dt.datetime:
     return dt.datetime.combine(day or local_now().date(), dt.time.min, tzinfo=LOCAL_TZ)
 
 
+def local_date(now: dt.datetime | None = None) -> dt.date:
+    """The local calendar day of `now` (default: now)."""
+    return (now or local_now()).astimezone(LOCAL_TZ).date()
+
+
 def weekday(day: dt.date) -> str:
     """"一" … "日" (write 周/星期 before it)."""
     return WEEKDAYS[day.weekday()]

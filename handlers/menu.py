@@ -1,12 +1,13 @@
 """The main menu, the welcome, a human, and polite answers to media and events."""
 from __future__ import annotations
 
+from bot.db import utcnow
 from bot.engine.context import Ctx
+from bot.engine.features import Feature
+from bot.engine.router import handler
+from bot.models import OutboxMessage
 from bot.outbox.enqueue import enqueue_text
 from bot.wechat.reply import Reply
-from bot.engine.router import handler
-from bot.db import utcnow
-from bot.engine.features import Feature
 
 MAIN_OPTIONS = [
     ["政策咨询：补贴、办证、康复、辅具", "menu:POLICY"],
@@ -51,7 +52,6 @@ def welcome(ctx: Ctx) -> Reply | None:
 @handler(event="unsubscribe")
 def goodbye(ctx: Ctx) -> Reply | None:
     """Mark the follower; nothing more is sent (pending outbox rows are cancelled)."""
-    from bot.models import OutboxMessage
     ctx.follower.subscribed, ctx.follower.unsubscribed_at = False, utcnow()
     ctx.end_flow()
     ctx.session.query(OutboxMessage).filter(

@@ -119,7 +119,7 @@ def test_extend_once_in_chat_unless_someone_waits(chat, services):
         service.set_stock(s, s.get(AidStock, stock_id).station_id, "拐杖", 1)
         stick = service.reserve(s, service.choices(s, "鳌江镇", "拐杖")[0][1].id, "o_resident", "x")
         service.mark(s, stick.code, "picked_up", "wang")
-        from bot.aids.notices import join_wait
+        from bot.aids.waitlist import join_wait
         join_wait(s, "o_w", "wx:o_w", "拐杖", "鳌江镇")
     chat("续借")
     assert "有人在排队等" in chat("2").text

@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from bot.aids import service
 from bot.aids.models import AidLoan, AidStock, AidWait
-from bot.aids.notices import forget, join_wait, send_due_reminders
+from bot.aids.notices import forget, send_due_reminders
+from bot.aids.waitlist import join_wait
 from bot.calls.models import CallTask
 from bot.calls.tasks import settle
 from bot.db import LOCAL_TZ

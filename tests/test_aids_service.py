@@ -11,7 +11,8 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.aids import service
 from bot.aids.models import AidLoan, AidStock, AidWait
-from bot.aids.notices import expire_pickups, join_wait
+from bot.aids.notices import expire_pickups
+from bot.aids.waitlist import join_wait
 from bot.models import OutboxMessage
 
 

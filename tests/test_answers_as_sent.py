@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import yaml
 
-from bot.answers import knowledge
+from bot.answers import kb_lint
 from bot.answers.kb_lint import MAX_SENT_CHARS
 from bot.answers.local_facts import CLOSING, LocalFacts
 from bot.engine.services import Services
@@ -82,12 +82,12 @@ def _broken(knowledge_copy, entry_id: str, **changes) -> list[str]:
     data = yaml.safe_load(path.read_text("utf-8"))
     data.update(changes)
     path.write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
-    errors, _notes = knowledge.check(knowledge_copy)
+    errors, _notes = kb_lint.check(knowledge_copy)
     return [e for e in errors if entry_id in e]
 
 
 def test_kb_check_passes_on_the_shipped_knowledge(knowledge_copy):
-    errors, notes = knowledge.check(knowledge_copy)
+    errors, notes = kb_lint.check(knowledge_copy)
     assert errors == [] and notes
 
 

@@ -6,14 +6,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.entitle import rules as ent
-from bot.answers import knowledge
-from bot.config import ROOT
-from bot.entitle import questions as q
-from bot.entitle.render import first_page, next_page
-from bot.entitle import rules_check as entitlements_check
-from bot.entitle.rules_check import reachable_profiles
+from bot.answers import kb_lint, knowledge
 from bot.answers.local_facts import LocalFacts
+from bot.config import ROOT
+from bot.entitle import rules as ent
+from bot.entitle import questions as q
+from bot.entitle import rules_check as entitlements_check
+from bot.entitle.render import first_page, next_page
+from bot.entitle.rules_check import reachable_profiles
 
 FIELDS = ["cert", "huji", "category", "grade", "age", "household", "situation"]
 TABLE = Path(__file__).parent / "data" / "entitlement_profiles.tsv"
@@ -123,7 +123,7 @@ def test_kb_check_finds_unknown_entries_fields_values_and_unreachable_rules(know
     data["rules"].append({"id": "impossible", "name": "没证但是一级", "opens": "cert.apply", "source": "测试 [C]",
                           "when": [{"if": {"cert": "没有", "grade": "一级"}, "mark": "符合", "why": "不可能"}]})
     path.write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
-    errors, _notes = knowledge.check(knowledge_copy)  # what `wxbot kb check` prints
+    errors, _notes = kb_lint.check(knowledge_copy)  # what `wxbot kb check` prints
     problems = "\n".join(errors)
     assert "unknown entry cert.nonexistent" in problems
     assert "unknown field 'income'" in problems

@@ -7,11 +7,11 @@ from types import SimpleNamespace
 import pytest
 import yaml
 
-from bot.answers import knowledge
-from bot.config import ROOT, Settings
+from bot.answers import kb_lint, knowledge
 from bot.answers.knowledge import Bundle
 from bot.answers.matcher.index import SparseIndex
 from bot.answers.matcher.text import Normalizer
+from bot.config import ROOT, Settings
 
 KNOWLEDGE = ROOT / "knowledge"
 
@@ -221,7 +221,7 @@ def test_broken_synonyms_file_keeps_the_previous_version(tmp_path, monkeypatch):
     before = knowledge.bundle(services)
     (copy / "synonyms.yaml").write_text("synonyms: [unclosed\n", "utf-8")
     assert knowledge.bundle(services) is before
-    errors, _notes = knowledge.check(copy)
+    errors, _notes = kb_lint.check(copy)
     assert any(e.startswith("synonyms.yaml") for e in errors)
 
 
@@ -237,10 +237,10 @@ def test_kb_check_reports_problems(tmp_path):
     local["county.clf_phone"]["value"] = None  # not known yet: a note, not an error
     local["county.office_hours"]["value"] = "周一至周五 8:30—17:00"
     (copy / "local.yaml").write_text(yaml.safe_dump(local, allow_unicode=True), "utf-8")
-    errors, notes = knowledge.check(copy)
+    errors, notes = kb_lint.check(copy)
     text = "\n".join(errors)
     assert "no.such.fact" in text and "chars after rendering" in text and "no source" in text
-    errors, _ = knowledge.check(copy, near=0.5)
+    errors, _ = kb_lint.check(copy, near=0.5)
     assert any(e.startswith("too close") for e in errors)
     assert any("not filled" in n and "county.clf_phone" in n for n in notes)
     assert not any("county.office_hours" in n for n in notes)

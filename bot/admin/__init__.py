@@ -26,13 +26,13 @@ from __future__ import annotations
 import importlib
 import logging
 
+from bot.admin import auth
+from bot.admin.blueprint import bp, install_template_helpers
+
 log = logging.getLogger(__name__)
 
 
 def register(app, services) -> None:
-    from bot.admin import auth
-    from bot.admin.blueprint import bp, install_template_helpers
-
     loaded = []
     for module in services.features.pages:  # each feature's console pages (Feature.pages)
         # By name, imported here only: its views attach their routes to `bp`, which handlers/ (read by

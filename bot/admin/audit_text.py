@@ -10,7 +10,16 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from sqlalchemy import select
+
+from bot.admin.models import ROLE_LABELS
+from bot.booking.models import AssessmentRound
+from bot.booking.staff import STATUS_LABELS
+from bot.calendar_cn import CATEGORIES
+from bot.calls.models import STATUS_LABELS as CALLS
 from bot.db import LOCAL_TZ
+from bot.jobs.validation import LABELS as JOB_FIELDS
+from bot.safety.staff import CATEGORY_LABELS
 
 ACTIONS = {
     "staff.login": "登录了后台", "staff.logout": "退出了登录",
@@ -68,11 +77,6 @@ _FIELD = re.compile(r"\{(\w+)\}")
 
 
 def _labels() -> dict:
-    from bot.admin.models import ROLE_LABELS
-    from bot.booking.staff import STATUS_LABELS
-    from bot.calls.models import STATUS_LABELS as CALLS
-    from bot.jobs.validation import LABELS as JOB_FIELDS
-    from bot.safety.staff import CATEGORY_LABELS
     return {**WORDS, **ROLE_LABELS, **STATUS_LABELS, **CALLS, **CATEGORY_LABELS, **JOB_FIELDS, **FIELD_ZH}
 
 
@@ -122,7 +126,6 @@ def sentence(row, names: dict[str, str], rounds: dict[int, str], labels: dict | 
     target = row.target or ""
     ref = target.partition(":")[2]
     if row.action.startswith("round.") and detail.get("categories"):  # codes 1–7 as 肢体, 智力, …
-        from bot.booking.rounds import CATEGORIES
         detail["categories"] = [CATEGORIES.get(c, c) for c in detail["categories"]]
     values = {k: zh(v, labels) for k, v in detail.items()}
     values.update(target=target, id=ref if ref.isdigit() else "", job=ref)
@@ -168,9 +171,7 @@ def _fill(text: str, values: dict) -> str:
 
 def round_names(session, ids) -> dict[int, str]:
     """'鳌江镇、昆阳镇 12月8日' for each round id (one query for the page)."""
-    from sqlalchemy import select
 
-    from bot.booking.models import AssessmentRound
     ids = {i for i in ids if isinstance(i, int)}
     if not ids:
         return {}

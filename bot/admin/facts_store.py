@@ -12,6 +12,7 @@ from pathlib import Path
 
 import yaml
 
+from bot.answers.kb_lint import MAX_SENT_CHARS, too_long_after_filling
 from bot.answers.knowledge_files import atomic_write
 
 log = logging.getLogger(__name__)
@@ -79,7 +80,6 @@ def write_value(knowledge_dir: str | Path, key: str, value: str | None) -> None:
         if (str(got).strip() if got is not None else None) != (
                 "\n".join(line.rstrip() for line in expected.replace("\r\n", "\n").split("\n")) if expected else None):
             raise EditError("写入 local.yaml 后读回的内容不一致，没有保存。请联系技术人员。")
-        from bot.answers.kb_lint import MAX_SENT_CHARS, too_long_after_filling
         too_long = too_long_after_filling(knowledge_dir, data, key)
         if too_long:  # WeChat would cut the reply and its way out: refuse, say which answers
             raise EditError(f"填了这么长以后，“{'、'.join(too_long)}”的答复会超过 {MAX_SENT_CHARS} 字，"

@@ -19,11 +19,12 @@ from sqlalchemy.orm import Session
 
 from bot.admin.facts_store import EditError, write_value
 from bot.admin.models import KnowledgeEdit
-from bot.db import local_now
+from bot.answers.kb_lint import sent_text
 from bot.answers.knowledge import MAX_ANSWER_CHARS, Entry
 from bot.answers.knowledge_files import atomic_write
 from bot.answers.local_facts import PLACEHOLDER, LocalFacts
 from bot.answers.normalize import compact
+from bot.db import local_now
 from bot.privacy.pii import scrub
 
 log = logging.getLogger(__name__)
@@ -102,7 +103,6 @@ def check_entry(data: dict, local: LocalFacts) -> list[str]:
     unknown = sorted({m.group(1) for m in PLACEHOLDER.finditer(entry.answer)} - set(local.facts))
     if unknown:
         problems.append(f"答复里有不存在的本地信息键名：{'、'.join(unknown)}")
-    from bot.answers.kb_lint import sent_text
     rendered = len(local.render(entry.answer))
     longest = len(sent_text(entry, local.longest()))  # the reply as sent, every fact filled long
     if rendered > MAX_ANSWER_CHARS:

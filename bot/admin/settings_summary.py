@@ -1,7 +1,9 @@
 """What the settings page tells staff: which template messages are set, what is left of today's quotas."""
 from __future__ import annotations
 
+from bot.notices.schedule import quota_summary
 from bot.outbox.config import load_config
+from bot.outbox.report import quota_today
 
 # Template kinds (knowledge/templates.yaml) in the words staff use; an unknown kind shows its key.
 KIND_LABELS = {"booking_confirm": "预约成功通知", "booking_reminder": "上门评残提醒", "cert_status": "办证进度通知",
@@ -21,8 +23,6 @@ def templates(knowledge_dir: str) -> list[dict]:
 
 def quotas(session, knowledge_dir: str) -> dict:
     """Mass sends left today (the scarce one: usually 1 a day) and today's other sends."""
-    from bot.outbox.report import quota_today
-    from bot.notices.schedule import quota_summary
     summary, today = quota_summary(session, knowledge_dir), quota_today(session, knowledge_dir)
     summary["low"] = summary["remaining"] == 0
     summary["used"] = today["used"]

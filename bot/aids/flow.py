@@ -6,13 +6,13 @@ import re
 
 from bot.aids import service
 from bot.aids.models import AidStation, AidStock
-from bot.aids.notices import close_wait, join_wait, position
-from bot.booking import residents
-from bot.booking.texts import is_yes, number, say
-from bot.engine.flows import Flow
+from bot.aids.waitlist import close_wait, join_wait, position
 from bot.answers.normalize import compact
 from bot.answers.towns import match_town
 from bot.answers.voice_words import command_elsewhere, leavable as _leavable, leave
+from bot.booking import residents
+from bot.booking.texts import is_yes, number, say
+from bot.engine.flows import Flow
 
 borrow_flow = Flow("aids", timeout_minutes=30, on_cancel="好的，不借了，没有预约。",
                    on_timeout="上次借辅具超过 30 分钟没有完成，已自动取消。需要时请回复“借轮椅”或“借辅具”。")

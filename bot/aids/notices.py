@@ -1,4 +1,4 @@
-"""Waitlists, the offer of a returned device, expired pick-ups and due-date reminders (through the outbox).
+"""Expired pick-ups and due-date reminders (through the outbox); lapsed offers pass the device on.
 
 Ticks are idempotent: a reminder's dedupe key names the loan and the day and `reminded_on` records
 it, so a restarted scheduler or a doubled tick sends nothing new. Owed messages that WeChat cannot
@@ -10,14 +10,14 @@ import datetime as dt
 import logging
 
 from sqlalchemy import or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.aids.models import WAITING, AidLoan, AidStation, AidStock, AidWait
 from bot.aids.service import FORGOTTEN, cancel, today
-from bot.privacy.audit import audit
+from bot.aids.waitlist import offer_device, send
+from bot.calls.tasks import settle
 from bot.db import LOCAL_TZ, utcnow
-from bot.outbox.notify import notify
+from bot.privacy.audit import audit
 
 log = logging.getLogger(__name__)
 REMINDER_HOUR = 9  # local time: no reminders in the night even if the tick runs then
@@ -25,63 +25,8 @@ REMIND_BEFORE = (7, 1)  # days before the due date; every overdue day too
 OFFER_HOURS = 48  # an offer not taken up by then lapses and the next one waiting is told
 
 
-def _send(session: Session, openid: str, item: str, when: str, place: str, key: str, text: str,
-          owed: str, ref: str) -> None:
-    fields = {"item": item[:20], "time": when[:20], "place": place[:20]}
-    notify(session, openid, "booking_reminder", fields, dedupe_key=key, text_fallback=text,
-           source="aids", owed=owed, owed_ref=ref)
-
-
-def join_wait(session: Session, openid: str, resident_key: str, device: str, town: str) -> AidWait:
-    """Queue the resident for a device in a town (idempotent: asking again keeps the place)."""
-    def mine():
-        return session.scalar(select(AidWait).where(AidWait.resident_key == resident_key,
-                                                    AidWait.device == device, AidWait.status.in_(WAITING)))
-    entry = mine()
-    if entry is not None:
-        return entry
-    try:
-        with session.begin_nested():
-            entry = AidWait(openid=openid, resident_key=resident_key, device=device, town=town, status="waiting")
-            session.add(entry)
-            session.flush()
-    except IntegrityError:
-        entry = mine()
-    return entry
-
-
-def position(session: Session, entry: AidWait) -> int:
-    return 1 + len(session.scalars(select(AidWait.id).where(
-        AidWait.device == entry.device, AidWait.town == entry.town, AidWait.status.in_(WAITING),
-        AidWait.id < entry.id)).all())
-
-
-def close_wait(session: Session, resident_key: str, device: str) -> None:
-    """Someone who reserved no longer waits for that device."""
-    for entry in session.scalars(select(AidWait).where(AidWait.resident_key == resident_key,
-                                                       AidWait.device == device, AidWait.status.in_(WAITING))):
-        entry.status = "done"
-
-
-def offer_device(session: Session, stock_id: int, now: dt.datetime) -> AidWait | None:
-    """A device came back: tell the first one waiting in that town (not held: first to reserve gets it)."""
-    stock = session.get(AidStock, stock_id)
-    station = session.get(AidStation, stock.station_id)
-    entry = session.scalar(select(AidWait).where(AidWait.device == stock.device, AidWait.town == station.town,
-                                                 AidWait.status == "waiting").order_by(AidWait.id).limit(1))
-    if entry is None:
-        return None
-    entry.status, entry.offered_at = "offered", now
-    text = (f"您登记等候的{stock.device}有了：{station.name}。\n先预约先得。\n"
-            f"要借，请回复“借{stock.device}”。")
-    _send(session, entry.openid, f"{stock.device}可以借了", today(now).isoformat(), station.name,
-          f"aids:wait:{entry.id}:offer:{int(now.timestamp())}", text, "辅具候补有空", f"aid_wait:{entry.id}")
-    return entry
-
-
 def _settle(session: Session, knowledge_dir: str | None, now: dt.datetime) -> None:
     if knowledge_dir:  # unreachable residents: a call task today, not after the dispatcher gives up
-        from bot.calls.tasks import settle
         settle(session, knowledge_dir, now)
 
 
@@ -138,7 +83,7 @@ def send_due_reminders(sessions, now: dt.datetime | None = None, knowledge_dir: 
                                       or_(AidLoan.due.in_(remind_on), AidLoan.due < day),
                                       or_(AidLoan.reminded_on.is_(None), AidLoan.reminded_on != day))).all()
         for loan, station in rows:
-            _send(session, loan.openid, f"归还{loan.device}", loan.due.isoformat(), station.name,
+            send(session, loan.openid, f"归还{loan.device}", loan.due.isoformat(), station.name,
                   f"aids:loan:{loan.id}:remind:{day.isoformat()}", _reminder(loan, station, day),
                   "辅具归还提醒", f"aid_loan:{loan.id}")
             loan.reminded_on = day

@@ -15,10 +15,12 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.aids.models import HOLDING, AidLoan, AidStation, AidStock
-from bot.privacy.audit import audit
+from bot.aids.models import HOLDING, WAITING, AidLoan, AidStation, AidStock, AidWait
+from bot.aids.waitlist import offer_device
 from bot.booking.service import CODE_ALPHABET
-from bot.db import LOCAL_TZ, utcnow
+from bot.calendar_cn import local_date as today  # service.today(): the aids' local day
+from bot.db import utcnow
+from bot.privacy.audit import audit
 
 log = logging.getLogger(__name__)
 DEVICES = ("轮椅", "助行器", "坐便椅", "护理床", "拐杖")
@@ -33,10 +35,6 @@ class AidError(Exception):
     def __init__(self, code: str, loan: AidLoan | None = None):
         super().__init__(code)
         self.code, self.loan = code, loan
-
-
-def today(now: dt.datetime | None = None) -> dt.date:
-    return (now or utcnow()).astimezone(LOCAL_TZ).date()
 
 
 def add_station(session: Session, town: str, name: str, address: str | None = None,
@@ -150,7 +148,6 @@ def _end(session: Session, loan: AidLoan, status: str, actor: str, now: dt.datet
         loan.openid, loan.resident_key = "-", f"-{loan.id}"
     if give_back:
         _give_back(session, loan.stock_id)
-        from bot.aids.notices import offer_device  # notices imports this module
         offer_device(session, loan.stock_id, now)
     return loan
 
@@ -196,7 +193,6 @@ def mark(session: Session, code: str, status: str, actor: str, now: dt.datetime 
 
 def extend(session: Session, loan_id: int, actor: str, now: dt.datetime | None = None) -> AidLoan:
     """Once per loan, by the device's maximum length, unless someone in the town waits for that type."""
-    from bot.aids.models import WAITING, AidWait
     loan = session.get(AidLoan, loan_id)
     if loan is None or loan.status != "picked_up":
         raise AidError("not_active", loan)

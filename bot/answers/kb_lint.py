@@ -1,10 +1,18 @@
-"""`wxbot kb check` rules on the reply as sent: length with facts filled long, lists, repeats, sources."""
+"""`wxbot kb check`: every entry, local fact and rule checked, and the reply as sent (length with facts
+filled long, lists, repeats, sources)."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from types import SimpleNamespace
 
-from bot.answers.local_facts import CLOSING, UNKNOWN, UNKNOWN_PHONE, LocalFacts
+import yaml
+
+from bot.answers.knowledge import KnowledgeBase
+from bot.answers.local_facts import CLOSING, PLACEHOLDER, UNKNOWN, UNKNOWN_PHONE, LocalFacts
+from bot.answers.matcher import Matcher
+from bot.answers.matcher.text import Normalizer
+from bot.entitle.rules_check import check as check_entitlements
 from bot.wechat.reply import MAX_TEXT_BYTES
 
 MAX_SENT_CHARS = 600
@@ -16,6 +24,7 @@ ASK_OFFICE = (CLOSING, UNKNOWN, UNKNOWN_PHONE, "以县残联为准", "以县残�
 
 def sent_text(entry, local: LocalFacts) -> str:
     """The text a resident receives for this entry, built by the same code the chat uses."""
+    # why: handlers/ is the composition root above bot/ (policy declares `wxbot kb`): reached at run time
     from handlers.policy import entry_reply
     return entry_reply(entry, SimpleNamespace(local=local)).text
 
@@ -71,8 +80,46 @@ def lint_entry(entry, local: LocalFacts) -> list[str]:
 
 def too_long_after_filling(knowledge_dir, facts: dict, key: str) -> list[str]:
     """Titles of the answers that would pass 600 characters as sent with this fact's new value."""
-    from bot.answers.knowledge import KnowledgeBase
     local = LocalFacts({k: (v if isinstance(v, dict) else {"value": v}) for k, v in (facts or {}).items()})
     placeholder = "{{" + key + "}}"
     return [entry.title for entry in KnowledgeBase.load(knowledge_dir).entries.values()
             if placeholder in entry.answer.replace(" ", "") and len(sent_text(entry, local)) > MAX_SENT_CHARS]
+
+
+# ---- `wxbot kb check` -------------------------------------------------------------------------
+
+def check(knowledge_dir: str | Path, near: float = 0.9) -> tuple[list[str], list[str]]:
+    """Lint the knowledge base: (errors, notes). Unfilled local facts are notes, not errors."""
+    kb = KnowledgeBase.load(knowledge_dir)
+    errors = list(kb.problems)
+    try:
+        local = LocalFacts.load(knowledge_dir)
+    except (yaml.YAMLError, OSError, AttributeError) as exc:
+        errors.append(f"local.yaml: {exc}")
+        local = LocalFacts({})
+    try:
+        normalizer = Normalizer.load(knowledge_dir)
+    except (yaml.YAMLError, OSError, AttributeError, TypeError) as exc:
+        errors.append(f"synonyms.yaml or towns.yaml: {exc}")
+        normalizer = Normalizer()
+    for entry_id, entry in sorted(kb.entries.items()):
+        data = kb.raw.get(entry_id, {})
+        name = Path(entry.path).name
+        absent = [k for k in ("keywords", "source", "updated") if not data.get(k)]
+        if entry.kind != "smalltalk" and absent:
+            errors.append(f"{name}: {entry_id} has no {', '.join(absent)}")
+        if Path(entry.path).stem != entry_id:
+            errors.append(f"{name}: file name differs from id {entry_id}")
+        if len(entry.questions) < 3:
+            errors.append(f"{name}: {entry_id} has only {len(entry.questions)} sample questions (want 3+)")
+        unknown = sorted({m.group(1) for m in PLACEHOLDER.finditer(entry.answer)} - set(local.facts))
+        if unknown:
+            errors.append(f"{name}: {entry_id} uses unknown placeholders {', '.join(unknown)}")
+        # the reply as sent: length with facts filled long, lists, repeated lines, sources
+        errors += [f"{name}: {problem}" for problem in lint_entry(entry, local)]
+    matcher = Matcher.build(kb.entries.values(), normalizer, embed=False)  # look-alikes: lexical
+    for a, qa, b, qb, sim in matcher.close_pairs(near):
+        errors.append(f"too close ({sim:.2f}): {a} “{qa}” ~ {b} “{qb}”")
+    errors += check_entitlements(knowledge_dir, kb.entries, local.facts)  # knowledge/entitlements.yaml
+    notes = [f"local fact not filled yet: {k} ({local.facts[k].get('label', '')})" for k in local.unfilled()]
+    return errors, notes

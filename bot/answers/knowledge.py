@@ -10,7 +10,9 @@ from pathlib import Path
 
 import yaml
 
-from bot.answers.local_facts import PLACEHOLDER, LocalFacts
+from bot.answers.local_facts import LocalFacts
+from bot.answers.matcher import Matcher
+from bot.answers.matcher.text import Normalizer
 
 log = logging.getLogger(__name__)
 
@@ -94,8 +96,6 @@ class Bundle:
 
     @classmethod
     def load(cls, knowledge_dir: str | Path, previous: "Bundle | None" = None) -> "Bundle":
-        from bot.answers.matcher import Matcher
-        from bot.answers.matcher.text import Normalizer
         started = time.perf_counter()
         kb = KnowledgeBase.load(knowledge_dir, previous.kb if previous else None)
         matcher = Matcher.build(kb.entries.values(), Normalizer.load(knowledge_dir))
@@ -147,46 +147,3 @@ def bundle(services) -> Bundle:
         log.info("knowledge loaded: %d entries in %.0f ms", len(fresh.kb.entries), fresh.built_seconds * 1000)
         _cache[key] = (sig, fresh, now)
         return fresh
-
-
-# ---- `wxbot kb check` -------------------------------------------------------------------------
-
-def check(knowledge_dir: str | Path, near: float = 0.9) -> tuple[list[str], list[str]]:
-    """Lint the knowledge base: (errors, notes). Unfilled local facts are notes, not errors."""
-    from bot.entitle.rules_check import check as check_entitlements
-    from bot.answers.kb_lint import lint_entry
-    from bot.answers.matcher import Matcher
-    from bot.answers.matcher.text import Normalizer
-    kb = KnowledgeBase.load(knowledge_dir)
-    errors = list(kb.problems)
-    try:
-        local = LocalFacts.load(knowledge_dir)
-    except (yaml.YAMLError, OSError, AttributeError) as exc:
-        errors.append(f"local.yaml: {exc}")
-        local = LocalFacts({})
-    try:
-        normalizer = Normalizer.load(knowledge_dir)
-    except (yaml.YAMLError, OSError, AttributeError, TypeError) as exc:
-        errors.append(f"synonyms.yaml or towns.yaml: {exc}")
-        normalizer = Normalizer()
-    for entry_id, entry in sorted(kb.entries.items()):
-        data = kb.raw.get(entry_id, {})
-        name = Path(entry.path).name
-        absent = [k for k in ("keywords", "source", "updated") if not data.get(k)]
-        if entry.kind != "smalltalk" and absent:
-            errors.append(f"{name}: {entry_id} has no {', '.join(absent)}")
-        if Path(entry.path).stem != entry_id:
-            errors.append(f"{name}: file name differs from id {entry_id}")
-        if len(entry.questions) < 3:
-            errors.append(f"{name}: {entry_id} has only {len(entry.questions)} sample questions (want 3+)")
-        unknown = sorted({m.group(1) for m in PLACEHOLDER.finditer(entry.answer)} - set(local.facts))
-        if unknown:
-            errors.append(f"{name}: {entry_id} uses unknown placeholders {', '.join(unknown)}")
-        # the reply as sent: length with facts filled long, lists, repeated lines, sources (kb_lint)
-        errors += [f"{name}: {problem}" for problem in lint_entry(entry, local)]
-    matcher = Matcher.build(kb.entries.values(), normalizer, embed=False)  # look-alikes: lexical
-    for a, qa, b, qb, sim in matcher.close_pairs(near):
-        errors.append(f"too close ({sim:.2f}): {a} “{qa}” ~ {b} “{qb}”")
-    errors += check_entitlements(knowledge_dir, kb.entries, local.facts)  # knowledge/entitlements.yaml
-    notes = [f"local fact not filled yet: {k} ({local.facts[k].get('label', '')})" for k in local.unfilled()]
-    return errors, notes

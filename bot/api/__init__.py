@@ -97,7 +97,7 @@ def _exempt_from_csrf():
 
 
 def register(app, services_) -> None:
-    from bot.api import jobs  # noqa: F401  (adds the routes to bp)
+    from bot.api import jobs  # noqa: F401  why: adds its routes to bp; jobs.py imports this package
     if app.extensions.get("csrf") is not None:
         app.extensions["csrf"].exempt(bp)
     app.before_request(_exempt_from_csrf)  # registered before the console's, so it runs first

@@ -6,19 +6,20 @@ from __future__ import annotations
 
 import logging
 
-from bot.engine.context import Ctx
-from bot.privacy.audit import audit
+from bot.answers.normalize import compact
 from bot.booking import identity, residents, service, texts
 from bot.booking import waitlist as queue
 from bot.booking.models import AssessmentRound, Booking, Waitlist
 from bot.booking.rounds import cancel_deadline, open_rounds, places_left, serves
+from bot.booking.staff import details_of
 from bot.booking.texts import say as _say
 from bot.db import utcnow
+from bot.engine.context import Ctx
 from bot.engine.flows import Flow
-from bot.answers.normalize import compact
+from bot.engine.router import handler
+from bot.privacy.audit import audit
 from bot.privacy.pii import decrypt, mask_phone
 from bot.wechat.reply import Reply
-from bot.engine.router import handler
 
 log = logging.getLogger(__name__)
 # Timeouts must not say "已自动取消" here: the resident would think the booking is gone.
@@ -164,13 +165,20 @@ def resched_confirm(ctx):
                 f"{texts.deadline(rnd)} 前还可以再改或取消。")
 
 
+def confirm_waitlist(session, entry: Waitlist, openid: str, data_key: str, now=None) -> Booking:
+    """The offered resident says yes: first to confirm gets the place (a plain conditional book)."""
+    booking = service.book(session, entry.round_id, openid, details_of(entry, data_key), data_key, now)
+    entry.status = "booked"
+    return booking
+
+
 @handler(keywords=("候补确认", "确认候补", "我要候补名额"), fuzzy=("候补确认",))
 def waitlist_confirm(ctx: Ctx) -> Reply | None:
     entry: Waitlist | None = queue.entry_for(ctx.session, residents.key_for(ctx))
     if entry is None or entry.status != "offered":
         return _say(ctx, "您现在没有空位通知。", "回复“我的预约”查看预约和候补。", way_out=True)
     try:
-        booking = queue.confirm(ctx.session, entry, ctx.openid, ctx.settings.data_key)
+        booking = confirm_waitlist(ctx.session, entry, ctx.openid, ctx.settings.data_key)
     except service.BookingError as exc:
         if exc.code == "already_booked" and exc.booking is not None:
             return already_booked(ctx, exc.booking)

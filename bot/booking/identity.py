@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import hashlib
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.booking.models import ACTIVE, Booking
+from bot.models import AuditLog
 from bot.people.models import Registration
 
 UNVERIFIED = "身份未核对"
@@ -47,9 +48,7 @@ def verified(session: Session, bookings) -> dict[int, bool]:
 
 def refused_attempts(session: Session, bookings) -> dict[int, int]:
     """booking id → how often another WeChat user was refused a booking for the same person."""
-    from sqlalchemy import func
 
-    from bot.models import AuditLog
     targets = {f"booking:{b.id}": b.id for b in bookings}
     if not targets:
         return {}

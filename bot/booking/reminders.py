@@ -12,25 +12,16 @@ import logging
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from bot.privacy.audit import audit
 from bot.booking.models import ACTIVE, AssessmentRound, Booking, Waitlist
 from bot.booking.notify import send
-from bot.booking.rounds import cancel_deadline, describe
+from bot.booking.rounds import cancel_deadline, describe, message_fields, when_text
+from bot.calls.tasks import settle
 from bot.db import LOCAL_TZ, utcnow
+from bot.privacy.audit import audit
 
 log = logging.getLogger(__name__)
 REMINDER_HOUR = 9  # local time: no reminders in the night even if the tick runs then
 BRING = "请准备好身份证、户口本、照片，以及病历、诊断证明、检查报告，评定时给医生看。"
-
-
-def _fields(item: str, rnd: AssessmentRound, row) -> dict:
-    """Template values (knowledge/templates.yaml: item, time, place); changes, cancellations and
-    offers reuse the reminder template so they reach residents outside the 48-hour window too."""
-    return {"item": item, "time": describe(rnd), "place": row.town or "、".join(rnd.towns)}
-
-
-def _when(rnd: AssessmentRound) -> str:
-    return describe(rnd) + (f"，{rnd.note}" if rnd.note else "")
 
 
 def send_reminders(sessions, settings=None, now: dt.datetime | None = None) -> int:
@@ -48,17 +39,16 @@ def send_reminders(sessions, settings=None, now: dt.datetime | None = None) -> i
             or_(Booking.reminded_for.is_(None), Booking.reminded_for != tomorrow))).all()
         for booking, rnd in rows:
             late = now >= cancel_deadline(rnd)
-            text = (f"上门评残提醒：明天 {_when(rnd)}，评定医生会上门。\n"
+            text = (f"上门评残提醒：明天 {when_text(rnd)}，评定医生会上门。\n"
                     f"预约码：{booking.code}\n{BRING}\n"
                     + ("有变化请尽快打电话告诉县残联，或回复 0 转人工。" if late
                        else "时间不合适，可以回复“改约”或“取消预约”。"))
-            send(session, booking.openid, "booking_reminder", _fields("上门评残（明天）", rnd, booking),
+            send(session, booking.openid, "booking_reminder", message_fields("上门评残（明天）", rnd, booking),
                  dedupe_key=f"booking:{booking.id}:remind:{tomorrow.isoformat()}", text=text,
                  owed="上门评残明天上门提醒", ref=f"booking:{booking.id}")
             booking.reminded_for = tomorrow
             count += 1
         if settings is not None and count:
-            from bot.calls.tasks import settle
             settle(session, settings.knowledge_dir, now)  # unreachable residents: a call task today
     if count:
         log.info("queued %s visit reminders for %s", count, tomorrow)
@@ -85,49 +75,15 @@ def mark_missed(sessions, now: dt.datetime | None = None) -> int:
 def notify_booked(session: Session, booking: Booking, rnd: AssessmentRound) -> None:
     """A service notice of the booking (a template message when configured, so it stays in the
     resident's service-notice list)."""
-    send(session, booking.openid, "booking_confirm", _fields("上门评残", rnd, booking),
-         dedupe_key=f"booking:{booking.id}:confirm", text=f"上门评残预约成功：{_when(rnd)}，预约码 {booking.code}。")
-
-
-def notify_round_changed(session: Session, rnd: AssessmentRound, before: dict) -> None:
-    """Staff moved the day or changed the team: tell every booked resident once per edit."""
-    lines = ["您预约的上门评残有变动："]
-    if "date" in before:
-        old = dt.date.fromisoformat(before["date"])
-        lines.append(f"原来：{old.month}月{old.day}日")
-        lines.append(f"现在：{_when(rnd)}")
-    else:
-        lines.append(f"日期不变：{_when(rnd)}")
-    if "team" in before and rnd.team:
-        lines.append(f"评定医生：{rnd.team}")
-    for booking in _active(session, rnd.id):
-        text = "\n".join(lines + [f"预约码：{booking.code}", "时间不合适，可以回复“改约”或“取消预约”。"])
-        send(session, booking.openid, "booking_reminder", _fields("上门评残时间有变动", rnd, booking),
-             dedupe_key=f"booking:{booking.id}:round:{rnd.id}:v{rnd.version}", text=text,
-             owed="上门评残时间有变动", ref=f"booking:{booking.id}")
-
-
-def notify_round_cancelled(session: Session, rnd: AssessmentRound, bookings: list[Booking],
-                           waiting: list[Waitlist]) -> None:
-    reason = f"原因：{rnd.cancel_reason}\n" if rnd.cancel_reason else ""
-    for booking in bookings:
-        text = (f"很抱歉，{describe(rnd)}的上门评残取消了。\n{reason}"
-                f"您的预约（预约码 {booking.code}）已作废。\n回复“预约评残”可以预约其他日期。")
-        send(session, booking.openid, "booking_reminder", _fields("上门评残已取消", rnd, booking),
-             dedupe_key=f"booking:{booking.id}:round_cancelled", text=text,
-             owed="上门评残场次取消", ref=f"booking:{booking.id}")
-    for entry in waiting:
-        send(session, entry.openid, "booking_reminder", _fields("候补的上门评残已取消", rnd, entry),
-             dedupe_key=f"waitlist:{entry.id}:round_cancelled",
-             text=f"很抱歉，您候补的{describe(rnd)}上门评残取消了。\n回复“预约评残”可以预约其他日期。",
-             owed="候补的上门评残场次取消", ref=f"waitlist:{entry.id}")
+    send(session, booking.openid, "booking_confirm", message_fields("上门评残", rnd, booking),
+         dedupe_key=f"booking:{booking.id}:confirm", text=f"上门评残预约成功：{when_text(rnd)}，预约码 {booking.code}。")
 
 
 def notify_waitlist_offer(session: Session, entry: Waitlist, rnd: AssessmentRound) -> None:
-    text = (f"您候补的 {_when(rnd)} 上门评残有空位了。\n"
+    text = (f"您候补的 {when_text(rnd)} 上门评残有空位了。\n"
             "名额先确认先得。\n要预约，请回复“候补确认”。")
     stamp = int(entry.offered_at.timestamp()) if entry.offered_at else 0
-    send(session, entry.openid, "booking_reminder", _fields("上门评残有空位了", rnd, entry),
+    send(session, entry.openid, "booking_reminder", message_fields("上门评残有空位了", rnd, entry),
          dedupe_key=f"waitlist:{entry.id}:offer:{stamp}", text=text,
          owed="候补的上门评残有空位", ref=f"waitlist:{entry.id}")
 
@@ -137,11 +93,6 @@ def notify_booking_cancelled(session: Session, booking: Booking, rnd: Assessment
     why = f"原因：{reason}\n" if reason else ""
     text = (f"很抱歉，您 {describe(rnd)} 的上门评残预约（预约码 {booking.code}）已被县残联取消。\n{why}"
             "有疑问请回复 0 转人工。\n回复“预约评残”可以预约其他日期。")
-    send(session, booking.openid, "booking_reminder", _fields("上门评残预约已取消", rnd, booking),
+    send(session, booking.openid, "booking_reminder", message_fields("上门评残预约已取消", rnd, booking),
          dedupe_key=f"booking:{booking.id}:staff_cancelled", text=text,
          owed="上门评残预约被取消", ref=f"booking:{booking.id}")
-
-
-def _active(session: Session, round_id: int) -> list[Booking]:
-    return list(session.scalars(select(Booking).where(Booking.round_id == round_id,
-                                                      Booking.status == ACTIVE)))

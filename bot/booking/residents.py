@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import logging
 
+from bot.booking.service import Details
 from bot.people import api
+from bot.privacy.pii import decrypt
 from bot.wechat.reply import Reply
 
 log = logging.getLogger(__name__)
@@ -37,8 +39,6 @@ def start_registration(ctx, then: str | None = None) -> Reply:
 
 def details(ctx, person):
     """The booking snapshot from the registration and what the flow collected (encrypted in its data)."""
-    from bot.booking.service import Details
-    from bot.privacy.pii import decrypt
 
     key, data = ctx.settings.data_key, ctx.data
     return Details(resident_key=resident_key(person, ctx.openid), name=person.name,

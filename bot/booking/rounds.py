@@ -12,10 +12,11 @@ import logging
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.calendar_cn import CATEGORIES, WEEKDAYS, day_start  # noqa: F401 - booking's names
-from bot.privacy.audit import audit
 from bot.booking.models import ACTIVE, WAITING, AssessmentRound, Booking, Waitlist
+from bot.booking.notify import send
+from bot.calendar_cn import CATEGORIES, WEEKDAYS, day_start  # noqa: F401 - booking's names
 from bot.db import LOCAL_TZ, utcnow
+from bot.privacy.audit import audit
 
 log = logging.getLogger(__name__)
 # Edits residents must hear about; capacity, window or note changes are not worth a message.
@@ -99,7 +100,6 @@ def create_round(session: Session, *, date: dt.date, towns: list[str], capacity:
 
 def edit_round(session: Session, round_id: int, actor: str, **changes) -> AssessmentRound:
     """Apply staff edits; a changed date or team is told to every booked resident (once per edit)."""
-    from bot.booking.reminders import notify_round_changed  # reminders import this module
 
     rnd = session.get(AssessmentRound, round_id, with_for_update=True)
     if rnd is None or rnd.status != "open":
@@ -129,7 +129,6 @@ def edit_round(session: Session, round_id: int, actor: str, **changes) -> Assess
 
 def cancel_round(session: Session, round_id: int, actor: str, reason: str) -> AssessmentRound:
     """Cancel a round: its bookings end as round_cancelled and every resident is told why."""
-    from bot.booking.reminders import notify_round_cancelled
 
     rnd = session.get(AssessmentRound, round_id, with_for_update=True)
     if rnd is None:
@@ -162,3 +161,54 @@ def list_rounds(session: Session, include_past: bool = False) -> list[Assessment
 
 def _plain(value):
     return value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else value
+
+
+# ---- what booked residents are told when staff change a round ------------------------------
+
+def message_fields(item: str, rnd: AssessmentRound, row) -> dict:
+    """Template values (knowledge/templates.yaml: item, time, place); changes, cancellations and
+    offers reuse the reminder template so they reach residents outside the 48-hour window too."""
+    return {"item": item, "time": describe(rnd), "place": row.town or "、".join(rnd.towns)}
+
+
+def when_text(rnd: AssessmentRound) -> str:
+    return describe(rnd) + (f"，{rnd.note}" if rnd.note else "")
+
+
+def notify_round_changed(session: Session, rnd: AssessmentRound, before: dict) -> None:
+    """Staff moved the day or changed the team: tell every booked resident once per edit."""
+    lines = ["您预约的上门评残有变动："]
+    if "date" in before:
+        old = dt.date.fromisoformat(before["date"])
+        lines.append(f"原来：{old.month}月{old.day}日")
+        lines.append(f"现在：{when_text(rnd)}")
+    else:
+        lines.append(f"日期不变：{when_text(rnd)}")
+    if "team" in before and rnd.team:
+        lines.append(f"评定医生：{rnd.team}")
+    for booking in _active(session, rnd.id):
+        text = "\n".join(lines + [f"预约码：{booking.code}", "时间不合适，可以回复“改约”或“取消预约”。"])
+        send(session, booking.openid, "booking_reminder", message_fields("上门评残时间有变动", rnd, booking),
+             dedupe_key=f"booking:{booking.id}:round:{rnd.id}:v{rnd.version}", text=text,
+             owed="上门评残时间有变动", ref=f"booking:{booking.id}")
+
+
+def notify_round_cancelled(session: Session, rnd: AssessmentRound, bookings: list[Booking],
+                           waiting: list[Waitlist]) -> None:
+    reason = f"原因：{rnd.cancel_reason}\n" if rnd.cancel_reason else ""
+    for booking in bookings:
+        text = (f"很抱歉，{describe(rnd)}的上门评残取消了。\n{reason}"
+                f"您的预约（预约码 {booking.code}）已作废。\n回复“预约评残”可以预约其他日期。")
+        send(session, booking.openid, "booking_reminder", message_fields("上门评残已取消", rnd, booking),
+             dedupe_key=f"booking:{booking.id}:round_cancelled", text=text,
+             owed="上门评残场次取消", ref=f"booking:{booking.id}")
+    for entry in waiting:
+        send(session, entry.openid, "booking_reminder", message_fields("候补的上门评残已取消", rnd, entry),
+             dedupe_key=f"waitlist:{entry.id}:round_cancelled",
+             text=f"很抱歉，您候补的{describe(rnd)}上门评残取消了。\n回复“预约评残”可以预约其他日期。",
+             owed="候补的上门评残场次取消", ref=f"waitlist:{entry.id}")
+
+
+def _active(session: Session, round_id: int) -> list[Booking]:
+    return list(session.scalars(select(Booking).where(Booking.round_id == round_id,
+                                                      Booking.status == ACTIVE)))

@@ -11,13 +11,13 @@ import re
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.privacy.audit import audit
 from bot.booking import identity
-from bot.booking.models import ACTIVE, AssessmentRound, Booking
+from bot.booking.models import ACTIVE, AssessmentRound, Booking, Waitlist
 from bot.booking.reminders import notify_booking_cancelled
 from bot.booking.rounds import CATEGORIES, describe
 from bot.booking.service import BookingError, Details, cancel
 from bot.db import utcnow
+from bot.privacy.audit import audit
 from bot.privacy.pii import decrypt
 
 log = logging.getLogger(__name__)
@@ -101,7 +101,6 @@ def _flag_identity(session: Session, bookings: list[Booking], rows: list[dict]) 
 
 def notice_refs(session: Session, round_id: int, statuses=None) -> list[str]:
     """The records owed messages about this round name ("booking:12", "waitlist:3")."""
-    from bot.booking.models import Waitlist
     query = select(Booking.id).where(Booking.round_id == round_id)
     if statuses:
         query = query.where(Booking.status.in_(statuses))

@@ -12,7 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.booking.models import WAITING, AssessmentRound, Booking, Waitlist
+from bot.booking.models import WAITING, AssessmentRound, Waitlist
+from bot.booking.reminders import notify_waitlist_offer
 
 log = logging.getLogger(__name__)
 
@@ -49,20 +50,8 @@ def entry_for(session: Session, resident_key: str) -> Waitlist | None:
     return min(entries, key=lambda e: e.status != "offered", default=None)  # an offer first
 
 
-def confirm(session: Session, entry: Waitlist, openid: str, data_key: str,
-            now: dt.datetime | None = None) -> Booking:
-    """The offered resident says yes: first to confirm gets the place (a plain conditional book)."""
-    from bot.booking.service import book  # service imports this module
-    from bot.booking.staff import details_of  # decrypts the stored snapshot
-
-    booking = book(session, entry.round_id, openid, details_of(entry, data_key), data_key, now)
-    entry.status = "booked"
-    return booking
-
-
 def offer_place(session: Session, rnd: AssessmentRound, now: dt.datetime) -> Waitlist | None:
     """A place came free: tell the first resident still waiting (the place is not held for them)."""
-    from bot.booking.reminders import notify_waitlist_offer
 
     if rnd.status != "open" or not (rnd.window_start <= now < rnd.window_end):
         return None

@@ -8,9 +8,16 @@
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from sqlalchemy import select
 
+from bot.aids.importer import import_stock
+from bot.aids.models import HOLDING, AidLoan, AidStation
+from bot.aids.service import AidError, add_station, set_stock
+from bot.aids.service import mark as do_mark
+from bot.answers.towns import match_town
 from bot.cli.common import cli_actor
 from bot.config import Settings
 from bot.db import session_factory
@@ -21,7 +28,6 @@ def _sessions():
 
 
 def _town(name: str) -> str:
-    from bot.answers.towns import match_town
     town = match_town(Settings.from_env().knowledge_dir, name)
     if town is None:
         raise click.BadParameter(f"不认识的乡镇：{name}（见 knowledge/towns.yaml）")
@@ -47,7 +53,6 @@ def station() -> None:
 @click.option("--by", help="Who (for the audit log); default cli:<user>.")
 def station_add(town, name, address, hours, phone, by) -> None:
     """Add a station and print its id."""
-    from bot.aids.service import add_station
     with _sessions().begin() as session:
         click.echo(add_station(session, _town(town), name, address, hours, phone, actor=cli_actor(by)).id)
 
@@ -61,7 +66,6 @@ def station_add(town, name, address, hours, phone, by) -> None:
 @click.option("--by", help="Who (for the audit log); default cli:<user>.")
 def stock(station_id, device, count, max_days, condition, by) -> None:
     """Set a station's stock of one device type."""
-    from bot.aids.service import AidError, set_stock
     try:
         with _sessions().begin() as session:
             row = set_stock(session, station_id, device.strip(), count, max_days, condition, actor=cli_actor(by))
@@ -76,10 +80,7 @@ def stock(station_id, device, count, max_days, condition, by) -> None:
 @click.option("--by", help="Who (for the audit log); default cli:<user>.")
 def import_file(path, by) -> None:
     """Stations and stock from an .xlsx or CSV (乡镇, 驿站, 地址, 开放时间, 电话, 辅具, 数量, 最长天数, 成色)."""
-    from pathlib import Path
 
-    from bot.aids.importer import import_stock
-    from bot.answers.towns import match_town
     knowledge = Settings.from_env().knowledge_dir
     with _sessions().begin() as session:
         done, problems = import_stock(session, Path(path).read_bytes(), lambda t: match_town(knowledge, t),
@@ -93,7 +94,6 @@ def import_file(path, by) -> None:
 @click.option("--all", "everything", is_flag=True, help="Ended loans too.")
 def loans(everything) -> None:
     """List reservations and loans (codes, device, station, status, dates)."""
-    from bot.aids.models import HOLDING, AidLoan, AidStation
     with _sessions()() as session:
         query = select(AidLoan, AidStation).join(AidStation, AidStation.id == AidLoan.station_id).order_by(AidLoan.id)
         if not everything:
@@ -109,7 +109,6 @@ def loans(everything) -> None:
 @click.option("--by", help="Who (for the audit log); default cli:<user>.")
 def mark(code, status, by) -> None:
     """Mark a loan picked up, returned or damaged."""
-    from bot.aids.service import AidError, mark as do_mark
     try:
         with _sessions().begin() as session:
             loan = do_mark(session, code, status, cli_actor(by))

@@ -11,6 +11,14 @@ from pathlib import Path
 
 import click
 
+from bot.answers.towns import match_town
+from bot.booking.export import filename, route_sheet
+from bot.booking.models import ACTIVE
+from bot.booking.models import AssessmentRound, Booking
+from bot.booking.rounds import (CATEGORIES, RoundError, cancel_deadline, cancel_round, create_round,
+    edit_round, list_rounds)
+from bot.booking.staff import notice_refs
+from bot.calls import outlook, tasks
 from bot.cli.common import cli_actor, cli_when
 from bot.config import Settings
 from bot.db import LOCAL_TZ, session_factory
@@ -32,7 +40,6 @@ def _date(value: str | None) -> dt.date | None:
 
 
 def _towns(settings: Settings, names: list[str]) -> list[str]:
-    from bot.answers.towns import match_town
     found = []
     for name in names:
         town = match_town(settings.knowledge_dir, name)
@@ -59,7 +66,6 @@ def _categories(value: str | None) -> list[int] | None:
 
 
 def _line(rnd) -> str:
-    from bot.booking.rounds import CATEGORIES, cancel_deadline
     cats = "/".join(CATEGORIES[c] for c in rnd.categories) or "全部"
     end = rnd.window_end.astimezone(LOCAL_TZ).strftime("%m-%d %H:%M")
     cut = cancel_deadline(rnd).astimezone(LOCAL_TZ).strftime("%m-%d %H:%M")
@@ -93,7 +99,6 @@ def rounds() -> None:
 def rounds_add(date_, town, capacity, more_towns, categories, team, window_start, window_end, cutoff_hours,
                note, by) -> None:
     """Create a round."""
-    from bot.booking.rounds import RoundError, create_round
     settings = Settings.from_env()
     try:
         with _sessions(settings).begin() as session:
@@ -111,7 +116,6 @@ def rounds_add(date_, town, capacity, more_towns, categories, team, window_start
 @click.option("--all", "include_past", is_flag=True, help="Include past rounds.")
 def rounds_list(include_past: bool) -> None:
     """List rounds (upcoming by default)."""
-    from bot.booking.rounds import list_rounds
     with _sessions(Settings.from_env())() as session:
         rows = list_rounds(session, include_past=include_past)
         for rnd in rows:
@@ -134,7 +138,6 @@ def rounds_list(include_past: bool) -> None:
 def rounds_edit(round_id, date_, capacity, towns, categories, team, window_end, cutoff_hours, note,
                 by) -> None:
     """Change a round."""
-    from bot.booking.rounds import RoundError, edit_round
     settings = Settings.from_env()
     try:
         with _sessions(settings).begin() as session:
@@ -144,8 +147,6 @@ def rounds_edit(round_id, date_, capacity, towns, categories, team, window_end, 
                              cutoff_hours=cutoff_hours, note=note)
             click.echo("已修改 " + _line(rnd))
             if session.info.get("owed_new"):  # the date or team changed: residents are owed a message
-                from bot.booking.models import ACTIVE
-                from bot.booking.staff import notice_refs
                 _told(session, settings, round_id, notice_refs(session, round_id, (ACTIVE,)))
     except RoundError as exc:
         _fail(exc)
@@ -157,8 +158,6 @@ def rounds_edit(round_id, date_, capacity, towns, categories, team, window_end, 
 @click.option("--by")
 def rounds_cancel(round_id: int, reason: str, by: str | None) -> None:
     """Cancel a round; booked residents are told through the outbox."""
-    from bot.booking.rounds import RoundError, cancel_round
-    from bot.booking.staff import notice_refs
     settings = Settings.from_env()
     try:
         with _sessions(settings).begin() as session:
@@ -171,7 +170,6 @@ def rounds_cancel(round_id: int, reason: str, by: str | None) -> None:
 
 def _told(session, settings: Settings, round_id: int, refs: list[str]) -> None:
     """Truthful counts: queued is not delivered, and what WeChat cannot deliver needs a call."""
-    from bot.calls import outlook, tasks
     tasks.settle(session, settings.knowledge_dir)
     told = outlook.for_refs(session, refs).values()
     if told:
@@ -186,9 +184,6 @@ def _told(session, settings: Settings, round_id: int, refs: list[str]) -> None:
 @click.argument("round_id", type=int)
 def rounds_notices(round_id: int) -> None:
     """Per booking: was the owed message delivered, is it queued, or does it need a call."""
-    from bot.booking.models import Booking
-    from bot.booking.staff import notice_refs
-    from bot.calls import outlook
     with _sessions(Settings.from_env())() as session:
         refs = notice_refs(session, round_id)
         told = outlook.for_refs(session, refs)
@@ -208,8 +203,6 @@ def rounds_notices(round_id: int) -> None:
 @click.option("--by")
 def rounds_export(round_id: int, output: Path | None, by: str | None) -> None:
     """Write the Excel route sheet of a round."""
-    from bot.booking.export import filename, route_sheet
-    from bot.booking.models import AssessmentRound
     settings = Settings.from_env()
     with _sessions(settings).begin() as session:
         rnd = session.get(AssessmentRound, round_id)

@@ -6,11 +6,18 @@ import json
 import sys
 
 import click
+from sqlalchemy import select
 
 from bot.cli.common import cli_when
 from bot.config import Settings
 from bot.db import LOCAL_TZ, session_factory
 from bot.devtools.fake_wechat.server import main as fake_wechat  # noqa: F401  (exported: `wxbot fake-wechat`)
+from bot.notices import service as svc
+from bot.outbox.models import Notice
+from bot.outbox.notify import delivery_report
+from bot.scheduler.runner import run
+from bot.wechat.client import WeChatAPI
+from bot.wechat.errors import WeChatError
 
 
 def _local(at: dt.datetime | None) -> str:
@@ -19,7 +26,6 @@ def _local(at: dt.datetime | None) -> str:
 
 def _quota(session, settings) -> None:
     """The same quota line and rule the console shows."""
-    from bot.notices import service as svc
     quota = svc.quota_summary(session, settings.knowledge_dir)
     click.echo(f"mass sends left today: {quota['remaining']} — {quota['line']}")
     click.echo(quota["rule"])
@@ -29,7 +35,6 @@ def _quota(session, settings) -> None:
 @click.option("--once", is_flag=True, help="Run every tick once and exit.")
 def scheduler(once: bool) -> None:
     """Run the one scheduler process: outbox, notices, token refresh, log retention."""
-    from bot.scheduler.runner import run
     sys.exit(run(Settings.from_env(token_owner=True), once=once))
 
 
@@ -52,7 +57,6 @@ def notices() -> None:
 @click.option("--urgent", is_flag=True, help="Send even in quiet hours (21:00–08:00 Beijing time).")
 def notices_add(title, body, audience, at, event_time, place, link, created_by, draft, urgent) -> None:
     """Compose a notice and schedule it (quiet hours and the mass-send quota may move it)."""
-    from bot.notices import service as svc
     settings = Settings.from_env()
     sessions = session_factory(settings.database_url)
     try:
@@ -75,10 +79,7 @@ def notices_add(title, body, audience, at, event_time, place, link, created_by, 
 @click.option("--limit", default=20, show_default=True)
 def notices_list(limit: int) -> None:
     """Latest notices with their status, when they go (and why they wait), the quota."""
-    from sqlalchemy import select
 
-    from bot.notices import service as svc
-    from bot.outbox.models import Notice
     settings = Settings.from_env()
     with session_factory(settings.database_url)() as session:
         for n in session.scalars(select(Notice).order_by(Notice.id.desc()).limit(limit)):
@@ -93,7 +94,6 @@ def notices_list(limit: int) -> None:
 @click.argument("notice_id", type=int)
 def notices_cancel(notice_id: int) -> None:
     """Cancel a notice that has not gone out yet."""
-    from bot.notices import service as svc
     with session_factory(Settings.from_env().database_url).begin() as session:
         if not svc.cancel(session, notice_id):
             raise click.ClickException(f"notice {notice_id} cannot be cancelled "
@@ -106,7 +106,6 @@ def notices_cancel(notice_id: int) -> None:
 @click.option("--urgent", is_flag=True, help="Send even in quiet hours (21:00–08:00 Beijing time).")
 def notices_send(notice_id: int, urgent: bool) -> None:
     """Send a draft or scheduled notice now (or as soon as quiet hours and the quota allow)."""
-    from bot.notices import service as svc
     settings = Settings.from_env()
     try:
         with session_factory(settings.database_url).begin() as session:
@@ -122,8 +121,6 @@ def notices_send(notice_id: int, urgent: bool) -> None:
 @click.argument("notice_id", type=int, required=False)
 def notices_report(notice_id: int | None) -> None:
     """Delivery report (JSON): of one notice, or of all outgoing messages."""
-    from bot.notices import service as svc
-    from bot.outbox.notify import delivery_report
     settings = Settings.from_env()
     with session_factory(settings.database_url)() as session:
         data = (svc.report(session, notice_id, settings.knowledge_dir) if notice_id
@@ -139,8 +136,6 @@ def menu() -> None:
 @menu.command("push")
 def menu_push() -> None:
     """Push knowledge/menu.yaml to WeChat as the custom menu."""
-    from bot.wechat.client import WeChatAPI
-    from bot.wechat.errors import WeChatError
     settings = Settings.from_env(token_owner=True)
     try:
         WeChatAPI(settings, session_factory(settings.database_url)).menu_create_from_file()

@@ -6,9 +6,16 @@ import sys
 
 import click
 
+from bot.api.auth import create_token, list_tokens, revoke_tokens
 from bot.cli.common import cli_actor
 from bot.config import Settings
-from bot.db import session_factory
+from bot import db
+from bot.db import LOCAL_TZ, session_factory
+from bot.jobs.digest import SEND_HOURS, send_job_digests, subscriber_openids
+from bot.jobs.import_file import _ALIASES, ImportFileError, import_file
+from bot.jobs.models import CATEGORIES, KINDS, JobPosting
+from bot.jobs.postings import PostingNotFound, expire_postings, view_stats, withdraw_posting
+from bot.jobs.validation import DEFAULT_DAYS, LABELS, LIMITS, REQUIRED
 
 log = logging.getLogger(__name__)
 
@@ -25,9 +32,6 @@ def jobs() -> None:
 
 def _import_help() -> str:
     """Columns and accepted values, read from the import and validation code so the help never drifts."""
-    from bot.jobs.import_file import _ALIASES
-    from bot.jobs.models import CATEGORIES, KINDS
-    from bot.jobs.validation import DEFAULT_DAYS, LABELS, LIMITS, REQUIRED
 
     notes = {"external_id": "同一编号再导入是更新，不会重复；不填则按 用人单位+岗位名称+乡镇 生成",
              "positions": "数字，1–10000；“若干”“不限”也行",
@@ -55,7 +59,6 @@ def _import_help() -> str:
 @click.option("--dry-run", is_flag=True, help="Check every row and print the report; save nothing.")
 def jobs_import(file: str, dry_run: bool) -> None:
     """Import postings (help text: _import_help)."""
-    from bot.jobs.import_file import ImportFileError, import_file
     settings, sessions = _sessions()
     try:
         with sessions.begin() as session:
@@ -75,7 +78,6 @@ def jobs_import(file: str, dry_run: bool) -> None:
 @click.option("--all", "show_all", is_flag=True, help="Include withdrawn and expired postings.")
 def jobs_list(show_all: bool) -> None:
     """Postings with their views (most viewed first)."""
-    from bot.jobs.postings import view_stats
     _settings, sessions = _sessions()
     with sessions() as session:
         rows = view_stats(session, include_closed=show_all)
@@ -89,8 +91,6 @@ def jobs_list(show_all: bool) -> None:
 @click.argument("job_id")
 def jobs_withdraw(job_id: str) -> None:
     """Withdraw the posting with external id JOB_ID (or numeric id): residents stop seeing it at once."""
-    from bot.jobs.models import JobPosting
-    from bot.jobs.postings import PostingNotFound, withdraw_posting
     _settings, sessions = _sessions()
     with sessions.begin() as session:
         external_id = job_id
@@ -107,7 +107,6 @@ def jobs_withdraw(job_id: str) -> None:
 @jobs.command("expire")
 def jobs_expire() -> None:
     """Mark postings past their end date as expired (the scheduler does this too)."""
-    from bot.jobs.postings import expire_postings
     _settings, sessions = _sessions()
     count = expire_postings(sessions)
     click.echo(f"expired: {count}" + ("（没有过了截止日期还在显示的岗位）" if not count else ""))
@@ -116,10 +115,8 @@ def jobs_expire() -> None:
 @jobs.command("digest")
 def jobs_digest() -> None:
     """Queue today's digests now (at most one per subscriber per day; 09:00–20:00 only)."""
-    from bot.db import LOCAL_TZ, utcnow
-    from bot.jobs.digest import SEND_HOURS, send_job_digests, subscriber_openids
     settings, sessions = _sessions()
-    now = utcnow()
+    now = db.utcnow()  # read through the module: the one clock tests move
     queued = send_job_digests(sessions, settings, now)
     click.echo(f"digests queued: {queued}")
     if not queued:
@@ -150,7 +147,6 @@ def token() -> None:
 @click.option("--read-only", is_flag=True, help="May only GET.")
 def token_create(name: str, read_only: bool) -> None:
     """Create a token; it is printed once, on the last line, and only its hash is stored."""
-    from bot.api.auth import create_token
     _settings, sessions = _sessions()
     with sessions.begin() as session:
         row, secret = create_token(session, name, read_only=read_only, actor=cli_actor())
@@ -162,7 +158,6 @@ def token_create(name: str, read_only: bool) -> None:
 @token.command("list")
 def token_list() -> None:
     """Tokens (never the secrets): id, name, prefix, read-only, last used, revoked."""
-    from bot.api.auth import list_tokens
     _settings, sessions = _sessions()
     with sessions() as session:
         for t in list_tokens(session):
@@ -176,7 +171,6 @@ def token_list() -> None:
 @click.option("--id", "token_id", type=int, help="Revoke one token by id.")
 def token_revoke(name: str | None, token_id: int | None) -> None:
     """Revoke tokens: requests with them get 403 from now on."""
-    from bot.api.auth import revoke_tokens
     if not name and token_id is None:
         raise click.UsageError("give --name or --id")
     _settings, sessions = _sessions()

@@ -5,10 +5,18 @@ import json
 import sys
 from dataclasses import dataclass
 from functools import cached_property
+from types import SimpleNamespace
 
 import click
 
+from bot.answers import knowledge
+from bot.answers.kb_lint import check
+from bot.answers.normalize import compact
 from bot.config import Settings
+from bot.engine.dispatch import CANCEL_WORDS, HUMAN_WORDS
+from bot.engine.features import installed
+from bot.engine.router import Router
+from bot.engine.services import Services
 
 KINDS = ("answer", "suggest", "referral", "smalltalk", "fallback", "command")
 
@@ -30,18 +38,14 @@ class Asker:
 
     @property
     def bundle(self):
-        from bot.answers import knowledge
         return knowledge.bundle(self.services)
 
     @cached_property
     def router(self):
-        from bot.engine.features import installed
-        from bot.engine.router import Router
         return Router.from_features(installed())  # the same handlers, same order
 
     def ask(self, question: str) -> dict:
-        from bot.engine.dispatch import CANCEL_WORDS, HUMAN_WORDS
-        from bot.answers.normalize import compact
+        # why: handlers/ is the composition root above bot/ (policy declares these commands)
         from handlers import policy
         word = compact(question)
         if not question.strip():  # a blank line: nothing to route
@@ -89,7 +93,6 @@ class _StubServices:
         return self._asker.bundle.local
 
     def knowledge_mtime(self) -> float:
-        from bot.engine.services import Services
         return Services.knowledge_mtime(self)  # only reads settings.knowledge_dir
 
 
@@ -97,7 +100,6 @@ class _StubCtx:
     """Just enough of bot.engine.context.Ctx for handlers that only read text and local facts."""
 
     def __init__(self, text: str, asker: Asker):
-        from types import SimpleNamespace
         self.text, self.action_arg, self.notes = text, "", []
         self.services, self.settings = asker.services, asker.settings
         self.session = None  # handlers that need the database fail and are reported as commands
@@ -243,7 +245,6 @@ def kb() -> None:
               help="Report sample questions of two entries at least this similar.")
 def kb_check(near: float) -> None:
     """Lint knowledge/: fields, answer length, placeholders, look-alike questions, unfilled facts."""
-    from bot.answers.knowledge import check
     settings = Settings.from_env()
     errors, notes = check(settings.knowledge_dir, near)
     for line in errors:

@@ -6,8 +6,11 @@ import os
 
 import click
 
+from bot import migrate
 from bot.config import DEMO, Settings
+from bot.engine.features import installed
 from bot.privacy.pii import install_log_scrubbing
+from bot.privacy.startup_check import InsecureSettings, fresh_values, require_production_ready
 
 # Commands that never read personal data (or check for themselves: serve → create_app); every other
 # command refuses to run outside demo mode on unsafe secrets (bot/privacy/startup_check.py).
@@ -18,7 +21,6 @@ class _Group(click.Group):
     """The built-in commands here plus the features' own, looked up when a command line is parsed."""
 
     def _feature_commands(self) -> dict[str, click.Command]:
-        from bot.engine.features import installed  # the features import bot.cli_*: read them at run time
         return {command.name: command for command in installed().cli}
 
     def list_commands(self, ctx):
@@ -42,7 +44,6 @@ def cli(ctx: click.Context, verbose: bool) -> None:
     install_log_scrubbing()
     if ctx.invoked_subcommand in UNGUARDED or "--help" in ctx.meta.get("wxbot.args", []):
         return
-    from bot.privacy.startup_check import InsecureSettings, require_production_ready
     try:
         require_production_ready(Settings.from_env())
     except InsecureSettings as exc:
@@ -53,7 +54,6 @@ def cli(ctx: click.Context, verbose: bool) -> None:
 @cli.command("secrets")
 def secrets_cmd() -> None:
     """Print fresh SECRET_KEY, DATA_KEY and WECHAT_TOKEN values (export them; back up DATA_KEY)."""
-    from bot.privacy.startup_check import fresh_values
     for var, value in fresh_values().items():
         click.echo(f"export {var}={value}")
     click.echo("# WECHAT_TOKEN: enter the same value as 令牌(Token) in the 公众号 back office.\n"
@@ -70,7 +70,6 @@ def db() -> None:
 @db.command("upgrade")
 def db_upgrade() -> None:
     """Create or migrate the database named by DATABASE_URL."""
-    from bot import migrate
     settings = Settings.from_env()
     migrate.upgrade(settings)
     click.echo(f"database up to date: {settings.database_url.split('@')[-1]}")
@@ -80,7 +79,6 @@ def db_upgrade() -> None:
 @click.option("-m", "--message", required=True)
 def db_revision(message: str) -> None:
     """Autogenerate a migration from the models (developers)."""
-    from bot import migrate
     migrate.revision(Settings.from_env(), message)
 
 
@@ -91,9 +89,9 @@ def db_revision(message: str) -> None:
               "scheduler in-process, enable the simulator.")
 def serve(host: str, port: int, demo: bool) -> None:
     """Serve the webhook (and the simulator in demo mode). Production: gunicorn, see README."""
+    # why: the web app (Flask, every blueprint, the demo) loads only for `serve`, not for every command
     from bot.devtools.demo import serve_demo
     from webhook import create_app
-    from bot.privacy.startup_check import InsecureSettings
     if demo:
         serve_demo(host, port)
         return
@@ -109,7 +107,7 @@ def serve(host: str, port: int, demo: bool) -> None:
 @click.option("--encrypt", is_flag=True, help="Use safe mode (AES) like a production account.")
 def chat(openid: str, encrypt: bool) -> None:
     """Chat with the assistant in the terminal through the real /wechat path."""
-    from bot.devtools.terminal_chat import run_chat
+    from bot.devtools.terminal_chat import run_chat  # why: loads the whole web app, only for `chat`
     run_chat(openid, encrypt)
 
 

@@ -9,6 +9,11 @@ import click
 
 from bot.cli.common import cli_actor
 from bot.config import Settings
+from bot.db import session_factory
+from bot.people.registry_import import import_registry
+from bot.people.rows import BUSINESS_ALIASES, STEP_ALIASES
+from bot.people.sheet import ALIASES, SheetError
+from bot.people.validation import CATEGORIES, GRADES
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +46,6 @@ def certs() -> None:
 
 def _import_help() -> str:
     """The columns and accepted values, read from the validation code so the help never drifts."""
-    from bot.people.rows import BUSINESS_ALIASES, STEP_ALIASES
-    from bot.people.sheet import ALIASES
-    from bot.people.validation import CATEGORIES, GRADES
 
     def accepted(aliases: dict) -> str:
         canonical = list(dict.fromkeys(aliases.values()))
@@ -86,9 +88,6 @@ def _import_help() -> str:
 @click.option("--show", default=50, show_default=True, help="How many problem rows to print.")
 def import_cmd(file: str, actor: str | None, errors_csv: str | None, show: int) -> None:
     """Import the registry export (help text: _import_help)."""
-    from bot.db import session_factory
-    from bot.people.registry_import import import_registry
-    from bot.people.sheet import SheetError
 
     settings = Settings.from_env()
     bars = _Bars()

@@ -6,15 +6,19 @@ import logging
 import click
 from sqlalchemy import select
 
+from bot.admin import accounts
+from bot.admin.accounts import is_locked
+from bot.admin.blueprint import localtime
+from bot.admin.models import Staff
 from bot.cli.common import cli_actor
 from bot.config import Settings
+from bot.db import session_factory
 
 log = logging.getLogger(__name__)
 ROLE_CHOICE = click.Choice(["admin", "editor", "viewer"])
 
 
 def _sessions():
-    from bot.db import session_factory
     return session_factory(Settings.from_env().database_url)
 
 
@@ -32,7 +36,6 @@ def staff() -> None:
 @click.option("--name", "display_name", default=None, help="Display name shown in the console.")
 def staff_create(username: str, password: str, role: str, display_name: str | None) -> None:
     """Create a console account."""
-    from bot.admin import accounts
     try:
         with _sessions().begin() as db:
             accounts.create(db, username, password, role, cli_actor(), display_name)
@@ -44,9 +47,6 @@ def staff_create(username: str, password: str, role: str, display_name: str | No
 @staff.command("list")
 def staff_list() -> None:
     """List console accounts with role, state and last login."""
-    from bot.admin.accounts import is_locked
-    from bot.admin.blueprint import localtime
-    from bot.admin.models import Staff
     with _sessions()() as db:
         people = list(db.scalars(select(Staff).order_by(Staff.username)))
     if not people:
@@ -62,7 +62,6 @@ def staff_list() -> None:
               help="The new password; prompted (hidden) when omitted.")
 def staff_reset_password(username: str, password: str) -> None:
     """Set a new password, unlock the account and end its open sessions."""
-    from bot.admin import accounts
     try:
         with _sessions().begin() as db:
             person = accounts.find(db, username)
@@ -79,7 +78,6 @@ def staff_reset_password(username: str, password: str) -> None:
 @click.option("--role", type=ROLE_CHOICE, required=True)
 def staff_set_role(username: str, role: str) -> None:
     """Change an account's role."""
-    from bot.admin import accounts
     try:
         with _sessions().begin() as db:
             person = accounts.find(db, username)

@@ -6,11 +6,12 @@ import os
 
 import click
 
-from bot.devtools.fake_wechat import server as fake_wechat
 from bot.answers import knowledge
-from bot.scheduler import runner as scheduler
 from bot.config import DEMO, Settings
 from bot.devtools.demo_seed import banner, seed_demo
+from bot.devtools.fake_wechat import server as fake_wechat
+from bot.scheduler import runner as scheduler
+from webhook import create_app
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +27,6 @@ def demo_settings(port: int) -> Settings:
 
 
 def serve_demo(host: str, port: int) -> None:
-    from webhook import create_app
     settings = demo_settings(port)
     click.echo("Demo settings (set these variables to override):\n" + settings.describe())
     if settings.wechat_api_base.startswith(f"http://127.0.0.1:{port + 1}"):

@@ -12,6 +12,7 @@ import io
 import sys
 from pathlib import Path
 
+from bot.config import ROOT
 from bot.people.validation import check_digit
 
 SAMPLE_AREA = "330399"  # no county uses it: the console marks these records 示例
@@ -117,7 +118,6 @@ def write_samples(folder: Path) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from bot.config import ROOT
     folder = Path((argv or sys.argv[1:] or [ROOT / "knowledge" / "samples"])[0])
     for path in write_samples(folder):
         print(f"wrote {path}")

@@ -12,7 +12,19 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from bot.admin import accounts
+from bot.admin.models import Staff
+from bot.aids import service as aids
+from bot.booking.models import AssessmentRound
+from bot.booking.rounds import create_round
+from bot.db import LOCAL_TZ, utcnow
 from bot.devtools.demo_samples import FIRST, jobs_rows, JOBS_HEADER, registry_xlsx, sample_id
+from bot.jobs.import_file import import_rows, parse_rows
+from bot.jobs.models import JobPosting
+from bot.notices import service as notices
+from bot.outbox.models import Notice
+from bot.people.models import CertRecord
+from bot.people.registry_import import import_registry
 
 log = logging.getLogger(__name__)
 ACTOR = "示例数据"
@@ -28,11 +40,6 @@ class Seeded:
 
 
 def _models():
-    from bot.admin.models import Staff
-    from bot.booking.models import AssessmentRound
-    from bot.jobs.models import JobPosting
-    from bot.outbox.models import Notice
-    from bot.people.models import CertRecord
     return Staff, CertRecord, AssessmentRound, JobPosting, Notice
 
 
@@ -44,7 +51,6 @@ def seed_demo(settings, sessions) -> Seeded:
     """Seed once; returns what happened (never raises on a non-empty or non-demo database)."""
     if not settings.demo:
         return Seeded("skipped")
-    from bot.admin import accounts
     with sessions.begin() as session:
         if not is_empty(session):
             return Seeded("present" if accounts.find(session, LOGIN) is not None else "skipped")
@@ -54,13 +60,6 @@ def seed_demo(settings, sessions) -> Seeded:
 
 
 def _fill(session, settings) -> Seeded:
-    from bot.notices import service as notices
-    from bot.admin import accounts
-    from bot.booking.rounds import create_round
-    from bot.db import LOCAL_TZ, utcnow
-    from bot.jobs.import_file import import_rows, parse_rows
-    from bot.people.registry_import import import_registry
-
     accounts.create(session, LOGIN, PASSWORD, "admin", ACTOR, display_name="演示账号")
     report = import_registry(session, settings, registry_xlsx(), ACTOR, filename="示例台账.xlsx")
     if report.errors:  # the sample is ours: a refused row is a bug here, not a staff problem
@@ -76,7 +75,6 @@ def _fill(session, settings) -> Seeded:
     jobs = import_rows(session, rows, actor=ACTOR, knowledge_dir=settings.knowledge_dir)
     if not jobs.ok:
         raise RuntimeError(f"demo jobs refused: {jobs.lines()}")
-    from bot.aids import service as aids  # a station with stock, so "借轮椅" works in the demo
     station = aids.add_station(session, first_town, "（示例）鳌江共享辅具驿站", actor=ACTOR)
     aids.set_stock(session, station.id, "轮椅", 2, actor=ACTOR)
     aids.set_stock(session, station.id, "助行器", 1, actor=ACTOR)

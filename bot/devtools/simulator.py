@@ -1,7 +1,10 @@
 """The web simulator: a WeChat-like chat page that posts signed XML through the real /wechat path."""
 from __future__ import annotations
 
+import os
+
 import requests
+import yaml
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 
 from bot.devtools.simulate import build_xml, encrypts, read_reply, signed_request
@@ -69,9 +72,6 @@ def sent():
 
 
 def _menu_buttons(settings) -> list[dict]:
-    import os
-
-    import yaml
     path = os.path.join(settings.knowledge_dir, "menu.yaml")
     try:
         with open(path, encoding="utf-8") as fh:

@@ -6,12 +6,12 @@ import click
 from bot import migrate
 from bot.config import DEMO, Settings
 from bot.devtools.simulate import build_xml, encrypts, read_reply, signed_request
+from webhook import create_app
 
 HELP = "输入文字提问；:关注 模拟关注，:菜单 KEY 模拟点菜单，:语音 文字 模拟语音，:退出 结束。"
 
 
 def run_chat(openid: str, encrypt: bool) -> None:
-    from webhook import create_app
     settings = Settings.from_env(demo=True)  # a developer's simulator: demo values for what is unset
     if encrypt and not settings.wechat_aes_key:
         settings = settings.with_(wechat_aes_key=DEMO["WECHAT_AES_KEY"])

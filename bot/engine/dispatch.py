@@ -90,7 +90,7 @@ def prefetch(services, msg) -> None:
     try:
         _fn, how = services.router.for_text(text)
         if how == "fallback":
-            from bot.answers import knowledge
+            from bot.answers import knowledge  # why: knowledge and matcher load on the first question
             knowledge.bundle(services).matcher.match(text)  # cached by the matcher for the handler
     except Exception:  # noqa: BLE001 - an optimisation only; the transaction does the real work
         log.debug("prefetch failed", exc_info=True)

@@ -106,6 +106,6 @@ class Features:
 @cache
 def installed() -> Features:
     """The features the composition root lists (built once per process, on first use)."""
-    # handlers/ sits above bot/ (its modules import bot's), so bot reaches it lazily, never at import.
+    # why: handlers/ is the composition root above bot/ (its modules import bot's): reached at run time.
     from handlers import FEATURES
     return Features(FEATURES)

@@ -5,12 +5,13 @@ import os
 import time
 from functools import cached_property
 
+from bot.answers.local_facts import LocalFacts
 from bot.config import Settings
 from bot.db import session_factory
 from bot.engine.features import Features, installed
-from bot.answers.local_facts import LocalFacts
-from bot.privacy.pii import install_log_scrubbing
 from bot.engine.router import Router
+from bot.privacy.pii import install_log_scrubbing
+from bot.wechat.client import WeChatAPI
 
 RELOAD_CHECK_SECONDS = 2.0
 
@@ -47,5 +48,4 @@ class Services:
 
     def wechat(self):
         """The WeChat API client (reads the stored access token; see bot.wechat.client)."""
-        from bot.wechat.client import WeChatAPI
         return WeChatAPI(self.settings, self.sessions)

@@ -9,6 +9,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db import Base
+from bot.entitle.rules import load
 
 
 class EntitlementShown(Base):
@@ -40,7 +41,6 @@ def totals(session, since: dt.date) -> list[tuple[str, int]]:
 
 def last_days(session, knowledge_dir: str, today: dt.date, days: int = 30) -> list[tuple[str, int]]:
     """(benefit name, times shown) over the last days, for the dashboard; a removed rule shows its id."""
-    from bot.entitle.rules import load
     names = {r.id: r.name for r in load(knowledge_dir).rules}
     since = today - dt.timedelta(days=days - 1)
     return [(names.get(benefit_id, benefit_id), n) for benefit_id, n in totals(session, since)]

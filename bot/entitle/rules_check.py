@@ -5,12 +5,11 @@ from pathlib import Path
 
 import yaml
 
-from bot.entitle import rules as ent
+from bot.entitle import questions as q, rules as ent
 
 
 def reachable_profiles() -> list[dict]:
     """Every profile the questions can produce (skips applied), completed as the evaluator sees it."""
-    from bot.entitle import questions as q
     done: list[dict] = []
 
     def walk(profile: dict) -> None:

@@ -6,19 +6,39 @@ import datetime as dt
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from bot.calendar_cn import WEEKDAYS
 from bot.db import LOCAL_TZ, utcnow
-from bot.outbox.notify import delivery_report
 from bot.models import OutboxMessage as O
+from bot.notices.schedule import timing
 from bot.outbox.models import DeliveryEvent, Notice, NoticeRecipient
+from bot.outbox.notify import delivery_report
 
 WAITING = ("pending", "claimed", "sending")
 UNDATED_SHOWN_DAYS = 60  # residents still see a notice without an event date this long after it went out
 
 
+def local_time(at: dt.datetime) -> str:
+    local = at.astimezone(LOCAL_TZ)
+    return f"{local.month}月{local.day}日（周{WEEKDAYS[local.weekday()]}）{local:%H:%M}"
+
+
+def compose_text(notice: Notice) -> str:
+    """The message residents get: short lines, time and place first, a way to ask."""
+    lines = [f"【活动通知】{notice.title}"]
+    if notice.event_at:
+        lines.append(f"时间：{local_time(notice.event_at)}")
+    if notice.place:
+        lines.append(f"地点：{notice.place}")
+    lines.append(notice.body.strip())
+    if notice.link:
+        lines.append(f"详情：{notice.link}")
+    lines.append("回复“活动”查看最近的通知；回复 0 转人工。")
+    return "\n".join(lines)
+
+
 def report(session: Session, notice_id: int, knowledge_dir: str | None = None,
            now: dt.datetime | None = None) -> dict:
     """For the console and CLI: the notice, when it goes, recipients reached, problems, WeChat's reports."""
-    from bot.notices.service import compose_text, timing
     notice = session.get(Notice, notice_id)
     if notice is None:
         raise KeyError(notice_id)

@@ -7,20 +7,20 @@ import logging
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
-from bot.notices import audiences
-from bot.calendar_cn import WEEKDAYS
 from bot.config import ROOT
-from bot.db import LOCAL_TZ, utcnow
-from bot.outbox.notify import notify
-from bot.outbox import notice_rules as rules
-from bot.outbox.config import load_config
+from bot.db import utcnow
 from bot.models import OutboxMessage
-from bot.outbox.models import Notice, NoticeRecipient
+from bot.notices import audiences
+from bot.notices.reports import compose_text, local_time, report  # noqa: F401 (the notices API)
 from bot.notices.schedule import (mass_committed, plan_send, quota_summary,  # noqa: F401 (the notices API)
                                  remaining_mass_quota, timing)
+from bot.outbox import notice_rules as rules
+from bot.outbox.config import load_config
 from bot.outbox.enqueue import enqueue_mass_text
-from bot.wechat.reply import MAX_TEXT_BYTES
+from bot.outbox.models import Notice, NoticeRecipient
+from bot.outbox.notify import notify
 from bot.wechat.errors import TransientError, WeChatError
+from bot.wechat.reply import MAX_TEXT_BYTES
 
 log = logging.getLogger(__name__)
 TITLE_MAX, BODY_MAX, PLACE_MAX, LINK_MAX = 64, 600, 100, 500  # 64: WeChat's article title limit
@@ -33,25 +33,6 @@ class NoticeError(ValueError):
     def __init__(self, errors: list[str]):
         super().__init__("；".join(errors))
         self.errors = errors
-
-
-def local_time(at: dt.datetime) -> str:
-    local = at.astimezone(LOCAL_TZ)
-    return f"{local.month}月{local.day}日（周{WEEKDAYS[local.weekday()]}）{local:%H:%M}"
-
-
-def compose_text(notice: Notice) -> str:
-    """The message residents get: short lines, time and place first, a way to ask."""
-    lines = [f"【活动通知】{notice.title}"]
-    if notice.event_at:
-        lines.append(f"时间：{local_time(notice.event_at)}")
-    if notice.place:
-        lines.append(f"地点：{notice.place}")
-    lines.append(notice.body.strip())
-    if notice.link:
-        lines.append(f"详情：{notice.link}")
-    lines.append("回复“活动”查看最近的通知；回复 0 转人工。")
-    return "\n".join(lines)
 
 
 def validate(notice: Notice) -> list[str]:
@@ -131,12 +112,6 @@ def cancel(session: Session, notice_id: int) -> bool:
                         .execution_options(synchronize_session=False))
     notice.status = "cancelled"
     return True
-
-
-def report(session: Session, notice_id: int, knowledge_dir: str | None = None,
-           now: dt.datetime | None = None) -> dict:
-    from bot.notices.reports import report as build  # the report reads delivery tables; kept apart
-    return build(session, notice_id, knowledge_dir, now)
 
 
 def send_due(settings, sessions, api, now: dt.datetime | None = None) -> dict[str, int]:

@@ -16,12 +16,11 @@ import datetime as dt
 
 from sqlalchemy.orm import Session
 
-from bot.outbox.report import delivery_report, quota_today, record_finish_event, resolve_unknown
 from bot.models import OutboxMessage
 from bot.outbox.enqueue import enqueue
+from bot.outbox.report import delivery_report, quota_today, record_finish_event, resolve_unknown
 
-__all__ = ["notify", "delivery_report", "quota_today", "record_finish_event", "resolve_unknown",
-           "Dispatcher", "dispatch_due"]
+__all__ = ["notify", "delivery_report", "quota_today", "record_finish_event", "resolve_unknown"]
 
 
 def notify(session: Session, openid: str, kind: str, fields: dict, dedupe_key: str, text_fallback: str, *,
@@ -57,11 +56,3 @@ def notify(session: Session, openid: str, kind: str, fields: dict, dedupe_key: s
         # bot.calls.tasks.settle() looks at these before commit (no channel → a call task at once).
         session.info.setdefault("owed_new", []).append(row.id)
     return row
-
-
-def __getattr__(name):
-    # The dispatcher pulls in the HTTP client; features that only call notify() need not import it.
-    if name in ("Dispatcher", "dispatch_due"):
-        from bot.outbox import dispatcher
-        return getattr(dispatcher, name)
-    raise AttributeError(name)

@@ -6,10 +6,11 @@ import datetime as dt
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.calls.owed import resolve_sent
 from bot.db import utcnow
+from bot.models import OutboxMessage as O
 from bot.outbox import state
 from bot.outbox.config import load_config
-from bot.models import OutboxMessage as O
 from bot.outbox.models import DeliveryEvent
 
 PROBLEM_STATUSES = (state.FAILED, state.UNKNOWN)
@@ -72,7 +73,6 @@ def resolve_unknown(session: Session, outbox_id: int, action: str, by: str | Non
         row.last_error = f"resend requested{who}"
     elif action == "sent":
         row.status, row.sent_at, row.last_error = state.SENT, utcnow(), f"marked as sent{who}"
-        from bot.calls.tasks import resolve_sent
         resolve_sent(session, row.id, by or "staff")
     elif action == "drop":
         row.status, row.last_error = state.FAILED, f"dropped{who} after an interrupted attempt"

@@ -20,6 +20,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from bot.calls.owed import open_for_outbox
 from bot.db import LOCAL_TZ
 from bot.models import Follower, OutboxMessage as O
 from bot.outbox.models import QuotaUsage
@@ -100,7 +101,6 @@ def recover(session: Session, now: dt.datetime) -> dict[str, int]:
 def _open_call_tasks(session: Session, final_ids: list[int], postponed_ids: list[int]) -> None:
     """Owed messages that will not arrive become call tasks in this same transaction (bot.calls)."""
     if final_ids or postponed_ids:
-        from bot.calls.tasks import open_for_outbox  # only on this rare path
         open_for_outbox(session, final_ids, postponed_ids)
 
 

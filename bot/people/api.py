@@ -11,12 +11,13 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from bot.privacy.audit import audit
+from bot.config import Settings
 from bot.people.flow import start_registration as _start_registration
 from bot.people.models import CertRecord, Registration
 from bot.people.registration import linked_records
 from bot.people.search import search_records  # noqa: F401 - the console's search (audited)
 from bot.people.status import newest_first
+from bot.privacy.audit import audit
 from bot.privacy.pii import decrypt, encrypt, mask_id
 from bot.wechat.reply import Reply
 
@@ -97,7 +98,6 @@ def view_record(session, actor: str, record_id: int, data_key: str | None = None
     if record is None:
         return None
     if data_key is None:
-        from bot.config import Settings
         data_key = Settings.from_env().data_key
     linked = session.scalars(select(Registration.relation).where(
         Registration.id_hash == record.id_hash, Registration.linked_at.is_not(None))).all()

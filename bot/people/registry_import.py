@@ -17,9 +17,9 @@ from typing import Callable
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from bot.privacy.audit import audit
-from bot.calls.tasks import open_direct
 from bot.answers.local_facts import LocalFacts
+from bot.answers.towns import match_town
+from bot.calls.owed import open_direct
 from bot.models import Follower
 from bot.people import notify
 from bot.people.models import CertRecord, Registration
@@ -28,8 +28,8 @@ from bot.people.rows import Parsed, parse_row
 from bot.people.search import name_hash
 from bot.people.sheet import read_table
 from bot.people.status import newest_first, notice_text
+from bot.privacy.audit import audit
 from bot.privacy.pii import decrypt, encrypt, lookup_hash, mask_name, scrub
-from bot.answers.towns import match_town
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]  # (stage "检查"/"写入", done, total)

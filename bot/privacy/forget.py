@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from bot.engine import features
 from bot.models import AuditLog, ConversationState, Follower, InboundSeen, MessageLog, OutboxMessage
 from bot.outbox.models import DeliveryEvent, NoticeRecipient
+from bot.safety.staff import forget_resident as forget_urgent
 
 FINISHED = ("sent", "failed", "cancelled")
 
@@ -52,7 +53,6 @@ def forget_core(session: Session, openid: str) -> dict[str, int]:
     follower = session.get(Follower, openid)
     if follower is not None:
         follower.town = follower.latitude = follower.longitude = follower.scene = None
-    from bot.safety.staff import forget_resident as forget_urgent
     return {"messages": messages, "outbox": _forget_outbox(session, openid),
             "urgent": forget_urgent(session, openid)}
 

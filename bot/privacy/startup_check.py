@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.config import DEMO, Settings
 from bot.db import get_engine, session_factory
 from bot.models_meta import AppMeta
+from bot.people.models import CertRecord, Registration
 from bot.privacy.pii import decrypt, key_check_value
 
 
@@ -87,7 +88,6 @@ def check_data_key(settings: Settings) -> None:
 
 
 def _refuse_if_unreadable(session, data_key: str) -> None:
-    from bot.people.models import CertRecord, Registration  # read only when a database is checked
     for column in (Registration.name_enc, CertRecord.name_enc):
         # Fernet tokens start with version byte 0x80 ("gAAAAA"): anything else proves nothing about the key.
         sample = session.scalar(select(column).where(column.like("gAAAAA%")).limit(1))

@@ -8,11 +8,13 @@ import os
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.answers.normalize import compact
 from bot.db import utcnow
+from bot.outbox.notify import notify
 from bot.privacy.pii import scrub
-from bot.wechat.reply import Reply
 from bot.safety.detect import Hit, detector
 from bot.safety.models import UrgentItem
+from bot.wechat.reply import Reply
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +51,6 @@ def respond(ctx, skip: frozenset[str] | set[str] = frozenset()) -> Reply | None:
 
     `skip`: whole messages left to the dispatcher (the ordinary "0"/"人工" hand-over is not listed).
     """
-    from bot.answers.normalize import compact
     if not ctx.text or compact(ctx.text) in skip:
         return None
     hit = detector(ctx.settings.knowledge_dir).detect(ctx.text)
@@ -68,6 +69,7 @@ def respond(ctx, skip: frozenset[str] | set[str] = frozenset()) -> Reply | None:
     meta = {"route": f"urgent:{hit.category}", "kind": "urgent", "topic": hit.category,
             "explain": {"urgent_item": item.id, "matched": hit.matched}}
     if hit.category == "complaint":
+        # why: handlers/ is the composition root above bot/; the human hand-over is the menu's
         from handlers.menu import hand_over
         reply = hand_over(ctx, COMPLAINT_INTRO)
         reply.meta.update(meta)
@@ -103,7 +105,6 @@ def alert_openids() -> list[str]:
 
 def alert_staff(session: Session, item: UrgentItem, hit: Hit) -> int:
     """Queue a short WeChat alert to each staff openid; no words or numbers of the resident in it."""
-    from bot.outbox.notify import notify
     text = f"【紧急求助】有居民需要帮助（{hit.label}），编号 {item.id}。\n请尽快登录后台“紧急求助”页面处理。"
     sent = 0
     for staff_openid in alert_openids():

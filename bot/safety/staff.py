@@ -1,14 +1,13 @@
-"""Staff side of urgent items: open counts for the banner, the list, one item in context, marking handled."""
+"""Staff side of urgent items: open counts for the banner, the list, marking handled."""
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from bot.privacy.audit import audit
 from bot.db import utcnow
-from bot.models import Follower, MessageLog
+from bot.privacy.audit import audit
 from bot.safety.models import UrgentItem
 
 CATEGORY_LABELS = {"self_harm": "轻生、自伤", "violence": "家暴、虐待", "medical": "急病、摔倒",
@@ -38,26 +37,6 @@ def list_items(session: Session, days: int = HANDLED_SHOWN_DAYS) -> tuple[list[U
     return list(open_items), list(handled)
 
 
-def item_context(session: Session, item: UrgentItem, actor: str, data_key: str, full: bool) -> dict:
-    """The resident behind an item: registration (phone in full only when `full`), last location,
-    recent messages. Audited, since staff see personal data here."""
-    from bot.privacy.pii import mask_name, mask_phone
-    from bot.people.api import registered_person  # bot.people.registration → privacy → here: a cycle
-    person = registered_person(session, data_key, item.openid)
-    follower = session.get(Follower, item.openid)
-    messages = session.scalars(select(MessageLog).where(MessageLog.openid == item.openid).order_by(
-        MessageLog.id.desc()).limit(10)).all()
-    audit(session, actor, "urgent.view", f"urgent:{item.id}", phone_shown=bool(person and full))
-    who = None
-    if person is not None:
-        who = {"name": person.name if full else mask_name(person.name), "relation": person.relation,
-               "town": person.town or "", "phone": person.phone if full else mask_phone(person.phone)}
-    where = None
-    if follower is not None and follower.latitude is not None:
-        where = f"{follower.latitude:.5f}, {follower.longitude:.5f}"
-    return {"person": who, "location": where, "messages": list(reversed(messages))}
-
-
 def mark_handled(session: Session, item_id: int, actor: str, note: str) -> UrgentItem:
     """Close an item with who, when and what was done (a note is required); audited."""
     note = " ".join((note or "").split())
@@ -75,7 +54,6 @@ def mark_handled(session: Session, item_id: int, actor: str, note: str) -> Urgen
 
 def forget_resident(session: Session, openid: str) -> int:
     """“删除我的信息”: handled items go; an open one keeps only its category so staff still follow up."""
-    from sqlalchemy import delete
     removed = session.execute(delete(UrgentItem).where(
         UrgentItem.openid == openid, UrgentItem.handled_at.is_not(None))).rowcount
     for item in session.scalars(select(UrgentItem).where(UrgentItem.openid == openid)):
@@ -86,7 +64,6 @@ def forget_resident(session: Session, openid: str) -> int:
 
 def purge_handled(session: Session, retention_days: int) -> int:
     """After the retention period a handled item keeps who, when and what was done, not the words."""
-    from sqlalchemy import update
     return session.execute(update(UrgentItem).where(
         UrgentItem.handled_at < utcnow() - dt.timedelta(days=retention_days),
         UrgentItem.text != "").values(text="", matched=None)).rowcount

@@ -21,9 +21,16 @@ from typing import Callable
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
-from bot.db import LOCAL_TZ
+from bot.db import LOCAL_TZ, utcnow
 from bot.engine.features import Tick
+from bot.engine.followup import sweep_stuck
+from bot.engine.services import Services
+from bot.notices import service as notices
+from bot.outbox.dispatcher import Dispatcher
+from bot.privacy.retention import purge_inbound, purge_old_rows
+from bot.privacy.retention_idle import purge_idle_rows
 from bot.scheduler.lock import SchedulerLock
+from bot.wechat.client import WeChatAPI
 
 log = logging.getLogger(__name__)
 MISFIRE_GRACE_SECONDS = 300  # APScheduler's default is 1 s: a busy minute would silently skip runs
@@ -34,10 +41,6 @@ class Runtime:
     """What ticks get: settings (token owner), sessions, services, the WeChat client, the dispatcher."""
 
     def __init__(self, settings, clock: Callable[[], datetime] | None = None, features=None):
-        from bot.db import utcnow
-        from bot.outbox.dispatcher import Dispatcher
-        from bot.engine.services import Services
-        from bot.wechat.client import WeChatAPI
         self.settings = settings.with_(token_owner=True)
         self.services = Services(self.settings, features=features)
         self.ticks: dict[str, Tick] = self.services.features.ticks
@@ -57,7 +60,6 @@ def _token_refresh(rt: Runtime):
 
 
 def _notices_due(rt: Runtime):
-    from bot.notices import service as notices
     return notices.send_due(rt.settings, rt.sessions, rt.api, now=rt.clock())
 
 
@@ -66,27 +68,22 @@ def _outbox(rt: Runtime):
 
 
 def _notices_settle(rt: Runtime):
-    from bot.notices import service as notices
     return notices.settle(rt.sessions)
 
 
 def _purge_logs(rt: Runtime):
-    from bot.privacy.retention import purge_old_rows
     return purge_old_rows(rt.sessions, rt.settings.log_retention_days)
 
 
 def _purge_idle(rt: Runtime):
-    from bot.privacy.retention_idle import purge_idle_rows
     return purge_idle_rows(rt.sessions, rt.settings)
 
 
 def _purge_inbound(rt: Runtime):
-    from bot.privacy.retention import purge_inbound
     return purge_inbound(rt.sessions)
 
 
 def _inbound_followup(rt: Runtime):
-    from bot.engine.followup import sweep_stuck
     return sweep_stuck(rt.services)
 
 

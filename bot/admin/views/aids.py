@@ -14,8 +14,10 @@ from sqlalchemy import select
 from bot.admin.auth import actor, require
 from bot.admin.blueprint import bp, reader, settings, tx
 from bot.aids import service
-from bot.calls.tasks import settle
+from bot.aids.export import loan_sheet
 from bot.aids.models import HOLDING, WAITING, AidLoan, AidStation, AidStock, AidWait
+from bot.answers.towns import match_town
+from bot.calls.tasks import settle
 from bot.people import api as people
 from bot.privacy.pii import mask_name
 
@@ -76,7 +78,6 @@ def aids_mark():
 @bp.post("/aids/station")
 @require("editor")
 def aids_station():
-    from bot.answers.towns import match_town
     town = match_town(settings().knowledge_dir, request.form.get("town", ""))
     name = request.form.get("name", "").strip()[:100]
     if town is None or not name:
@@ -108,7 +109,6 @@ def aids_stock():
 @bp.get("/aids/loans.xlsx")
 @require("editor")  # names and phones in one file: an editor's right, not a viewer's
 def aids_sheet():
-    from bot.aids.export import loan_sheet
     with tx() as db:
         data = loan_sheet(db, settings().data_key, actor())
     return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

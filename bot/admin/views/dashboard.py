@@ -8,12 +8,14 @@ from flask import redirect, render_template, url_for
 from flask_login import login_required
 from sqlalchemy import func, select
 
-from bot.notices import service as notices
 from bot.admin import stats
 from bot.admin.blueprint import bp, reader, settings
 from bot.booking import rounds, staff
 from bot.booking.models import Booking
+from bot.calls.tasks import open_count
 from bot.db import local_now
+from bot.entitle.counts import last_days
+from bot.notices import service as notices
 from bot.outbox.models import Notice
 
 log = logging.getLogger(__name__)
@@ -47,7 +49,6 @@ def index():
 
 def open_calls(session) -> int | None:
     """Residents an owed message did not reach: the first thing staff must see."""
-    from bot.calls.tasks import open_count
     return open_count(session)
 
 
@@ -72,7 +73,6 @@ def dashboard():
 
 
 def entitle_shown(session, knowledge_dir: str, today: dt.date):
-    from bot.entitle.counts import last_days  # ModuleNotFoundError: the panel says the check is not installed
     return last_days(session, knowledge_dir, today)
 
 

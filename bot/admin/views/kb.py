@@ -8,13 +8,13 @@ import re
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from bot.answers import knowledge
 from bot.admin import kb_store
 from bot.admin.auth import actor, require
 from bot.admin.blueprint import bp, reader, services, settings, tx
 from bot.admin.forms import EntryForm, TryForm
 from bot.admin.kb_why import explain_in_words
 from bot.admin.models import KnowledgeEdit
+from bot.answers import knowledge
 from bot.privacy.audit import audit
 
 log = logging.getLogger(__name__)
@@ -138,7 +138,7 @@ def try_question(question: str) -> dict:
     result = bundle.matcher.match(question)
     reply_text, meta = None, {}
     try:
-        from handlers import policy  # handlers/ sits above bot/: reached at run time
+        from handlers import policy  # why: handlers/ sits above bot/ (the composition root): run time only
         reply = policy.respond(question, bundle)
         reply_text, meta = reply.text, reply.meta or {}
     except Exception:  # noqa: BLE001 - the explanation below is still worth showing

@@ -8,9 +8,9 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import login_required
 from sqlalchemy import func, select
 
-from bot.admin import accounts, audit_text
-from bot.admin.auth import actor, current_user, require
-from bot.admin.blueprint import bp, reader, tx
+from bot.admin import accounts, accounts as acc, audit_text, settings_summary
+from bot.admin.auth import UPLOAD_MAX_BYTES, actor, current_user, require
+from bot.admin.blueprint import bp, reader, services, settings, tx
 from bot.admin.forms import ResetPasswordForm, RoleForm, StaffForm
 from bot.admin.models import ROLE_LABELS, Staff
 from bot.models import AuditLog
@@ -109,10 +109,6 @@ def audit_log():
 @login_required
 def settings_page():
     """What matters to staff (templates, quotas, unfilled facts); the environment only for admins."""
-    from bot.admin import settings_summary
-    from bot.admin import accounts as acc
-    from bot.admin.auth import UPLOAD_MAX_BYTES
-    from bot.admin.blueprint import services, settings
     current = settings()
     # describe() shortens keys and tokens; passwords inside DATABASE_URL / REDIS_URL are hidden here.
     lines = [[name, re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", value)]

@@ -81,7 +81,7 @@ def _key(text: str) -> bytes:
 
 
 def cache_dir() -> Path:
-    from bot.config import ROOT
+    from bot.config import ROOT  # why: the embedding module imports nothing of bot/ until a cache is needed
     return Path(os.environ.get(CACHE_DIR) or ROOT / "var" / "embeddings")
 
 
