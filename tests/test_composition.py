@@ -95,3 +95,29 @@ def test_function_level_imports_hide_no_cycle_beyond_the_composition_root():
 def test_every_function_level_import_says_why():
     unexplained = [f"{module}:{line}: {text}" for module, line, text, _t, ok in function_level() if not ok]
     assert unexplained == []
+
+
+def test_console_pages_come_from_the_features_of_each_app_not_from_imports(settings):
+    from flask import Blueprint, Flask
+
+    from bot import admin
+    from bot.admin import blueprint
+    from bot.engine.features import installed
+    from bot.engine.services import Services
+
+    def console(features):
+        app = Flask(__name__)
+        app.config.update(SECRET_KEY=settings.secret_key, SETTINGS=settings)
+        services = Services(settings, features)
+        app.extensions["wxbot"] = services
+        admin.register(app, services)
+        return app
+
+    full = console(installed())  # imports every views module
+    without_jobs = console(installed().with_(without=["jobs"]))
+    assert not [v for v in vars(blueprint).values() if isinstance(v, Blueprint)]  # no shared blueprint
+    assert "admin.jobs_list" in full.view_functions and "admin.dashboard" in full.view_functions
+    assert "admin.jobs_list" not in without_jobs.view_functions  # imported earlier, yet not added here
+    assert "admin.dashboard" in without_jobs.view_functions
+    assert without_jobs.test_client().get("/admin/jobs").status_code == 404
+    assert "jobs" not in without_jobs.config["ADMIN_PAGES"]

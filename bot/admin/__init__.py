@@ -1,7 +1,8 @@
 """The staff console at /admin: server-rendered Chinese pages over the capabilities' service functions.
 
-Each page group is a views module that a feature lists in Feature.pages (handlers/__init__.py);
-registered by webhook.create_app via BLUEPRINTS. Choices, for operators:
+Each page group is a views module (bot/admin/views/) that a feature lists in Feature.pages
+(handlers/__init__.py); importing one registers nothing: register() adds the listed modules' ROUTES to
+a blueprint made for each app (webhook.create_app calls it via BLUEPRINTS). Choices, for operators:
 
 - Accounts come from `wxbot staff create`; passwords are werkzeug scrypt hashes. Wrong passwords
   block only the address they come from (bot/admin/throttle.py; an admin can unlock), with one answer
@@ -27,17 +28,18 @@ import importlib
 import logging
 
 from bot.admin import auth
-from bot.admin.blueprint import bp, install_template_helpers
+from bot.admin.blueprint import install_template_helpers, make_blueprint
 
 log = logging.getLogger(__name__)
 
 
 def register(app, services) -> None:
+    """The console for this app: a fresh blueprint with the pages its features list (Feature.pages)."""
+    bp = make_blueprint()
     loaded = []
-    for module in services.features.pages:  # each feature's console pages (Feature.pages)
-        # By name, imported here only: its views attach their routes to `bp`, which handlers/ (read by
-        # the scheduler and the CLI too) must not do.
-        importlib.import_module(module)
+    for module in services.features.pages:
+        # By name: handlers/ (read by the scheduler and the CLI too) need not import Flask views.
+        importlib.import_module(module).ROUTES.add_to(bp)
         loaded.append(module.rsplit(".", 1)[-1])
     auth.init_app(app)
     app.config["ADMIN_PAGES"] = set(loaded)

@@ -15,9 +15,6 @@ from bot.privacy.pii import mask_id, mask_name, mask_phone, scrub
 
 log = logging.getLogger(__name__)
 
-bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates",
-               static_folder="static", static_url_path="/static")
-bp.before_request(auth.before_console_request)
 
 # (page key from bot.admin.PAGES, endpoint, label, least role) in menu order.
 NAV = [
@@ -60,7 +57,6 @@ def reader():
         yield session
 
 
-@bp.after_request
 def no_store(resp):
     # Pages can show personal data: keep them out of shared browser caches and other frames.
     resp.headers.setdefault("Cache-Control", "no-store")
@@ -77,7 +73,6 @@ def _error(status: int, title: str, text: str):
     return render_template("admin/error.html", status=status, title=title, text=text), status
 
 
-@bp.app_errorhandler(CSRFError)
 def csrf_error(exc):
     if not request.path.startswith("/admin"):
         return exc
@@ -85,17 +80,14 @@ def csrf_error(exc):
     return _error(400, "表单已过期", "页面停留太久或来源不明，请返回上一页刷新后再提交。")
 
 
-@bp.errorhandler(403)
 def forbidden(_exc):
     return _error(403, "没有权限", "您的账号没有这项操作的权限。如需开通，请联系管理员。")
 
 
-@bp.errorhandler(404)
 def not_found(_exc):
     return _error(404, "找不到页面", "没有这条记录，或链接有误。")
 
 
-@bp.errorhandler(401)
 def unauthenticated(_exc):
     return _error(401, "请重新登录", "登录已过期，请重新登录后再提交。")
 
@@ -123,7 +115,6 @@ def _group(endpoint: str | None) -> str:
     return (endpoint or "").removeprefix("admin.").split("_")[0]
 
 
-@bp.context_processor
 def console_globals():
     pages = current_app.config.get("ADMIN_PAGES", set())
     nav = []
@@ -132,3 +123,56 @@ def console_globals():
                if key in pages and current_user.can(role) and endpoint in current_app.view_functions]
     return {"nav": nav, "can": lambda role: current_user.is_authenticated and current_user.can(role),
             "idle_minutes": current_app.config.get("ADMIN_IDLE_MINUTES")}
+
+
+class Routes:
+    """A views module's routes (and context processors), recorded by its decorators: importing the
+    module registers nothing; admin.register() adds the pages a feature lists to the app's blueprint."""
+
+    def __init__(self):
+        self.calls: list[tuple[str, tuple, dict, object]] = []
+
+    def _record(self, method: str, *args, **options):
+        def record(view):
+            self.calls.append((method, args, options, view))
+            return view
+        return record
+
+    def route(self, rule: str, **options):
+        return self._record("route", rule, **options)
+
+    def get(self, rule: str, **options):
+        return self._record("get", rule, **options)
+
+    def post(self, rule: str, **options):
+        return self._record("post", rule, **options)
+
+    def patch(self, rule: str, **options):
+        return self._record("patch", rule, **options)
+
+    def delete(self, rule: str, **options):
+        return self._record("delete", rule, **options)
+
+    def context_processor(self, fn):
+        self.calls.append(("context_processor", (), {}, fn))
+        return fn
+
+    def add_to(self, bp: Blueprint) -> None:
+        for method, args, options, fn in self.calls:
+            if method == "context_processor":
+                bp.context_processor(fn)
+            else:
+                getattr(bp, method)(*args, **options)(fn)
+
+
+def make_blueprint() -> Blueprint:
+    """The console blueprint of one app, with its request hooks and error pages (no pages yet)."""
+    bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates",
+                   static_folder="static", static_url_path="/static")
+    bp.before_request(auth.before_console_request)
+    bp.after_request(no_store)
+    bp.app_errorhandler(CSRFError)(csrf_error)
+    for status, page in ((403, forbidden), (404, not_found), (401, unauthenticated)):
+        bp.register_error_handler(status, page)
+    bp.context_processor(console_globals)
+    return bp

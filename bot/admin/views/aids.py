@@ -12,7 +12,7 @@ from flask_login import login_required
 from sqlalchemy import select
 
 from bot.admin.auth import actor, require
-from bot.admin.blueprint import bp, reader, settings, tx
+from bot.admin.blueprint import Routes, reader, settings, tx
 from bot.aids import service
 from bot.aids.export import loan_sheet
 from bot.aids.models import HOLDING, WAITING, AidLoan, AidStation, AidStock, AidWait
@@ -20,6 +20,8 @@ from bot.answers.towns import match_town
 from bot.calls.tasks import settle
 from bot.people import api as people
 from bot.privacy.pii import mask_name
+
+ROUTES = Routes()  # this module's pages, added by admin.register
 
 STATUS = {"reserved": "待取", "picked_up": "借出中", "returned": "已归还", "damaged": "已损坏", "expired": "过期未取",
           "cancelled": "已取消"}
@@ -33,7 +35,7 @@ def _who(db, openid: str) -> str:
     return mask_name(person.name) if person is not None else "（已删除或未登记）"
 
 
-@bp.get("/aids")
+@ROUTES.get("/aids")
 @login_required
 def aids_page():
     day = service.today()
@@ -62,7 +64,7 @@ def _back(message: str, kind: str = "success"):
     return redirect(url_for("admin.aids_page"))
 
 
-@bp.post("/aids/mark")
+@ROUTES.post("/aids/mark")
 @require("editor")
 def aids_mark():
     code, status = request.form.get("code", "").strip(), request.form.get("status", "")
@@ -75,7 +77,7 @@ def aids_mark():
     return _back(f"已登记：{loan.code} {loan.device}{MARKS[status]}。")
 
 
-@bp.post("/aids/station")
+@ROUTES.post("/aids/station")
 @require("editor")
 def aids_station():
     town = match_town(settings().knowledge_dir, request.form.get("town", ""))
@@ -88,7 +90,7 @@ def aids_station():
     return _back(f"已添加驿站：{name}。")
 
 
-@bp.post("/aids/stock")
+@ROUTES.post("/aids/stock")
 @require("editor")
 def aids_stock():
     form = request.form
@@ -106,7 +108,7 @@ def aids_stock():
     return _back("库存已更新。")
 
 
-@bp.get("/aids/loans.xlsx")
+@ROUTES.get("/aids/loans.xlsx")
 @require("editor")  # names and phones in one file: an editor's right, not a viewer's
 def aids_sheet():
     with tx() as db:

@@ -11,12 +11,13 @@ from werkzeug.security import check_password_hash
 
 from bot.admin import accounts, console_sessions
 from bot.admin.auth import StaffUser, actor, now_utc
-from bot.admin.blueprint import bp, tx
+from bot.admin.blueprint import Routes, tx
 from bot.admin.forms import LoginForm, PasswordForm
 from bot.admin.models import Staff
 from bot.privacy.audit import audit
 
 log = logging.getLogger(__name__)
+ROUTES = Routes()  # this module's pages, added by admin.register
 
 # One answer for every failure (unknown name, wrong password, blocked, disabled): no account discovery.
 LOGIN_FAILED = "登录没有成功：用户名或密码不对，或尝试次数太多已暂停。请稍后再试，或请管理员协助。"
@@ -31,7 +32,7 @@ def _safe_next(target: str | None) -> str:
     return url_for("admin.dashboard")
 
 
-@bp.route("/login", methods=["GET", "POST"])
+@ROUTES.route("/login", methods=["GET", "POST"])
 def login():
     form = LoginForm(next=request.args.get("next", ""))
     if current_user.is_authenticated and request.method == "GET":
@@ -57,7 +58,7 @@ def login():
     return render_template("admin/login.html", form=form), status
 
 
-@bp.post("/logout")
+@ROUTES.post("/logout")
 def logout():
     if current_user.is_authenticated:
         with tx() as db:
@@ -69,7 +70,7 @@ def logout():
     return redirect(url_for("admin.login"))
 
 
-@bp.route("/password", methods=["GET", "POST"])
+@ROUTES.route("/password", methods=["GET", "POST"])
 @login_required
 def password():
     form = PasswordForm()

@@ -9,7 +9,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_login import login_required
 
 from bot.admin.auth import actor, require
-from bot.admin.blueprint import bp, reader, settings, tx
+from bot.admin.blueprint import Routes, reader, settings, tx
 from bot.booking import export, rounds, staff
 from bot.booking.models import AssessmentRound
 from bot.booking.service import BookingError
@@ -18,6 +18,7 @@ from bot.db import local_now
 from bot.answers.towns import towns
 
 log = logging.getLogger(__name__)
+ROUTES = Routes()  # this module's pages, added by admin.register
 MARK_LABELS = {"visited": "已上门", "not_home": "不在家", "cancelled": "取消预约"}
 
 
@@ -28,7 +29,7 @@ def _date(value: str | None) -> dt.date | None:
         return None
 
 
-@bp.get("/rounds")
+@ROUTES.get("/rounds")
 @login_required
 def rounds_list():
     town = request.args.get("town") or ""
@@ -43,7 +44,7 @@ def rounds_list():
                            describe=rounds.describe, today=local_now().date())
 
 
-@bp.post("/rounds/new")
+@ROUTES.post("/rounds/new")
 @require("editor")
 def rounds_create():
     form = request.form
@@ -65,7 +66,7 @@ def rounds_create():
     return redirect(url_for("admin.rounds_list"))
 
 
-@bp.get("/rounds/<int:round_id>")
+@ROUTES.get("/rounds/<int:round_id>")
 @login_required
 def rounds_detail(round_id: int):
     status = request.args.get("status") or None
@@ -83,7 +84,7 @@ def rounds_detail(round_id: int):
                            marks=MARK_LABELS, describe=rounds.describe, categories=rounds.CATEGORIES)
 
 
-@bp.post("/rounds/<int:round_id>/bookings/<int:booking_id>/mark")
+@ROUTES.post("/rounds/<int:round_id>/bookings/<int:booking_id>/mark")
 @require("editor")
 def bookings_mark(round_id: int, booking_id: int):
     status = request.form.get("status", "")
@@ -109,7 +110,7 @@ def bookings_mark(round_id: int, booking_id: int):
     return redirect(url_for("admin.rounds_detail", round_id=round_id, **{k: v for k, v in request.args.items()}))
 
 
-@bp.post("/rounds/<int:round_id>/cancel")
+@ROUTES.post("/rounds/<int:round_id>/cancel")
 @require("editor")
 def rounds_cancel(round_id: int):
     reason = (request.form.get("reason") or "").strip()
@@ -130,7 +131,7 @@ def rounds_cancel(round_id: int):
     return redirect(url_for("admin.rounds_detail", round_id=round_id))
 
 
-@bp.get("/rounds/<int:round_id>/sheet.xlsx")
+@ROUTES.get("/rounds/<int:round_id>/sheet.xlsx")
 @require("editor")  # names, phones and addresses in one file: an editor's or admin's right, not a viewer's
 def rounds_sheet(round_id: int):
     with tx() as db:

@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from bot.admin.auth import actor, require
-from bot.admin.blueprint import bp, reader, settings, tx
+from bot.admin.blueprint import Routes, reader, settings, tx
 from bot.privacy.audit import audit
 from bot.calls import tasks
 from bot.calls.contact import contact
@@ -20,10 +20,11 @@ from bot.calls.models import DONE, OPEN, STATUS_LABELS, UNREACHABLE, CallTask
 from bot.privacy.pii import mask_name, mask_phone
 
 log = logging.getLogger(__name__)
+ROUTES = Routes()  # this module's pages, added by admin.register
 PAGE_SIZE = 200
 
 
-@bp.get("/calls")
+@ROUTES.get("/calls")
 @login_required
 def calls_list():
     status = request.args.get("status", OPEN)
@@ -38,7 +39,7 @@ def calls_list():
                            labels=STATUS_LABELS, open_n=open_n)
 
 
-@bp.get("/calls/<int:task_id>")
+@ROUTES.get("/calls/<int:task_id>")
 @login_required
 def calls_detail(task_id: int):
     full = current_user.can("editor")
@@ -51,7 +52,7 @@ def calls_detail(task_id: int):
                            phone=phone if full else mask_phone(phone), full=full, labels=STATUS_LABELS)
 
 
-@bp.post("/calls/<int:task_id>/close")
+@ROUTES.post("/calls/<int:task_id>/close")
 @require("editor")
 def calls_close(task_id: int):
     status = request.form.get("status", "")

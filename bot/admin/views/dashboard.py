@@ -9,7 +9,7 @@ from flask_login import login_required
 from sqlalchemy import func, select
 
 from bot.admin import stats
-from bot.admin.blueprint import bp, reader, settings
+from bot.admin.blueprint import Routes, reader, settings
 from bot.booking import rounds, staff
 from bot.booking.models import Booking
 from bot.calls.tasks import open_count
@@ -19,6 +19,7 @@ from bot.notices import service as notices
 from bot.outbox.models import Notice
 
 log = logging.getLogger(__name__)
+ROUTES = Routes()  # this module's pages, added by admin.register
 
 
 
@@ -42,7 +43,7 @@ def notices_summary(session, knowledge_dir: str) -> dict | None:
             "今天还能群发（次）": notices.remaining_mass_quota(session, knowledge_dir)}
 
 
-@bp.get("/")
+@ROUTES.get("/")
 def index():
     return redirect(url_for("admin.dashboard"))
 
@@ -52,7 +53,7 @@ def open_calls(session) -> int | None:
     return open_count(session)
 
 
-@bp.get("/dashboard")
+@ROUTES.get("/dashboard")
 @login_required
 def dashboard():
     today = local_now().date()

@@ -9,9 +9,11 @@ from wtforms import SelectField, SubmitField
 from bot.entitle import rules as ent
 from bot.answers import knowledge
 from bot.admin.auth import require
-from bot.admin.blueprint import bp, services, settings
+from bot.admin.blueprint import Routes, services, settings
 from bot.entitle.render import first_page, next_page
 from bot.entitle.rules_check import check
+
+ROUTES = Routes()  # this module's pages, added by admin.register
 
 LABELS = {"who": "给谁查", "cert": "残疾人证", "huji": "户口", "category": "残疾类别", "grade": "残疾等级",
           "age": "年龄", "household": "家庭", "situation": "现在的情况"}
@@ -44,7 +46,7 @@ def _rules_view(rules: ent.Rules) -> list[dict]:
             for r in rules.rules]
 
 
-@bp.get("/entitlements")
+@ROUTES.get("/entitlements")
 @login_required
 def entitle_rules():
     folder = settings().knowledge_dir
@@ -68,7 +70,7 @@ def pages(hits, cautions, local) -> list[str]:
     return texts
 
 
-@bp.get("/entitlements/try")
+@ROUTES.get("/entitlements/try")
 @require("editor")
 def entitle_try():
     form = TryProfileForm(request.args)

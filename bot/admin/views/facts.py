@@ -9,13 +9,14 @@ from flask_login import login_required
 from bot.answers import knowledge
 from bot.admin import facts_store, kb_store
 from bot.admin.auth import actor, require
-from bot.admin.blueprint import bp, reader, services, settings, tx
+from bot.admin.blueprint import Routes, reader, services, settings, tx
 from bot.admin.forms import FactForm
 from bot.admin.models import KnowledgeEdit
 from bot.privacy.audit import audit
 from bot.answers.local_facts import PLACEHOLDER
 
 log = logging.getLogger(__name__)
+ROUTES = Routes()  # this module's pages, added by admin.register
 
 
 def _used_by() -> dict[str, list[str]]:
@@ -27,7 +28,7 @@ def _used_by() -> dict[str, list[str]]:
     return used
 
 
-@bp.get("/facts")
+@ROUTES.get("/facts")
 @login_required
 def facts():
     only_empty = request.args.get("empty") == "1"
@@ -44,7 +45,7 @@ def facts():
                            total=len(facts_store.load_facts(settings().knowledge_dir)), only_empty=only_empty)
 
 
-@bp.route("/facts/<key>", methods=["GET", "POST"])
+@ROUTES.route("/facts/<key>", methods=["GET", "POST"])
 @require("editor")
 def facts_edit(key: str):
     folder = settings().knowledge_dir

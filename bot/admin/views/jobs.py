@@ -11,13 +11,14 @@ from sqlalchemy import case, func, select
 
 from bot import jobs
 from bot.admin.auth import actor, require
-from bot.admin.blueprint import bp, reader, settings, tx
+from bot.admin.blueprint import Routes, reader, settings, tx
 from bot.jobs import postings
 from bot.jobs.models import CATEGORIES, KINDS, STATUSES, JobPosting
 from bot.jobs.validation import LABELS
 from bot.answers.towns import towns
 
 log = logging.getLogger(__name__)
+ROUTES = Routes()  # this module's pages, added by admin.register
 STATUS_LABELS = {"open": "发布中", "withdrawn": "已撤下", "expired": "已过期"}
 # Form layout: (field, input type); labels come from the jobs package so they match its messages.
 FORM_FIELDS = [("title", "text"), ("employer", "text"), ("town", "town"), ("address", "text"),
@@ -35,7 +36,7 @@ def zh(message: str) -> str:
     return message.split(" / ", 1)[0]
 
 
-@bp.get("/jobs")
+@ROUTES.get("/jobs")
 @login_required
 def jobs_list():
     status = request.args.get("status", "")
@@ -55,8 +56,8 @@ def jobs_list():
                            page=page, pages=max(1, -(-total // PAGE_SIZE)), total=total)
 
 
-@bp.route("/jobs/new", methods=["GET", "POST"], defaults={"external_id": None})
-@bp.route("/jobs/<external_id>/edit", methods=["GET", "POST"])
+@ROUTES.route("/jobs/new", methods=["GET", "POST"], defaults={"external_id": None})
+@ROUTES.route("/jobs/<external_id>/edit", methods=["GET", "POST"])
 @require("editor")
 def jobs_form(external_id: str | None):
     values, errors, warnings = {}, {}, {}
@@ -88,7 +89,7 @@ def jobs_form(external_id: str | None):
                            categories=CATEGORIES)
 
 
-@bp.post("/jobs/<external_id>/withdraw")
+@ROUTES.post("/jobs/<external_id>/withdraw")
 @require("editor")
 def jobs_withdraw(external_id: str):
     try:
@@ -101,7 +102,7 @@ def jobs_withdraw(external_id: str):
     return redirect(url_for("admin.jobs_list"))
 
 
-@bp.route("/jobs/import", methods=["GET", "POST"])
+@ROUTES.route("/jobs/import", methods=["GET", "POST"])
 @require("editor")
 def jobs_import():
     report, problem, name = None, None, ""

@@ -10,7 +10,7 @@ from flask_login import login_required
 
 from bot.admin import kb_store
 from bot.admin.auth import actor, require
-from bot.admin.blueprint import bp, reader, services, settings, tx
+from bot.admin.blueprint import Routes, reader, services, settings, tx
 from bot.admin.forms import EntryForm, TryForm
 from bot.admin.kb_why import explain_in_words
 from bot.admin.models import KnowledgeEdit
@@ -18,6 +18,7 @@ from bot.answers import knowledge
 from bot.privacy.audit import audit
 
 log = logging.getLogger(__name__)
+ROUTES = Routes()  # this module's pages, added by admin.register
 KIND_LABELS = {"answer": "政策答复", "referral": "转介其他部门", "smalltalk": "寒暄"}
 
 
@@ -25,7 +26,7 @@ def current_kb():
     return knowledge.bundle(services())
 
 
-@bp.get("/kb")
+@ROUTES.get("/kb")
 @login_required
 def kb_list():
     q = (request.args.get("q") or "").strip()
@@ -39,7 +40,7 @@ def kb_list():
                            kinds=KIND_LABELS, problems=current_kb().kb.problems)
 
 
-@bp.get("/kb/entry/<entry_id>")
+@ROUTES.get("/kb/entry/<entry_id>")
 @login_required
 def kb_entry(entry_id: str):
     entry = current_kb().kb.get(entry_id)
@@ -52,7 +53,7 @@ def kb_entry(entry_id: str):
                            rendered=services().local_facts().render(entry.answer))
 
 
-@bp.route("/kb/entry/<entry_id>/edit", methods=["GET", "POST"])
+@ROUTES.route("/kb/entry/<entry_id>/edit", methods=["GET", "POST"])
 @require("editor")
 def kb_edit(entry_id: str):
     folder = settings().knowledge_dir
@@ -87,7 +88,7 @@ def kb_edit(entry_id: str):
                            entry_id=entry_id, base=base, facts=services().local_facts().facts)
 
 
-@bp.get("/kb/edit/<int:edit_id>")
+@ROUTES.get("/kb/edit/<int:edit_id>")
 @login_required
 def kb_edit_view(edit_id: int):
     with reader() as db:
@@ -100,7 +101,7 @@ def kb_edit_view(edit_id: int):
     return render_template("admin/kb_diff.html", title="修改记录", edit=edit, diff=diff)
 
 
-@bp.get("/kb/entry/<entry_id>/yaml")
+@ROUTES.get("/kb/entry/<entry_id>/yaml")
 @login_required
 def kb_download(entry_id: str):
     try:
@@ -111,7 +112,7 @@ def kb_download(entry_id: str):
                     headers={"Content-Disposition": f"attachment; filename={entry_id}.yaml"})
 
 
-@bp.post("/kb/export")
+@ROUTES.post("/kb/export")
 @require("admin")
 def kb_export():
     """Rewrite knowledge/ on this host from the console's edit history (after a deploy or on a new host)."""
@@ -122,7 +123,7 @@ def kb_export():
     return redirect(url_for("admin.kb_list"))
 
 
-@bp.get("/kb/try")
+@ROUTES.get("/kb/try")
 @login_required
 def kb_try():
     form = TryForm(request.args)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from bot.notices import service as notices
 from bot.admin.auth import actor, require
-from bot.admin.blueprint import bp, reader, settings, tx
+from bot.admin.blueprint import Routes, reader, settings, tx
 from bot.privacy.audit import audit
 from bot.outbox.config import load_config
 from bot.db import parse_local_datetime, utcnow
@@ -18,6 +18,7 @@ from bot.outbox.models import Notice
 from bot.answers.towns import towns
 
 log = logging.getLogger(__name__)
+ROUTES = Routes()  # this module's pages, added by admin.register
 STATUS_LABELS = {"draft": "草稿", "scheduled": "已安排", "sending": "发送中", "sent": "已发送", "failed": "失败",
                  "cancelled": "已取消"}
 OUTBOX_LABELS = {"pending": "待发送", "claimed": "准备发送", "sending": "发送中", "sent": "已发送", "failed": "失败",
@@ -50,7 +51,7 @@ def _local(value: str | None) -> dt.datetime | None:
         return None
 
 
-@bp.get("/notices")
+@ROUTES.get("/notices")
 @login_required
 def notices_list():
     now = _now()
@@ -62,7 +63,7 @@ def notices_list():
                            audience_label=audience_label, timing=lambda n: timings.get(n.id))
 
 
-@bp.route("/notices/new", methods=["GET", "POST"])
+@ROUTES.route("/notices/new", methods=["GET", "POST"])
 @require("editor")
 def notices_new():
     form = request.form
@@ -111,7 +112,7 @@ def notices_new():
                            audiences=audience_choices(), quota=quota, plan=plan)
 
 
-@bp.get("/notices/<int:notice_id>")
+@ROUTES.get("/notices/<int:notice_id>")
 @login_required
 def notices_detail(notice_id: int):
     now = _now()
@@ -127,7 +128,7 @@ def notices_detail(notice_id: int):
                            quota=quota)
 
 
-@bp.post("/notices/<int:notice_id>/schedule")
+@ROUTES.post("/notices/<int:notice_id>/schedule")
 @require("editor")
 def notices_schedule(notice_id: int):
     at, now = _local(request.form.get("scheduled_at")), _now()
@@ -145,7 +146,7 @@ def notices_schedule(notice_id: int):
     return redirect(url_for("admin.notices_detail", notice_id=notice_id))
 
 
-@bp.post("/notices/<int:notice_id>/cancel")
+@ROUTES.post("/notices/<int:notice_id>/cancel")
 @require("editor")
 def notices_cancel(notice_id: int):
     with tx() as db:

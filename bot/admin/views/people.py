@@ -9,7 +9,7 @@ from flask_login import login_required
 
 from bot.admin import tasks
 from bot.admin.auth import actor, require
-from bot.admin.blueprint import bp, reader, services, settings, tx
+from bot.admin.blueprint import Routes, reader, services, settings, tx
 from bot.admin.models import AdminTask
 from bot.devtools.demo_samples import is_sample
 from bot.people import api, registry_import
@@ -17,11 +17,12 @@ from bot.people.sheet import SheetError
 from bot.privacy.pii import mask_id, scrub
 
 log = logging.getLogger(__name__)
+ROUTES = Routes()  # this module's pages, added by admin.register
 MAX_UPLOAD = 20 * 1024 * 1024
 SHOWN_ISSUES = 500  # rows listed on the page; the summary counts them all
 
 
-@bp.route("/people", methods=["GET", "POST"])
+@ROUTES.route("/people", methods=["GET", "POST"])
 @login_required
 def people():
     # POST, not GET: a searched ID number must not end up in URLs, access logs or browser history.
@@ -36,7 +37,7 @@ def people():
                            demo=settings().demo)
 
 
-@bp.get("/people/record/<int:record_id>")
+@ROUTES.get("/people/record/<int:record_id>")
 @login_required
 def people_record(record_id: int):
     with tx() as db:  # view_record writes the record.view audit row in this transaction
@@ -50,7 +51,7 @@ def people_record(record_id: int):
     return render_template("admin/people_record.html", title="办证记录", record=record)
 
 
-@bp.route("/people/import", methods=["GET", "POST"])
+@ROUTES.route("/people/import", methods=["GET", "POST"])
 @require("editor")
 def people_import():
     if request.method == "POST":
@@ -92,14 +93,14 @@ def _task(task_id: int) -> AdminTask:
     return task
 
 
-@bp.get("/people/import/<int:task_id>")
+@ROUTES.get("/people/import/<int:task_id>")
 @login_required
 def people_task(task_id: int):
     task = _task(task_id)
     return render_template("admin/people_task.html", title="导入进度", task=task, info=tasks.view(task))
 
 
-@bp.get("/people/import/<int:task_id>.json")
+@ROUTES.get("/people/import/<int:task_id>.json")
 @login_required
 def people_task_json(task_id: int):
     return jsonify(tasks.view(_task(task_id)))

@@ -10,16 +10,17 @@ from sqlalchemy import func, select
 
 from bot.admin import accounts, accounts as acc, audit_text, settings_summary
 from bot.admin.auth import UPLOAD_MAX_BYTES, actor, current_user, require
-from bot.admin.blueprint import bp, reader, services, settings, tx
+from bot.admin.blueprint import Routes, reader, services, settings, tx
 from bot.admin.forms import ResetPasswordForm, RoleForm, StaffForm
 from bot.admin.models import ROLE_LABELS, Staff
 from bot.models import AuditLog
 
 log = logging.getLogger(__name__)
+ROUTES = Routes()  # this module's pages, added by admin.register
 PAGE_SIZE = 50
 
 
-@bp.route("/staff", methods=["GET", "POST"])
+@ROUTES.route("/staff", methods=["GET", "POST"])
 @require("admin")
 def staff_list():
     form = StaffForm()
@@ -39,7 +40,7 @@ def staff_list():
                            roles=ROLE_LABELS, is_locked=accounts.is_locked)
 
 
-@bp.route("/staff/<int:staff_id>", methods=["GET", "POST"])
+@ROUTES.route("/staff/<int:staff_id>", methods=["GET", "POST"])
 @require("admin")
 def staff_detail(staff_id: int):
     role_form, reset_form = RoleForm(prefix="role"), ResetPasswordForm(prefix="reset")
@@ -78,7 +79,7 @@ def staff_detail(staff_id: int):
                            locked=accounts.is_locked(staff))
 
 
-@bp.get("/audit")
+@ROUTES.get("/audit")
 @require("admin")
 def audit_log():
     who = (request.args.get("actor") or "").strip()
@@ -105,7 +106,7 @@ def audit_log():
                            page=page, pages=pages, total=total, actions=choices)
 
 
-@bp.get("/settings")
+@ROUTES.get("/settings")
 @login_required
 def settings_page():
     """What matters to staff (templates, quotas, unfilled facts); the environment only for admins."""

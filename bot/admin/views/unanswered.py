@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from bot.admin import kb_store, stats
 from bot.admin.auth import actor, require
-from bot.admin.blueprint import bp, reader, settings, tx
+from bot.admin.blueprint import Routes, reader, settings, tx
 from bot.admin.forms import SampleForm, SelectChoice
 from bot.admin.models import KnowledgeEdit
 from bot.admin.views.kb import current_kb
@@ -18,6 +18,7 @@ from bot.answers.normalize import compact
 from bot.privacy.pii import scrub
 
 log = logging.getLogger(__name__)
+ROUTES = Routes()  # this module's pages, added by admin.register
 
 
 def _known_and_dismissed(db) -> set[str]:
@@ -33,7 +34,7 @@ def _key(text: str) -> str:
     return compact(scrub(text or ""))
 
 
-@bp.get("/unanswered")
+@ROUTES.get("/unanswered")
 @login_required
 def unanswered():
     days = request.args.get("days", 30, type=int)
@@ -49,7 +50,7 @@ def unanswered():
                            titles=titles)
 
 
-@bp.route("/unanswered/add", methods=["GET", "POST"])
+@ROUTES.route("/unanswered/add", methods=["GET", "POST"])
 @require("editor")
 def unanswered_add():
     form = SampleForm()
@@ -89,7 +90,7 @@ def unanswered_add():
     return render_template("admin/unanswered_add.html", title="加为示例问题", form=form, row=row)
 
 
-@bp.post("/unanswered/dismiss")
+@ROUTES.post("/unanswered/dismiss")
 @require("editor")
 def unanswered_dismiss():
     """Hide a question that needs no entry (chit-chat, a personal case for the phone line)."""

@@ -11,7 +11,7 @@ from wtforms import SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from bot.admin.auth import actor, require
-from bot.admin.blueprint import bp, reader, settings, tx
+from bot.admin.blueprint import Routes, reader, settings, tx
 from bot.models import Follower, MessageLog
 from bot.people.api import registered_person
 from bot.privacy.audit import audit
@@ -21,6 +21,7 @@ from bot.safety.detect import labels
 from bot.safety.models import UrgentItem
 
 log = logging.getLogger(__name__)
+ROUTES = Routes()  # this module's pages, added by admin.register
 
 
 class HandleForm(FlaskForm):
@@ -51,7 +52,7 @@ def category_labels() -> dict[str, str]:
     return {**urgent.CATEGORY_LABELS, **labels(settings().knowledge_dir)}
 
 
-@bp.context_processor
+@ROUTES.context_processor
 def urgent_banner():
     """Open counts for the banner base.html includes on every page (signed-in staff only)."""
     if not current_user.is_authenticated:
@@ -64,7 +65,7 @@ def urgent_banner():
         return {}
 
 
-@bp.get("/urgent")
+@ROUTES.get("/urgent")
 @login_required
 def urgent_list():
     with reader() as db:
@@ -73,7 +74,7 @@ def urgent_list():
                            labels=category_labels())
 
 
-@bp.route("/urgent/<int:item_id>", methods=["GET", "POST"])
+@ROUTES.route("/urgent/<int:item_id>", methods=["GET", "POST"])
 @login_required
 def urgent_detail(item_id: int):
     form = HandleForm()
