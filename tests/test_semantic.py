@@ -133,7 +133,7 @@ def test_when_words_and_meaning_disagree_a_close_call_is_asked_not_answered():
     assert rules.disagree_margin > rules.margin_min
     runner = 0.61 - (rules.margin_min + rules.disagree_margin) / 2  # a gap enough only when they agree
     disagree = [_fused("insurance.pension", 0.61, lex=0.22, cos=0.956),
-                _fused("rehab.medical_aid", runner, lex=0.38, cos=0.932, ["低保"])]
+                _fused("rehab.medical_aid", runner, lex=0.38, cos=0.932, keywords=["低保"])]
     result = rank.decide("低保残疾人住院自付部分能补吗", "低保残疾人住院自付部分能补吗", disagree, rank.SEMANTIC)
     assert result.decision == "suggest"
     assert [c.entry_id for c in result.offered] == ["insurance.pension", "rehab.medical_aid"]
