@@ -128,6 +128,9 @@ def test_out_of_scope_questions_get_no_confident_answer(match, question):
     ("孩子明年上小学 报名去哪里", "ref.school"),
     ("八十多岁老人的高龄补贴怎么领", "ref.elderly"),
     ("医保卡丢了去哪补", "ref.social_card"),
+    ("护照丢了怎么补办", "ref.other_papers"),  # any other certificate lost is not 残疾证补办
+    ("行驶证过期了找谁", "ref.other_papers"),
+    ("退休证丢了怎么办", "ref.pension_draw"),
 ])
 def test_other_offices_questions_are_referred_not_as_disability_certificate(match, question, referral):
     result = match(question)
