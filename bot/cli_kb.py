@@ -47,7 +47,8 @@ class Asker:
         if not question.strip():  # a blank line: nothing to route
             candidates = []
         elif word in HUMAN_WORDS or word in CANCEL_WORDS:
-            candidates = [(self.router.for_action("menu:HUMAN" if word in HUMAN_WORDS else "menu:MAIN"), None)]
+            menu = self.router.for_action("menu:HUMAN" if word in HUMAN_WORDS else "menu:MAIN")
+            candidates = [(menu, None)]
         else:  # like bot.dispatch: a handler returning None declines, the next one gets the text
             candidates = list(self.router.text_candidates(question))
         for fn, match in candidates:
