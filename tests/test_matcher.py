@@ -56,6 +56,19 @@ def test_synonyms_map_everyday_names_to_one_word(norm):
     assert norm.text("危房改造") == norm.text("危房") == "危房改造"
 
 
+@pytest.mark.parametrize("heard, meant", [
+    ("评惨要带什么", "评残要带什么"), ("父具适配", "辅助器具适配"), ("残疾人一保", "残疾人医保"),
+    ("人工耳锅", "人工耳蜗"), ("轮以坏了", "轮椅坏了"), ("为房改造", "危房改造"), ("做康付", "做康复"),
+])
+def test_dictated_homophones_become_the_word_meant(norm, heard, meant):
+    assert norm.text(heard) == meant
+
+
+def test_homophone_fixes_leave_ordinary_words_alone(norm):
+    # only whole dictated words are replaced: "因为房子" must not turn into 危房
+    assert norm.text("因为房子漏水") == "因为房子漏水"
+
+
 def test_phone_number_read_out_in_chinese_digits(norm):
     assert norm.text("幺二三八五") == "12385"
 
@@ -110,6 +123,14 @@ def test_out_of_scope_questions_get_no_confident_answer(match, question):
     ("出了车祸要做伤残等级鉴定", "ref.injury_appraisal"),
     ("长护险在哪里申请", "ref.ltc_insurance"),
     ("居住证要续签了找谁", "ref.residence_permit"),
+    ("家里困难 想给残疾的儿子申请低保 找谁", "ref.dibao"),  # 低保 is 民政's, not a disability subsidy
+    ("我们村有个五保户 特困供养归哪里管", "ref.dibao"),
+    ("孩子明年上小学 报名去哪里", "ref.school"),
+    ("八十多岁老人的高龄补贴怎么领", "ref.elderly"),
+    ("医保卡丢了去哪补", "ref.social_card"),
+    ("护照丢了怎么补办", "ref.other_papers"),  # any other certificate lost is not 残疾证补办
+    ("行驶证过期了找谁", "ref.other_papers"),
+    ("退休证丢了怎么办", "ref.pension_draw"),
 ])
 def test_other_offices_questions_are_referred_not_as_disability_certificate(match, question, referral):
     result = match(question)
@@ -122,6 +143,13 @@ def test_place_words_do_not_outweigh_the_topic(match):
     result = match("户口在平阳 人在杭州 孩子在杭州做康复训练 有补助吗")
     assert answered(result) == "rehab.children", result.explain()
     assert answered(match("我在上海上班 户口在平阳 残疾证能在上海补办吗")) == "cert.cross_region"
+
+
+def test_another_offices_certificate_must_be_named(match):
+    # "第一次来办证" reads like "小孩第一次办身份证", but names no 身份证: it is our own certificate
+    result = match("小孩刚满三岁 第一次来办证")
+    assert result.top.entry_id != "ref.id_card", result.explain()
+    assert "cert.apply" in [c.entry_id for c in result.offered], result.explain()
 
 
 def test_disability_certificate_is_not_sent_to_the_police(match):

@@ -67,6 +67,18 @@ def test_referral_names_the_other_office(chat):
     assert "派出所" in reply.text
 
 
+def test_dibao_for_a_disabled_son_is_sent_to_civil_affairs_not_answered_as_a_subsidy(chat):
+    reply = chat("家里困难 想给残疾的儿子申请低保 找谁")
+    assert reply.meta["kind"] == "referral" and reply.meta["entry"] == "ref.dibao", reply.meta["explain"]
+    assert "民政" in reply.text and "转人工" in reply.text
+
+
+def test_a_school_question_is_referred_to_the_education_office(chat):
+    reply = chat("孩子明年上小学 报名去哪里")
+    assert reply.meta["kind"] == "referral" and reply.meta["entry"] == "ref.school", reply.meta["explain"]
+    assert "教育" in reply.text and "送教上门" in reply.text
+
+
 def test_small_talk_is_followed_by_the_main_menu(chat):
     reply = chat("你好[微笑]")
     assert reply.meta["kind"] == "smalltalk"

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from bot.answers.knowledge import Bundle
-from bot.answers.matcher import Matcher, semantic
+from bot.answers.matcher import Matcher, rank, semantic
 from bot.answers.matcher.text import Normalizer
 from bot.config import ROOT
 
@@ -120,3 +120,36 @@ def test_kb_check_compares_samples_lexically_without_embedding_them(monkeypatch)
     monkeypatch.setattr(semantic.SemanticIndex, "build", lambda *a, **k: pytest.fail("kb check embedded"))
     errors, _notes = check(ROOT / "knowledge")
     assert not [e for e in errors if "too close" in e]
+
+
+def _fused(entry_id: str, score: float, lex: float, cos: float, keywords=()) -> "rank.Candidate":
+    return rank.Candidate(entry_id, "answer", entry_id, score, {"lex": lex, "cos_e": cos}, entry_id,
+                          list(keywords))
+
+
+def test_when_words_and_meaning_disagree_a_close_call_is_asked_not_answered():
+    # The meaning puts 养老保险 a little ahead, the words (低保, 住院) favour the other: ask the resident.
+    rules = rank.SEMANTIC
+    assert rules.disagree_margin > rules.margin_min
+    runner = 0.61 - (rules.margin_min + rules.disagree_margin) / 2  # a gap enough only when they agree
+    disagree = [_fused("insurance.pension", 0.61, lex=0.22, cos=0.956),
+                _fused("rehab.medical_aid", runner, lex=0.38, cos=0.932, keywords=["低保"])]
+    result = rank.decide("低保残疾人住院自付部分能补吗", "低保残疾人住院自付部分能补吗", disagree, rank.SEMANTIC)
+    assert result.decision == "suggest"
+    assert [c.entry_id for c in result.offered] == ["insurance.pension", "rehab.medical_aid"]
+    # the same gap with words and meaning agreeing is answered
+    agree = [_fused("insurance.pension", 0.61, lex=0.38, cos=0.956),
+             _fused("rehab.medical_aid", runner, lex=0.22, cos=0.932)]
+    result = rank.decide("残疾人养老保险代缴", "残疾人养老保险代缴", agree, rank.SEMANTIC)
+    assert result.decision == "answer" and result.offered[0].entry_id == "insurance.pension"
+
+
+@needs_embedding
+def test_a_question_that_fits_two_topics_gets_a_short_numbered_list(bundle):
+    from handlers import policy
+    reply = policy.respond("低保户的残疾孩子有什么补贴", bundle)
+    assert reply.meta["kind"] == "suggest", reply.meta["explain"]
+    lines = reply.text.splitlines()
+    numbered = [ln for ln in lines if ln[:2] in ("1.", "2.", "3.", "4.")]
+    assert lines[0] == policy.SUGGEST_INTRO and 2 <= len(numbered) <= 3
+    assert "subsidy.living" in reply.meta["candidates"] and "回复 0 转人工" in reply.text

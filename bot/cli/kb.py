@@ -51,12 +51,15 @@ class Asker:
         if not question.strip():  # a blank line: nothing to route
             candidates = []
         elif word in HUMAN_WORDS or word in CANCEL_WORDS:
-            candidates = [self.router.for_action("menu:HUMAN" if word in HUMAN_WORDS else "menu:MAIN")]
+            menu = self.router.for_action("menu:HUMAN" if word in HUMAN_WORDS else "menu:MAIN")
+            candidates = [(menu, None)]
         else:  # like bot.engine.dispatch: a handler returning None declines, the next one gets the text
-            candidates = [fn for fn, _how in self.router.text_candidates(question)]
-        for fn in candidates:
+            candidates = list(self.router.text_candidates(question))
+        for fn, match in candidates:
+            ctx = _StubCtx(question, self)
+            ctx.match = match  # as bot.engine.dispatch sets it: "借轮椅要押金吗" (a regex hit, a question) declines
             try:
-                reply = fn(_StubCtx(question, self))
+                reply = fn(ctx)
             except Exception:  # noqa: BLE001 - a handler that needs the database or WeChat
                 return _row(question, "command", f"（由“{fn.__name__}”处理，需要在公众号对话里使用）")
             if reply is not None:
@@ -109,6 +112,7 @@ class _StubCtx:
         self.state = SimpleNamespace(flow=None, step=None, data={}, options=[], expires_at=None)
         self.follower = SimpleNamespace(openid="o_cli")
         self.in_flow = False
+        self.match = None
 
     @property
     def local(self):

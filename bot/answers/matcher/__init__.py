@@ -174,6 +174,10 @@ class Matcher:
         components = {"cos_q": cos_q, "cover": self.entry_index.coverage(evec, number), "fuzz": fz, "kw": kw}
         if objects:  # the question names a certificate or card: does this entry ever talk about it?
             components["object"] = 1.0 if objects & entry.objects else 0.0
+        elif entry.kind == "referral" and entry.objects and not hits:
+            # Another office's certificate (身份证, 驾驶证 …) never named, none of its words said:
+            # "孩子第一次来办证" only reads like "小孩第一次办身份证"; it is about our own certificate.
+            components["object"] = 0.0
         # The sample shown as "matched": the closest by cosine, or by rapidfuzz if that is closer.
         best = doc_hit[1] - self.first_doc[number] if doc_hit and cos_q >= fz else fz_i
         return Candidate(entry.id, entry.kind, entry.title, combine(components), components,
