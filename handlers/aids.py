@@ -10,7 +10,8 @@ from bot.engine.flows import Flow
 from bot.engine.router import handler
 
 # Questions about the stations (押金, 多久, 几点…) stay with the knowledge answer aids.sharing.
-ASKING = ("押金", "多长时间", "多久", "几点", "开门", "捐", "规则", "收费", "要钱", "没有残疾证", "怎么借")
+ASKING = ("押金", "多长时间", "多久", "几点", "开门", "捐", "规则", "收费", "要钱", "没有残疾证", "怎么借",
+          "怎么还", "去哪还", "哪里还", "还到哪", "归还")
 cancel_flow = Flow("aids_cancel", timeout_minutes=10, on_cancel="好的，预约保留，没有取消。")
 extend_flow = Flow("aids_extend", timeout_minutes=10, on_cancel="好的，不续借，归还日期不变。")
 WHY_NOT = {"extended": "这件辅具已经续借过一次了，不能再续借。",

@@ -27,7 +27,7 @@ from bot.engine.router import handler
 
 log = logging.getLogger(__name__)
 # Job seeking said as a sentence; questions about employment policy (补贴, 招聘会 …) go to policy Q&A.
-_EXCLUDE = r"大学生|毕业|应届|补贴|补助|培训|招聘会|残保金|比例|创业|扶持|奖励|政策|办证|残疾证|残疾人证|评残|保险|工伤|维权|投诉|拖欠|欠薪|辞退"
+_EXCLUDE = r"有人帮|帮忙|大学生|毕业|应届|补贴|补助|培训|招聘会|残保金|比例|创业|扶持|奖励|政策|办证|残疾证|残疾人证|评残|保险|工伤|维权|投诉|拖欠|欠薪|辞退"
 JOB_INTENT = rf"^(?!.*({_EXCLUDE})).*((找|搜|查|要|想|推荐|介绍|有没有|有什么|适合).{{0,12}}" \
              r"(工作(?!人员|时间|日|单位)|岗位|职位|活干|兼职|零工|打工)|招工|^招聘(?!会))"
 _ALL = {"全部", "所有", "全部岗位", "所有岗位", "不限"}

@@ -89,6 +89,8 @@ def test_borrowing_needs_registration_then_comes_back(chat, services):
 def test_questions_about_the_rules_get_the_knowledge_answer(chat, services):
     reply = chat("借个助行器要交押金吗").text
     assert "想借哪种" not in reply and "借轮椅" in reply
+    returning = chat("借来的拐杖用完了去哪还")  # returning is a question, not a new loan
+    assert returning.meta.get("topic") == "aids.sharing", returning.text
 
 
 def test_dictated_request_and_leaving_midway(chat, services):

@@ -137,6 +137,7 @@ def test_words_naming_an_open_posting_find_it_without_a_job_command(chat, mixed,
 
 
 @pytest.mark.parametrize("said, topic", [("电商培训哪里报名", "employ.training"),
+                                         ("残疾人找工作有人帮吗", "employ.support"),
                                          ("想学按摩 哪里有培训班", "employ.training")])
 def test_policy_questions_with_job_words_still_get_the_policy_answer(chat, mixed, said, topic):
     reply = chat(said)
