@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench_mix import commands, distinct_questions, failure, mix  # noqa: E402
+from bench_mix import POOL, _script, _signed, commands, distinct_questions, failure, mix  # noqa: E402
 
 from bot.config import DEMO, Settings  # noqa: E402
 
@@ -152,6 +152,45 @@ def drop_pg(name: str) -> None:
     admin.dispose()
 
 
+def round_trips(env: dict, residents: int = 12) -> dict[str, list[int]]:
+    """PostgreSQL round trips per message, counted in the protocol itself: psycopg traces every
+    connection (web pool and message pool) and each Sync or simple Query the client sends is one wait
+    for the server. In this process, one message at a time, the mix's scripts (new residents)."""
+    from collections import defaultdict
+
+    import psycopg
+    from sqlalchemy import event
+
+    from bot.db import message_sessions
+    from webhook import create_app
+    settings = Settings.from_env(env)
+    app = create_app(settings)
+    services = app.extensions["wxbot"]
+    trace = tempfile.NamedTemporaryFile("w+", suffix=".pgtrace")
+
+    def traced(dbapi_conn, _record):
+        dbapi_conn.pgconn.trace(trace.fileno())
+        dbapi_conn.pgconn.set_trace_flags(psycopg.pq.Trace.SUPPRESS_TIMESTAMPS)
+    for factory in (services.sessions, message_sessions(services.sessions)):
+        if factory is not None:
+            factory.kw["bind"].dispose()
+            event.listen(factory.kw["bind"], "connect", traced)
+
+    def sent() -> int:  # F lines are written when sent, so a finished message's are all there
+        with open(trace.name, encoding="utf-8", errors="replace") as f:
+            return sum(1 for ln in f if ln.startswith("F\t") and ln.split("\t")[2].strip() in ("Sync", "Query"))
+    client, counts = app.test_client(), defaultdict(list)
+    for k in range(-1, residents):  # resident -1 warms the pools up and is not counted
+        for fields in _script(max(k, 0)):
+            query, body = _signed(settings, f"o_rt_{k}", fields)
+            before = sent()
+            resp = client.post(f"/wechat?{query}", data=body, content_type="text/xml")
+            if k >= 0 and resp.status_code == 200:
+                label = fields.get("EventKey") or fields["Content"]
+                counts["question" if label in POOL else label].append(sent() - before)
+    return counts
+
+
 def row(name: str, runs: list[dict], floor: float | None) -> str:
     rps = sorted(r["rps"] for r in runs)
     med = statistics.median
@@ -176,7 +215,13 @@ def main() -> None:
     if pg:
         urls["PostgreSQL"] = f"postgresql+psycopg://postgres@127.0.0.1:5432/{pg}"
     servers: list[Server] = []
+    trips = None
     try:
+        if pg:
+            env = dict(base, DATABASE_URL=urls["PostgreSQL"])
+            subprocess.run([str(ROOT / ".venv/bin/wxbot"), "db", "upgrade"], cwd=ROOT, env=env, check=True,
+                           capture_output=True)
+            trips = round_trips(env)
         servers.append(Server("floor", "benchmarks.bare_app:app", base))
         for name, url in urls.items():
             env = dict(base, DATABASE_URL=url)
@@ -211,6 +256,11 @@ def main() -> None:
         print(row(f"{name} distinct Q", [res], floor))
     print("worker memory after the run (largest worker): "
           + ", ".join(f"{n} RSS {rss:.0f} MB / PSS {pss:.0f} MB" for n, (rss, pss) in memory.items()))
+    if trips:
+        every = [n for ns in trips.values() for n in ns]
+        print(f"PostgreSQL round trips per message (protocol trace, {len(every)} messages of new residents): "
+              f"mean {statistics.mean(every):.1f}, max {max(every)}; by message: "
+              + ", ".join(f"{k} {statistics.median(v):g}" for k, v in trips.items()))
     print("req/s min/med/max over rounds; p50/p99/CPU (server CPU per request, all gunicorn processes) are "
           "medians over rounds; 'no matcher' = menu words, picks, clicks, a flow (one run); 'distinct Q' = policy questions all different (knowledge/eval/tune*.tsv), "
           "one run, semantic layer as configured (WXBOT_SEMANTIC)")
