@@ -105,7 +105,10 @@ def _make_engine(url: str) -> Engine:
         def _sqlite_begin_immediate(conn):
             # Take the write lock at BEGIN so read-then-write transactions never deadlock
             # or lose updates (with_for_update compiles to nothing on SQLite).
-            conn.exec_driver_sql(f"PRAGMA busy_timeout={wait_ms(int(BUSY_TIMEOUT_SECONDS * 1000))}")
+            busy, info = wait_ms(int(BUSY_TIMEOUT_SECONDS * 1000)), conn.connection.info
+            if info.get("busy_timeout") != busy:  # a statement less per transaction when unchanged
+                conn.exec_driver_sql(f"PRAGMA busy_timeout={busy}")
+                info["busy_timeout"] = busy
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine

@@ -37,6 +37,9 @@ _FINISH = update(InboundSeen).where(
     InboundSeen.status == "processing").values(status=bindparam("p_status"), reply=bindparam("p_reply"),
                                                claimed_until=None)
 _LOG = insert(MessageLog)
+_LOAD = select(Follower, ConversationState).outerjoin(
+    ConversationState, ConversationState.openid == Follower.openid).where(
+    Follower.openid == bindparam("p_openid")).with_for_update(of=Follower)
 _CLAIM = insert_ignore(InboundSeen, ("dedup_key",),
                        ("dedup_key", "openid", "status", "claimed_until", "claim_token", "created_at"))
 
@@ -259,9 +262,7 @@ def _load(session, openid: str):
 
     The follower row is locked: one resident's messages are handled one at a time (two taps on
     "确认" must not both see the flow's last step). SQLite's write lock does that anyway."""
-    row = session.execute(select(Follower, ConversationState).outerjoin(
-        ConversationState, ConversationState.openid == Follower.openid).where(Follower.openid == openid)
-        .with_for_update(of=Follower)).first()
+    row = session.execute(_LOAD, {"p_openid": openid}).first()
     if row is not None:
         return row[0], row[1]
     return None, session.get(ConversationState, openid)
