@@ -73,16 +73,19 @@ class Server:
             total += (int(fields[11]) + int(fields[12])) / TICK  # utime + stime
         return total
 
-    def memory_mb(self) -> tuple[float, float]:
-        """Largest worker RSS and PSS (PSS counts pages shared after --preload once per sharer)."""
-        rss = pss = 0.0
+    def memory_mb(self) -> tuple[float, float, float]:
+        """Largest worker RSS, PSS and USS. RSS counts every page the worker maps, the ones it shares
+        with the master after --preload too; PSS splits shared pages between their sharers; USS is what
+        the worker alone holds (what one more worker costs)."""
+        rss = pss = uss = 0.0
         for pid in self.workers():
-            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-                if line.startswith("Rss:"):
-                    rss = max(rss, int(line.split()[1]) / 1024)
-                elif line.startswith("Pss:"):
-                    pss = max(pss, int(line.split()[1]) / 1024)
-        return rss, pss
+            fields = {}
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
+                name, value = line.split(":", 1)
+                fields[name] = int(value.split()[0]) / 1024
+            rss, pss = max(rss, fields["Rss"]), max(pss, fields["Pss"])
+            uss = max(uss, fields["Private_Clean"] + fields["Private_Dirty"])
+        return rss, pss, uss
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -255,7 +258,7 @@ def main() -> None:
     for name, res in distinct.items():
         print(row(f"{name} distinct Q", [res], floor))
     print("worker memory after the run (largest worker): "
-          + ", ".join(f"{n} RSS {rss:.0f} MB / PSS {pss:.0f} MB" for n, (rss, pss) in memory.items()))
+          + ", ".join(f"{n} RSS {rss:.0f} / PSS {pss:.0f} / USS {uss:.0f} MB" for n, (rss, pss, uss) in memory.items()))
     if trips:
         every = [n for ns in trips.values() for n in ns]
         print(f"PostgreSQL round trips per message (protocol trace, {len(every)} messages of new residents): "
