@@ -148,8 +148,9 @@ def _run_in(services, msg: Inbound, token: str, session) -> Reply:
     started = time.perf_counter()
     try:
         reply = _handle(services, session, msg)
-        session.flush()
-        pg_message.finish_and_commit(session, _finish_values(msg, reply, started, token))
+        updates = pg_message.take_updates(session, session.info.pop("resident", ()))
+        session.flush()  # what the handler wrote besides the resident's rows
+        pg_message.finish_and_commit(session, _finish_values(msg, reply, started, token), updates)
         session.commit()  # the transaction is committed already: this ends the session's
         return reply
     except pg_message.NotOurs:
@@ -234,6 +235,7 @@ def _handle(services, session, msg: Inbound) -> Reply:
         state = ConversationState(openid=msg.openid, data={}, options=[])
         if msg.event not in SYSTEM_EVENTS:
             session.add(state)
+    session.info["resident"] = (follower, state)
     ctx = Ctx(msg=msg, session=session, services=services, state=state, follower=follower,
               text=msg.text.strip())
     reply = dispatch.dispatch(ctx)

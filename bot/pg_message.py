@@ -18,7 +18,7 @@ import datetime as dt
 import hashlib
 
 import psycopg
-from sqlalchemy import Float, Integer, String, bindparam, text
+from sqlalchemy import Float, Integer, String, bindparam, inspect, text
 from sqlalchemy.exc import DBAPIError
 
 from bot.db import UTCDateTime, utcnow
@@ -43,14 +43,15 @@ TAKE_OVER = text("UPDATE inbound_seen SET claimed_until = :until, claim_token = 
                  "AND status = 'processing' AND (claimed_until IS NULL OR claimed_until < :now)").bindparams(
     bindparam("until", type_=UTCDateTime), bindparam("now", type_=UTCDateTime))
 # Only the holder of the claim finishes it; otherwise 1/0 aborts the transaction before COMMIT runs.
-FINISH = text("""WITH f AS (UPDATE inbound_seen SET status = :status, reply = :reply, claimed_until = NULL
-      WHERE dedup_key = :key AND claim_token = :token AND status = 'processing' RETURNING 1),
+_FINISH = """WITH f AS (UPDATE inbound_seen SET status = :status, reply = :reply, claimed_until = NULL
+      WHERE dedup_key = :key AND claim_token = :token AND status = 'processing' RETURNING 1),{updates}
 l AS (INSERT INTO message_log (openid, msg_type, text, route, kind, topic, score, latency_ms, detail, created_at)
       SELECT :openid, :msg_type, :text, :route, :kind, :topic, :score, :latency_ms, :detail, :created_at FROM f)
-SELECT 1 / count(*) FROM f""").bindparams(
-    bindparam("reply", type_=InboundSeen.__table__.c.reply.type), bindparam("score", type_=Float),
-    bindparam("latency_ms", type_=Integer), bindparam("detail", type_=MessageLog.__table__.c.detail.type),
-    bindparam("created_at", type_=UTCDateTime))
+SELECT 1 / count(*) FROM f"""
+_FINISH_TYPES = [bindparam("reply", type_=InboundSeen.__table__.c.reply.type), bindparam("score", type_=Float),
+                 bindparam("latency_ms", type_=Integer),
+                 bindparam("detail", type_=MessageLog.__table__.c.detail.type), bindparam("created_at", type_=UTCDateTime)]
+_finishes: dict[tuple, object] = {}
 _compiled: dict[tuple, object] = {}
 
 
@@ -83,13 +84,83 @@ def nonce_digest(session, nonce: tuple[str, str]) -> str | None:
     return seen.message_digest if seen is not None else None
 
 
-def finish_and_commit(session, values: dict) -> None:
+def finish_and_commit(session, values: dict, updates=()) -> None:
     """Store the reply, log the message and COMMIT in one round trip; NotOurs (rolled back) if the
-    claim is not ours."""
+    claim is not ours. updates: take_updates()'s, written by the same statement."""
+    values = dict(values)
+    shape = tuple((table.name, tuple(changed)) for table, _key, changed in updates)
+    stmt = _finishes.get(shape)
+    if stmt is None:
+        parts, types = [], list(_FINISH_TYPES)
+        for i, (table, key, changed) in enumerate(updates):
+            if key is None:  # a new row
+                names = ", ".join(changed)
+                parts.append(f"\nu{i} AS (INSERT INTO {table.name} ({names}) VALUES "
+                             f"({', '.join(f':u{i}_{c}' for c in changed)})),")
+            else:
+                sets = ", ".join(f"{c} = :u{i}_{c}" for c in changed)
+                where = " AND ".join(f"{c} = :u{i}_{c}" for c in key)
+                parts.append(f"\nu{i} AS (UPDATE {table.name} SET {sets} WHERE {where}),")
+            types += [bindparam(f"u{i}_{c}", type_=table.c[c].type) for c in (*changed, *(key or ()))]
+        stmt = _finishes[shape] = text(_FINISH.format(updates="".join(parts))).bindparams(*types)
+    for i, (_table, key, changed) in enumerate(updates):
+        values.update({f"u{i}_{c}": v for c, v in (*changed.items(), *(key or {}).items())})
     try:
-        execute(session, FINISH, values, commit=True)
+        execute(session, stmt, values, commit=True)
     except psycopg.errors.DivisionByZero as exc:
         raise NotOurs(values["key"]) from exc
+
+
+def take_updates(session, rows) -> list[tuple]:
+    """(table, primary key or None for a new row, column values) of the resident's follower and
+    conversation rows when new or changed, taken out of the session so that its flush leaves them to
+    the finish: no round trip of their own. Defaults and onupdate values are applied as a flush would."""
+    updates = []
+    for obj in rows:
+        state = inspect(obj) if obj is not None else None
+        if state is None or not (state.pending or (state.persistent and state.modified)):
+            continue
+        table = state.mapper.local_table
+        if not _plain(state.mapper):
+            continue
+        if state.pending:
+            changed = {c.name: _default(c, state.dict) for c in table.c}
+            if any(changed[c.name] is None for c in table.primary_key.columns):
+                continue  # a key the database assigns: the flush does it
+            key = None
+        else:
+            changed = {a.key: a.value for a in state.attrs if a.history.has_changes()}
+            if not changed:
+                continue
+            for column in table.c:
+                if column.onupdate is not None and column.name not in changed and column.onupdate.is_callable:
+                    changed[column.name] = column.onupdate.arg(None)
+            key = {c.name: getattr(obj, c.name) for c in table.primary_key.columns}
+        if not all(k in table.c for k in changed):
+            continue  # an attribute that is no column of its own: the flush does it
+        session.expunge(obj)
+        updates.append((table, key, changed))
+    return updates
+
+
+_plain_mappers: dict = {}
+
+
+def _plain(mapper) -> bool:
+    """Every column mapped under its own name on one table (what take_updates can write itself)."""
+    if mapper not in _plain_mappers:
+        _plain_mappers[mapper] = all(mapper.get_property_by_column(c).key == c.name for c in mapper.local_table.c)
+    return _plain_mappers[mapper]
+
+
+def _default(column, given: dict):
+    """A new row's column value: as set on the object (None included), else its default."""
+    if column.name in given:
+        return given[column.name]
+    default = column.default
+    if default is None:
+        return None
+    return default.arg(None) if default.is_callable else default.arg
 
 
 def execute(session, stmt, values: dict, *, begin: bool = False, commit: bool = False) -> list[tuple]:
