@@ -7,7 +7,8 @@ unreachable). Interleaved rounds (floor, SQLite, PostgreSQL, floor, …) so a no
 alike; min/median/max req/s over the rounds. 16 connections; each resident's messages go in order on
 one connection, a realistic mix (bench_mix.py). Every reply is decrypted and checked afterwards: HTTP
 errors, "success" and the apology count as failures. Server CPU per request from /proc of the
-gunicorn processes; worker RSS and PSS after the run.
+gunicorn processes; worker RSS, PSS and USS after the run. On PostgreSQL, before the servers start:
+round trips per message, counted in a protocol trace of the app's connections (one message at a time).
 
     .venv/bin/python benchmarks/bench_webhook.py [--rounds 3] [--requests 800] [--no-pg]
 """
