@@ -7,7 +7,8 @@ unreachable). Interleaved rounds (floor, SQLite, PostgreSQL, floor, …) so a no
 alike; min/median/max req/s over the rounds. 16 connections; each resident's messages go in order on
 one connection, a realistic mix (bench_mix.py). Every reply is decrypted and checked afterwards: HTTP
 errors, "success" and the apology count as failures. Server CPU per request from /proc of the
-gunicorn processes; worker RSS and PSS after the run.
+gunicorn processes; worker RSS, PSS and USS after the run. On PostgreSQL, before the servers start:
+round trips per message, counted in a protocol trace of the app's connections (one message at a time).
 
     .venv/bin/python benchmarks/bench_webhook.py [--rounds 3] [--requests 800] [--no-pg]
 """
@@ -28,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench_mix import commands, distinct_questions, failure, mix  # noqa: E402
+from bench_mix import POOL, _script, _signed, commands, distinct_questions, failure, mix  # noqa: E402
 
 from bot.config import DEMO, Settings  # noqa: E402
 
@@ -73,16 +74,19 @@ class Server:
             total += (int(fields[11]) + int(fields[12])) / TICK  # utime + stime
         return total
 
-    def memory_mb(self) -> tuple[float, float]:
-        """Largest worker RSS and PSS (PSS counts pages shared after --preload once per sharer)."""
-        rss = pss = 0.0
+    def memory_mb(self) -> tuple[float, float, float]:
+        """Largest worker RSS, PSS and USS. RSS counts every page the worker maps, the ones it shares
+        with the master after --preload too; PSS splits shared pages between their sharers; USS is what
+        the worker alone holds (what one more worker costs)."""
+        rss = pss = uss = 0.0
         for pid in self.workers():
-            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-                if line.startswith("Rss:"):
-                    rss = max(rss, int(line.split()[1]) / 1024)
-                elif line.startswith("Pss:"):
-                    pss = max(pss, int(line.split()[1]) / 1024)
-        return rss, pss
+            fields = {}
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
+                name, value = line.split(":", 1)
+                fields[name] = int(value.split()[0]) / 1024
+            rss, pss = max(rss, fields["Rss"]), max(pss, fields["Pss"])
+            uss = max(uss, fields["Private_Clean"] + fields["Private_Dirty"])
+        return rss, pss, uss
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -152,6 +156,45 @@ def drop_pg(name: str) -> None:
     admin.dispose()
 
 
+def round_trips(env: dict, residents: int = 12) -> dict[str, list[int]]:
+    """PostgreSQL round trips per message, counted in the protocol itself: psycopg traces every
+    connection (web pool and message pool) and each Sync or simple Query the client sends is one wait
+    for the server. In this process, one message at a time, the mix's scripts (new residents)."""
+    from collections import defaultdict
+
+    import psycopg
+    from sqlalchemy import event
+
+    from bot.db import message_sessions
+    from webhook import create_app
+    settings = Settings.from_env(env)
+    app = create_app(settings)
+    services = app.extensions["wxbot"]
+    trace = tempfile.NamedTemporaryFile("w+", suffix=".pgtrace")
+
+    def traced(dbapi_conn, _record):
+        dbapi_conn.pgconn.trace(trace.fileno())
+        dbapi_conn.pgconn.set_trace_flags(psycopg.pq.Trace.SUPPRESS_TIMESTAMPS)
+    for factory in (services.sessions, message_sessions(services.sessions)):
+        if factory is not None:
+            factory.kw["bind"].dispose()
+            event.listen(factory.kw["bind"], "connect", traced)
+
+    def sent() -> int:  # F lines are written when sent, so a finished message's are all there
+        with open(trace.name, encoding="utf-8", errors="replace") as f:
+            return sum(1 for ln in f if ln.startswith("F\t") and ln.split("\t")[2].strip() in ("Sync", "Query"))
+    client, counts = app.test_client(), defaultdict(list)
+    for k in range(-1, residents):  # resident -1 warms the pools up and is not counted
+        for fields in _script(max(k, 0)):
+            query, body = _signed(settings, f"o_rt_{k}", fields)
+            before = sent()
+            resp = client.post(f"/wechat?{query}", data=body, content_type="text/xml")
+            if k >= 0 and resp.status_code == 200:
+                label = fields.get("EventKey") or fields["Content"]
+                counts["question" if label in POOL else label].append(sent() - before)
+    return counts
+
+
 def row(name: str, runs: list[dict], floor: float | None) -> str:
     rps = sorted(r["rps"] for r in runs)
     med = statistics.median
@@ -176,7 +219,13 @@ def main() -> None:
     if pg:
         urls["PostgreSQL"] = f"postgresql+psycopg://postgres@127.0.0.1:5432/{pg}"
     servers: list[Server] = []
+    trips = None
     try:
+        if pg:
+            env = dict(base, DATABASE_URL=urls["PostgreSQL"])
+            subprocess.run([str(ROOT / ".venv/bin/wxbot"), "db", "upgrade"], cwd=ROOT, env=env, check=True,
+                           capture_output=True)
+            trips = round_trips(env)
         servers.append(Server("floor", "benchmarks.bare_app:app", base))
         for name, url in urls.items():
             env = dict(base, DATABASE_URL=url)
@@ -210,7 +259,12 @@ def main() -> None:
     for name, res in distinct.items():
         print(row(f"{name} distinct Q", [res], floor))
     print("worker memory after the run (largest worker): "
-          + ", ".join(f"{n} RSS {rss:.0f} MB / PSS {pss:.0f} MB" for n, (rss, pss) in memory.items()))
+          + ", ".join(f"{n} RSS {rss:.0f} / PSS {pss:.0f} / USS {uss:.0f} MB" for n, (rss, pss, uss) in memory.items()))
+    if trips:
+        every = [n for ns in trips.values() for n in ns]
+        print(f"PostgreSQL round trips per message (protocol trace, {len(every)} messages of new residents): "
+              f"mean {statistics.mean(every):.1f}, max {max(every)}; by message: "
+              + ", ".join(f"{k} {statistics.median(v):g}" for k, v in trips.items()))
     print("req/s min/med/max over rounds; p50/p99/CPU (server CPU per request, all gunicorn processes) are "
           "medians over rounds; 'no matcher' = menu words, picks, clicks, a flow (one run); 'distinct Q' = policy questions all different (knowledge/eval/tune*.tsv), "
           "one run, semantic layer as configured (WXBOT_SEMANTIC)")

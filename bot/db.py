@@ -105,7 +105,10 @@ def _make_engine(url: str) -> Engine:
         def _sqlite_begin_immediate(conn):
             # Take the write lock at BEGIN so read-then-write transactions never deadlock
             # or lose updates (with_for_update compiles to nothing on SQLite).
-            conn.exec_driver_sql(f"PRAGMA busy_timeout={wait_ms(int(BUSY_TIMEOUT_SECONDS * 1000))}")
+            busy, info = wait_ms(int(BUSY_TIMEOUT_SECONDS * 1000)), conn.connection.info
+            if info.get("busy_timeout") != busy:  # a statement less per transaction when unchanged
+                conn.exec_driver_sql(f"PRAGMA busy_timeout={busy}")
+                info["busy_timeout"] = busy
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
@@ -118,6 +121,33 @@ def _make_engine(url: str) -> Engine:
 # PostgreSQL limits for one web transaction (set per transaction: the scheduler's long statements
 # and migrations are not cut); with the busy timeout above a request answers well inside 5 s.
 STATEMENT_TIMEOUT_MS, LOCK_TIMEOUT_MS = 3000, 2000
+# A message's transaction left idle this long is ended by PostgreSQL (a hung worker): its claim goes
+# with it, and WeChat's next retry takes the message over, as after a lease (bot.engine.inbox.LEASE_SECONDS).
+IDLE_IN_MESSAGE_MS = 4000
+
+
+def message_sessions(sessions: sessionmaker) -> sessionmaker | None:
+    """PostgreSQL: sessions for the /wechat hot path, from a pool of its own whose connections carry
+    the web limits from the start (no set_config per transaction) and do not BEGIN by themselves, so
+    bot.engine.pg_message sends BEGIN with the message's first statement. None on SQLite."""
+    bind = sessions.kw.get("bind")
+    try:
+        return _message_factories[bind]
+    except KeyError:
+        pass
+    factory = None
+    if bind is not None and bind.dialect.name == "postgresql":
+        options = (f"-c statement_timeout={STATEMENT_TIMEOUT_MS} -c lock_timeout={LOCK_TIMEOUT_MS} "
+                   f"-c idle_in_transaction_session_timeout={IDLE_IN_MESSAGE_MS}")
+        engine = create_engine(bind.url, isolation_level="AUTOCOMMIT", pool_size=5, max_overflow=5,
+                               pool_timeout=BUSY_TIMEOUT_SECONDS, pool_recycle=POOL_RECYCLE_SECONDS,
+                               connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS, "options": options})
+        factory = sessionmaker(bind=engine, expire_on_commit=False)
+    _message_factories[bind] = factory
+    return factory
+
+
+_message_factories: dict[Engine | None, sessionmaker | None] = {}
 
 
 # SQLite has one writer: threads of a process queue here, in order, instead of sleeping and polling in
@@ -215,7 +245,11 @@ def wal_checkpoint(engine: Engine) -> bool:
 def dispose_all() -> None:
     for engine in _engines.values():
         engine.dispose()
+    for factory in _message_factories.values():
+        if factory is not None:
+            factory.kw["bind"].dispose()
     _engines.clear()
+    _message_factories.clear()
 
 
 def parse_local_datetime(value: str) -> dt.datetime:

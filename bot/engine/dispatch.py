@@ -88,8 +88,8 @@ def prefetch(services, msg) -> None:
     if not text or len(text) < 3 or text.isdigit():
         return
     try:
-        _fn, how = services.router.for_text(text)
-        if how == "fallback":
+        _fn, match = services.router.for_text(text)
+        if match is not None and match.how == "fallback":
             from bot.answers import knowledge  # why: knowledge and matcher load on the first question
             knowledge.bundle(services).matcher.match(text)  # cached by the matcher for the handler
     except Exception:  # noqa: BLE001 - an optimisation only; the transaction does the real work

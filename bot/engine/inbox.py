@@ -9,13 +9,13 @@ import time
 from sqlalchemy import bindparam, insert, or_, select, update
 from sqlalchemy.exc import InterfaceError, OperationalError, TimeoutError as PoolTimeout
 
-from bot.engine import dispatch
+from bot.engine import dispatch, pg_message
 from bot.engine.context import Ctx
-from bot.db import begin_bounded, insert_ignore, utcnow, wait_ms
+from bot.db import begin_bounded, insert_ignore, message_sessions, utcnow, wait_ms
 from bot.wechat.inbound import Inbound
 from bot.models import ConversationState, Follower, InboundSeen, MessageLog
 from bot.privacy.pii import scrub, scrub_all
-from bot.wechat.protocol import remember_nonce
+from bot.wechat.protocol import BadSignature, remember_nonce
 from bot.wechat.reply import Reply
 
 log = logging.getLogger(__name__)
@@ -37,6 +37,9 @@ _FINISH = update(InboundSeen).where(
     InboundSeen.status == "processing").values(status=bindparam("p_status"), reply=bindparam("p_reply"),
                                                claimed_until=None)
 _LOG = insert(MessageLog)
+_LOAD = select(Follower, ConversationState).outerjoin(
+    ConversationState, ConversationState.openid == Follower.openid).where(
+    Follower.openid == bindparam("p_openid")).with_for_update(of=Follower)
 _CLAIM = insert_ignore(InboundSeen, ("dedup_key",),
                        ("dedup_key", "openid", "status", "claimed_until", "claim_token", "created_at"))
 
@@ -64,10 +67,18 @@ def process(services, msg: Inbound, nonce: tuple[str, str] | None = None) -> Rep
     """Return the reply for msg; a re-delivery returns the first reply and changes nothing.
 
     nonce: (nonce, timestamp) of the callback, remembered in the claim's transaction (bot.wechat.protocol).
-    Raises DatabaseUnavailable when the database fails, so the caller can make WeChat retry."""
+    Raises DatabaseUnavailable when the database fails, so the caller can make WeChat retry.
+
+    PostgreSQL: claim and handling in one transaction (bot.engine.pg_message). SQLite: the claim commits
+    first, so a retry never queues for the one write lock behind the delivery it duplicates."""
+    one_txn = message_sessions(services.sessions)
     token = None  # once our claim is committed, a second attempt keeps it (and its lease)
     for attempt in (1, 2):
         try:
+            if one_txn is not None:
+                dispatch.prefetch(services, msg)  # the matcher runs before the transaction's row lock
+                reply = _attempt(services, one_txn, msg, nonce)
+                return reply if reply is not None else _replay(services, msg, one_txn)
             if token is None:
                 token = _claim(services, msg, nonce) or ""
                 if token:
@@ -85,7 +96,31 @@ def process(services, msg: Inbound, nonce: tuple[str, str] | None = None) -> Rep
     raise AssertionError("unreachable")
 
 
-def _run(services, msg: Inbound, token: str) -> Reply:
+def _attempt(services, sessions, msg: Inbound, nonce=None, status: str = "done") -> Reply | None:
+    """PostgreSQL: claim and handle msg in one transaction; None when another delivery has it."""
+    session = sessions()
+    try:
+        token = secrets.token_hex(8)
+        claimed, nonce_new = pg_message.claim(session, msg.dedup_key, msg.openid, nonce, token, LEASE_SECONDS)
+        if nonce is not None and not nonce_new:
+            seen = pg_message.nonce_digest(session, nonce)
+            if seen is not None and seen != pg_message.digest(msg.dedup_key):
+                raise BadSignature("replayed signature with another message")
+        if not claimed:
+            session.commit()  # the nonce is remembered
+            return None
+        if status == "failed":  # a failed handling rolled back: the apology is stored under a new claim
+            reply = apology(services)
+            pg_message.finish_and_commit(session, _finish_values(msg, reply, time.perf_counter(), token, status))
+            return reply
+        return _run(services, msg, token, session)
+    finally:
+        session.close()
+
+
+def _run(services, msg: Inbound, token: str, session=None) -> Reply:
+    if session is not None:
+        return _run_in(services, msg, token, session)
     started = time.perf_counter()
     try:
         with begin(services) as session:
@@ -106,6 +141,29 @@ def _run(services, msg: Inbound, token: str) -> Reply:
     except LeaseLost:
         return Reply(silent=True)
     return reply
+
+
+def _run_in(services, msg: Inbound, token: str, session) -> Reply:
+    """PostgreSQL: handle msg in the transaction that claimed it, and commit."""
+    started = time.perf_counter()
+    try:
+        reply = _handle(services, session, msg)
+        updates = pg_message.take_updates(session, session.info.pop("resident", ()))
+        session.flush()  # what the handler wrote besides the resident's rows
+        pg_message.finish_and_commit(session, _finish_values(msg, reply, started, token), updates)
+        session.commit()  # the transaction is committed already: this ends the session's
+        return reply
+    except pg_message.NotOurs:
+        session.rollback()
+        log.warning("%s was taken over by a re-delivery; this attempt rolled back", msg.dedup_key)
+        return Reply(silent=True)
+    except Exception as exc:
+        session.rollback()
+        if is_outage(exc):
+            raise
+        log.exception("handler failed for %s (%s)", msg.dedup_key, msg.msg_type)
+    reply = _attempt(services, message_sessions(services.sessions), msg, status="failed")
+    return reply if reply is not None else apology(services)
 
 
 def begin(services):
@@ -135,10 +193,10 @@ def _claim(services, msg: Inbound, nonce: tuple[str, str] | None = None) -> str 
     return token if taken else None
 
 
-def _replay(services, msg: Inbound) -> Reply:
+def _replay(services, msg: Inbound, one_txn=None) -> Reply:
     deadline = time.monotonic() + wait_ms(int(RETRY_WAIT_SECONDS * 1000)) / 1000
     while True:
-        with services.sessions() as session:
+        with (one_txn or services.sessions)() as session:
             seen = session.get(InboundSeen, msg.dedup_key)
         if seen is not None and seen.status != "processing":
             if seen.reply:
@@ -147,8 +205,12 @@ def _replay(services, msg: Inbound) -> Reply:
             # Followed up already (lost), or the reply was purged after the retry window.
             return apology(services) if seen.status == "lost" else Reply(silent=True)
         if seen is None or seen.claimed_until is None or seen.claimed_until < utcnow():
-            token = _claim(services, msg)  # the first worker died (or its claim vanished)
-            if token:
+            # The first worker died (or its claim vanished); on PostgreSQL it may still be running.
+            if one_txn is not None:
+                reply = _attempt(services, one_txn, msg)
+                if reply is not None:
+                    return reply
+            elif token := _claim(services, msg):
                 return _run(services, msg, token)
         if time.monotonic() > deadline:
             return Reply(silent=True)  # first delivery still running: acknowledge with "success"
@@ -173,6 +235,7 @@ def _handle(services, session, msg: Inbound) -> Reply:
         state = ConversationState(openid=msg.openid, data={}, options=[])
         if msg.event not in SYSTEM_EVENTS:
             session.add(state)
+    session.info["resident"] = (follower, state)
     ctx = Ctx(msg=msg, session=session, services=services, state=state, follower=follower,
               text=msg.text.strip())
     reply = dispatch.dispatch(ctx)
@@ -201,9 +264,7 @@ def _load(session, openid: str):
 
     The follower row is locked: one resident's messages are handled one at a time (two taps on
     "确认" must not both see the flow's last step). SQLite's write lock does that anyway."""
-    row = session.execute(select(Follower, ConversationState).outerjoin(
-        ConversationState, ConversationState.openid == Follower.openid).where(Follower.openid == openid)
-        .with_for_update(of=Follower)).first()
+    row = session.execute(_LOAD, {"p_openid": openid}).first()
     if row is not None:
         return row[0], row[1]
     return None, session.get(ConversationState, openid)
@@ -211,20 +272,30 @@ def _load(session, openid: str):
 
 def _finish(session, msg: Inbound, reply: Reply, started: float, token: str | None = None,
             status: str = "done") -> None:
+    values = _finish_values(msg, reply, started, token, status)
+    # Only the holder of the claim may finish it: a worker whose lease was taken over rolls back.
+    conn = session.connection()
+    owned = conn.execute(_FINISH, {"p_key": values["key"], "p_token": token, "p_status": status,
+                                   "p_reply": values["reply"]})
+    if owned.rowcount != 1:
+        raise LeaseLost(msg.dedup_key)
+    conn.execute(_LOG, {k: values[k] for k in _LOG_COLUMNS})
+
+
+_LOG_COLUMNS = ("openid", "msg_type", "text", "route", "kind", "topic", "score", "latency_ms", "detail",
+                "created_at")
+
+
+def _finish_values(msg: Inbound, reply: Reply, started: float, token: str | None, status: str = "done") -> dict:
+    """The stored reply and the message log's row."""
     meta = reply.meta or {}
     explain = scrub_all(meta["explain"]) if meta.get("explain") else None  # the question as asked
     if explain is not None:
         meta["explain"] = explain
-    # Only the holder of the claim may finish it: a worker whose lease was taken over rolls back.
-    conn = session.connection()
-    owned = conn.execute(_FINISH, {"p_key": msg.dedup_key, "p_token": token, "p_status": status,
-                                   "p_reply": stored_reply(reply)})
-    if owned.rowcount != 1:
-        raise LeaseLost(msg.dedup_key)
     msg_type = f"event:{msg.event}" if msg.is_event else msg.msg_type
     # Residents type ID and phone numbers anywhere; the log staff read never keeps them whole.
     text = scrub(msg.text or (msg.event_key if msg.is_event else ""))
-    conn.execute(_LOG, {
-        "openid": msg.openid, "msg_type": msg_type[:32], "text": text[:2000], "route": meta.get("route"),
-        "kind": meta.get("kind"), "topic": meta.get("topic"), "score": meta.get("score"),
-        "latency_ms": int((time.perf_counter() - started) * 1000), "detail": explain, "created_at": utcnow()})
+    return {"key": msg.dedup_key, "token": token, "status": status, "reply": stored_reply(reply),
+            "openid": msg.openid, "msg_type": msg_type[:32], "text": text[:2000], "route": meta.get("route"),
+            "kind": meta.get("kind"), "topic": meta.get("topic"), "score": meta.get("score"),
+            "latency_ms": int((time.perf_counter() - started) * 1000), "detail": explain, "created_at": utcnow()}

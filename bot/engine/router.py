@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Callable
 
 from rapidfuzz import fuzz
@@ -11,6 +12,8 @@ from bot.engine.flows import Flow
 from bot.answers.normalize import compact, pinyin_key
 
 FUZZY_CUTOFF = 85
+# pypinyin costs ~0.1 ms a call and a short message is compared with every fuzzy command.
+_pinyin = lru_cache(maxsize=4096)(pinyin_key)
 
 
 @dataclass(frozen=True)
@@ -58,7 +61,7 @@ def _close(said: str, command: str) -> bool:
     """A short command typed with a typo, or dictated as a homophone (抱名 → 报名)."""
     if fuzz.ratio(said, command) >= FUZZY_CUTOFF:
         return True
-    return abs(len(said) - len(command)) <= 1 and fuzz.ratio(pinyin_key(said), pinyin_key(command)) >= 90
+    return abs(len(said) - len(command)) <= 1 and fuzz.ratio(_pinyin(said), _pinyin(command)) >= 90
 
 
 @dataclass
@@ -108,13 +111,14 @@ class Router:
             ("fuzzy", lambda r: len(key) <= 12 and any(_close(key, f) for f in r.fuzzy)),
             ("fallback", lambda r: r.fallback),
         )
-        found = []
+        # Found lazily, in order: the dispatcher usually stops at the first, and the fuzzy checks cost.
+        commands = {fn for r, fn in self.routes if key in r.keywords or any(key.startswith(p) for p in r.prefixes)}
+        seen = set()
         for how, test in checks:
             for route, fn in self.routes:
-                if fn not in {f for f, _m in found} and (hit := test(route)):
-                    found.append((fn, Match(how, hit if isinstance(hit, re.Match) else None)))
-        commands = {fn for fn, m in found if m.how in ("keyword", "prefix")}
-        return [(fn, Match(m.how, m.found, shared=bool(commands - {fn}))) for fn, m in found]
+                if fn not in seen and (hit := test(route)):
+                    seen.add(fn)
+                    yield fn, Match(how, hit if isinstance(hit, re.Match) else None, shared=bool(commands - {fn}))
 
     def for_text(self, text: str, last_list: tuple[str, ...] = ()) -> tuple[Callable | None, Match | None]:
         return next(iter(self.text_candidates(text, last_list)), (None, None))

@@ -58,6 +58,13 @@ class SparseIndex:
         return index
 
     arrays: dict = field(default_factory=dict)  # term → (docs, weights) of its postings, for numpy
+    # term → idf × family weight × damp, multiplied in weigh()'s order (the same floats), per known term.
+    factors: dict = field(default_factory=dict, repr=False)
+    _squares: tuple = field(default=(None, None), repr=False)  # (query, its squared weights), see coverage
+
+    def __post_init__(self):
+        family, damp = self.family_weight, self.damp
+        self.factors = {t: idf * family.get(t[:2], 1.0) * damp.get(t, 1.0) for t, idf in self.idf.items()}
 
     def term_idf(self, term: str) -> float:
         # A word the knowledge base never uses is as informative as the rarest one: it counts in
@@ -67,8 +74,12 @@ class SparseIndex:
     def weigh(self, terms: dict[str, int]) -> dict[str, float]:
         """Sublinear tf × idf × family weight, L2-normalised."""
         idf, unseen, family, damp = self.idf, self.term_idf(""), self.family_weight, self.damp
-        vec = {t: (1.0 + math.log(tf) if tf > 1 else 1.0) * idf.get(t, unseen) * family.get(t[:2], 1.0)
-               * damp.get(t, 1.0) for t, tf in terms.items()}
+        factors, vec = self.factors, {}
+        for t, tf in terms.items():
+            factor = factors.get(t) if tf <= 1 else None  # 1.0 × idf × … is idf × …: the same float
+            vec[t] = factor if factor is not None else (
+                (1.0 + math.log(tf) if tf > 1 else 1.0) * idf.get(t, unseen) * family.get(t[:2], 1.0)
+                * damp.get(t, 1.0))
         norm = math.sqrt(sum(w * w for w in vec.values())) or 1.0
         return {t: w / norm for t, w in vec.items()}
 
@@ -127,7 +138,13 @@ class SparseIndex:
         On an entry's profile (all its sample questions together) this says how much of the
         question the topic has words for, however the words were spread over its samples.
         """
-        return sum(query[t] ** 2 for t in query.keys() & self.vectors[doc].keys())
+        # The matcher asks this of a dozen entries with one query: square its weights once. One
+        # (query, squares) pair, swapped whole, so threads sharing the index never mix two queries.
+        cached_query, squares = self._squares
+        if cached_query is not query:
+            squares = {t: w ** 2 for t, w in query.items()}  # same keys, same order: the same sum below
+            self._squares = (query, squares)
+        return sum(squares[t] for t in squares.keys() & self.vectors[doc].keys())
 
     def dot(self, query: dict[str, float], doc: int) -> float:
         """Exact cosine of the query with one document."""

@@ -105,16 +105,31 @@ def fuzzy(query_text: str, query_sound: tuple, texts: list[str], sounds: list[tu
     """
     best, best_i = 0.0, 0
     for query, choices in ((query_text, texts), (query_sound, sounds)):
-        hit = process.extractOne(query, choices, scorer=fuzz.ratio)
+        # Only a better score counts: rapidfuzz may skip the choices that cannot reach it.
+        hit = process.extractOne(query, choices, scorer=fuzz.ratio, score_cutoff=best * 100)
         if hit and hit[1] / 100 > best:
             best, best_i = hit[1] / 100, hit[2]
-    longer = [i for i, t in enumerate(texts) if 6 <= len(t) <= len(query_text) * 0.8]
+    longest = len(query_text) * 0.8
+    longer = [i for i, n in enumerate(_lengths(texts)) if 6 <= n <= longest]
     if longer:
         hit = process.extractOne(query_text, [texts[i] for i in longer], scorer=fuzz.partial_ratio,
                                  score_cutoff=85)
         if hit and 0.9 * hit[1] / 100 > best:
             best, best_i = 0.9 * hit[1] / 100, longer[hit[2]]
     return best, best_i
+
+
+_text_lengths: dict[int, tuple[list[str], list[int]]] = {}
+
+
+def _lengths(texts: list[str]) -> list[int]:
+    """len() of an entry's sample questions, once per list (kept with the list: its id stays its own)."""
+    cached = _text_lengths.get(id(texts))
+    if cached is None or cached[0] is not texts:
+        if len(_text_lengths) > 20000:  # knowledge reloaded many times: start afresh
+            _text_lengths.clear()
+        cached = _text_lengths[id(texts)] = (texts, [len(t) for t in texts])
+    return cached[1]
 
 
 def combine(components: dict[str, float]) -> float:

@@ -1,0 +1,194 @@
+"""PostgreSQL: one message, one transaction, about four round trips (bot.engine.inbox runs it).
+
+1. BEGIN travels with the claim (a psycopg pipeline): remember the callback's nonce, take a
+   transaction-level advisory lock on the message key without waiting, insert the dedup row.
+2. The resident's follower and conversation rows, the follower locked (bot.engine.inbox._load).
+3. The handler's own writes, flushed (none for most messages).
+4. The finish travels with COMMIT: the reply stored once, the message logged.
+
+A retry of a message still being handled does not queue behind it: it misses the advisory lock and
+polls for the first reply (bot.engine.inbox._replay). A worker that dies rolls its transaction back (the
+server sees the socket close), claim included, so a retry claims the message afresh; one that hangs
+is ended by idle_in_transaction_session_timeout and statement_timeout (bot.db.message_sessions): that
+is the lease. A row another scheme left 'processing' with an expired lease is taken over as before.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+import psycopg
+from sqlalchemy import Float, Integer, String, bindparam, inspect, text
+from sqlalchemy.exc import DBAPIError
+
+from bot.db import UTCDateTime, utcnow
+from bot.models import CallbackNonce, InboundSeen, MessageLog
+
+_CLAIM = """WITH lk AS (SELECT pg_try_advisory_xact_lock(hashtextextended(:dedup_key, 0)) AS got),{nonce}
+c AS (INSERT INTO inbound_seen (dedup_key, openid, status, claimed_until, claim_token, created_at)
+      SELECT :dedup_key, :openid, 'processing', :claimed_until, :claim_token, :created_at FROM lk WHERE lk.got
+      ON CONFLICT (dedup_key) DO NOTHING RETURNING 1)
+SELECT (SELECT got FROM lk), EXISTS (SELECT 1 FROM c), {nonce_new}"""
+_NONCE = """
+n AS (INSERT INTO callback_nonce (nonce, timestamp, message_digest, created_at)
+      VALUES (:nonce, :timestamp, :digest, :created_at) ON CONFLICT (nonce, timestamp) DO NOTHING RETURNING 1),"""
+_TYPES = [bindparam("dedup_key", type_=String), bindparam("openid", type_=String),
+          bindparam("claimed_until", type_=UTCDateTime), bindparam("claim_token", type_=String),
+          bindparam("created_at", type_=UTCDateTime)]
+CLAIM = text(_CLAIM.format(nonce="", nonce_new="true")).bindparams(*_TYPES)
+CLAIM_WITH_NONCE = text(_CLAIM.format(nonce=_NONCE, nonce_new="EXISTS (SELECT 1 FROM n)")).bindparams(
+    *_TYPES, bindparam("nonce", type_=String), bindparam("timestamp", type_=String),
+    bindparam("digest", type_=String))
+TAKE_OVER = text("UPDATE inbound_seen SET claimed_until = :until, claim_token = :token WHERE dedup_key = :key "
+                 "AND status = 'processing' AND (claimed_until IS NULL OR claimed_until < :now)").bindparams(
+    bindparam("until", type_=UTCDateTime), bindparam("now", type_=UTCDateTime))
+# Only the holder of the claim finishes it; otherwise 1/0 aborts the transaction before COMMIT runs.
+_FINISH = """WITH f AS (UPDATE inbound_seen SET status = :status, reply = :reply, claimed_until = NULL
+      WHERE dedup_key = :key AND claim_token = :token AND status = 'processing' RETURNING 1),{updates}
+l AS (INSERT INTO message_log (openid, msg_type, text, route, kind, topic, score, latency_ms, detail, created_at)
+      SELECT :openid, :msg_type, :text, :route, :kind, :topic, :score, :latency_ms, :detail, :created_at FROM f)
+SELECT 1 / count(*) FROM f"""
+_FINISH_TYPES = [bindparam("reply", type_=InboundSeen.__table__.c.reply.type), bindparam("score", type_=Float),
+                 bindparam("latency_ms", type_=Integer),
+                 bindparam("detail", type_=MessageLog.__table__.c.detail.type), bindparam("created_at", type_=UTCDateTime)]
+_finishes: dict[tuple, object] = {}
+_compiled: dict[tuple, object] = {}
+
+
+class NotOurs(Exception):
+    """The finish found the claim held by another delivery: nothing was committed."""
+
+
+def claim(session, dedup_key: str, openid: str, nonce: tuple[str, str] | None, token: str,
+          lease_seconds: float) -> tuple[bool, bool]:
+    """BEGIN and claim in one round trip. Returns (claimed, nonce_is_new); not claimed means another
+    delivery holds or finished the message (the transaction stays open: the caller commits the nonce)."""
+    now = utcnow()
+    values = {"dedup_key": dedup_key, "openid": openid, "claimed_until": now + dt.timedelta(seconds=lease_seconds),
+              "claim_token": token, "created_at": now}
+    if nonce is not None:
+        values.update(nonce=nonce[0], timestamp=nonce[1], digest=digest(dedup_key))
+    [(got, fresh, nonce_new)] = execute(session, CLAIM if nonce is None else CLAIM_WITH_NONCE, values, begin=True)
+    if got and not fresh:  # a row left 'processing' by a dead worker whose lease has run out
+        fresh = session.execute(TAKE_OVER, {"key": dedup_key, "until": values["claimed_until"], "token": token,
+                                            "now": now}).rowcount == 1
+    return bool(got and fresh), bool(nonce_new)
+
+
+def digest(dedup_key: str) -> str:
+    return hashlib.sha256(dedup_key.encode("utf-8")).hexdigest()
+
+
+def nonce_digest(session, nonce: tuple[str, str]) -> str | None:
+    seen = session.get(CallbackNonce, nonce)
+    return seen.message_digest if seen is not None else None
+
+
+def finish_and_commit(session, values: dict, updates=()) -> None:
+    """Store the reply, log the message and COMMIT in one round trip; NotOurs (rolled back) if the
+    claim is not ours. updates: take_updates()'s, written by the same statement."""
+    values = dict(values)
+    shape = tuple((table.name, tuple(changed)) for table, _key, changed in updates)
+    stmt = _finishes.get(shape)
+    if stmt is None:
+        parts, types = [], list(_FINISH_TYPES)
+        for i, (table, key, changed) in enumerate(updates):
+            if key is None:  # a new row
+                names = ", ".join(changed)
+                parts.append(f"\nu{i} AS (INSERT INTO {table.name} ({names}) VALUES "
+                             f"({', '.join(f':u{i}_{c}' for c in changed)})),")
+            else:
+                sets = ", ".join(f"{c} = :u{i}_{c}" for c in changed)
+                where = " AND ".join(f"{c} = :u{i}_{c}" for c in key)
+                parts.append(f"\nu{i} AS (UPDATE {table.name} SET {sets} WHERE {where}),")
+            types += [bindparam(f"u{i}_{c}", type_=table.c[c].type) for c in (*changed, *(key or ()))]
+        stmt = _finishes[shape] = text(_FINISH.format(updates="".join(parts))).bindparams(*types)
+    for i, (_table, key, changed) in enumerate(updates):
+        values.update({f"u{i}_{c}": v for c, v in (*changed.items(), *(key or {}).items())})
+    try:
+        execute(session, stmt, values, commit=True)
+    except psycopg.errors.DivisionByZero as exc:
+        raise NotOurs(values["key"]) from exc
+
+
+def take_updates(session, rows) -> list[tuple]:
+    """(table, primary key or None for a new row, column values) of the resident's follower and
+    conversation rows when new or changed, taken out of the session so that its flush leaves them to
+    the finish: no round trip of their own. Defaults and onupdate values are applied as a flush would."""
+    updates = []
+    for obj in rows:
+        state = inspect(obj) if obj is not None else None
+        if state is None or not (state.pending or (state.persistent and state.modified)):
+            continue
+        table = state.mapper.local_table
+        if not _plain(state.mapper):
+            continue
+        if state.pending:
+            changed = {c.name: _default(c, state.dict) for c in table.c}
+            if any(changed[c.name] is None for c in table.primary_key.columns):
+                continue  # a key the database assigns: the flush does it
+            key = None
+        else:
+            changed = {a.key: a.value for a in state.attrs if a.history.has_changes()}
+            if not changed:
+                continue
+            for column in table.c:
+                if column.onupdate is not None and column.name not in changed and column.onupdate.is_callable:
+                    changed[column.name] = column.onupdate.arg(None)
+            key = {c.name: getattr(obj, c.name) for c in table.primary_key.columns}
+        if not all(k in table.c for k in changed):
+            continue  # an attribute that is no column of its own: the flush does it
+        session.expunge(obj)
+        updates.append((table, key, changed))
+    return updates
+
+
+_plain_mappers: dict = {}
+
+
+def _plain(mapper) -> bool:
+    """Every column mapped under its own name on one table (what take_updates can write itself)."""
+    if mapper not in _plain_mappers:
+        _plain_mappers[mapper] = all(mapper.get_property_by_column(c).key == c.name for c in mapper.local_table.c)
+    return _plain_mappers[mapper]
+
+
+def _default(column, given: dict):
+    """A new row's column value: as set on the object (None included), else its default."""
+    if column.name in given:
+        return given[column.name]
+    default = column.default
+    if default is None:
+        return None
+    return default.arg(None) if default.is_callable else default.arg
+
+
+def execute(session, stmt, values: dict, *, begin: bool = False, commit: bool = False) -> list[tuple]:
+    """Run one statement on the session's connection, with BEGIN before it or COMMIT after it in the
+    same round trip. Parameters go through the columns' SQLAlchemy types, as in session.execute."""
+    conn = session.connection()
+    dialect = conn.dialect
+    compiled = _compiled.get((stmt, dialect))
+    if compiled is None:
+        compiled = _compiled[(stmt, dialect)] = stmt.compile(dialect=dialect)
+    params = compiled.construct_params(values)
+    for name, process in compiled._bind_processors.items():
+        if name in params and process is not None:
+            params[name] = process(params[name])
+    raw = conn.connection.driver_connection
+    try:
+        with raw.pipeline():
+            if begin:
+                raw.execute("BEGIN")
+            cursor = raw.execute(compiled.string, params)
+            if commit:
+                raw.execute("COMMIT")
+        return cursor.fetchall()
+    except psycopg.errors.DivisionByZero:
+        raise
+    except psycopg.Error as exc:
+        lost = dialect.is_disconnect(exc, raw, None) or raw.broken or raw.closed
+        if lost:
+            conn.invalidate(exc)
+        raise DBAPIError.instance(compiled.string, params, exc, psycopg.Error, connection_invalidated=lost,
+                                  dialect=dialect) from exc
