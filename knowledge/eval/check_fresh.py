@@ -27,6 +27,10 @@ BIG_TOPICS = ["subsidy.living", "subsidy.care", "cert.apply", "cert.renew", "cer
               "edu.college", "employ.support", "access.home"]
 
 
+# Entries written after fresh.tsv was (round 2 of the tuning): the set cannot have asked for them.
+ADDED_AFTER = {"ref.other_papers", "ref.school"}
+
+
 def entry_kinds() -> dict[str, str]:
     """id → kind (answer, smalltalk, referral) from each entry file's top-level lines."""
     kinds = {}
@@ -81,7 +85,8 @@ def main() -> int:
             notes.append(f"line {n}: {near:.2f} like a question of another set: {q}")
 
     per_id = Counter(i for _, ids, _ in fresh for i in ids)
-    problems += [f"{i}: asked {per_id[i]} time(s), want at least 2" for i in kinds if per_id[i] < 2]
+    problems += [f"{i}: asked {per_id[i]} time(s), want at least 2" for i in kinds
+                 if per_id[i] < 2 and i not in ADDED_AFTER]
     problems += [f"{i}: asked {per_id[i]} time(s), want at least 6" for i in BIG_TOPICS if per_id[i] < 6]
 
     def group(ids: list[str]) -> str:
