@@ -30,8 +30,6 @@ from bot.answers.towns import match_town
 from bot.answers.voice_words import leavable
 
 log = logging.getLogger(__name__)
-booking = Flow("booking", timeout_minutes=30,
-               on_timeout="上次的评残预约超过 30 分钟没有完成，已自动取消。需要时请重新回复“预约评残”。")
 DONE_STEP_MINUTES = 10
 
 
@@ -72,7 +70,7 @@ def _no_rounds(ctx, town: str) -> Reply:
                 "也可以找村（社区）或乡镇残联专职委员登记。", way_out=True)
 
 
-@leavable(booking, "reason")
+@leavable
 def ask_reason(ctx):
     reason = texts.parse_reason(ctx.text)
     if reason is None:
@@ -85,7 +83,7 @@ def ask_reason(ctx):
     return _ask_category(ctx)
 
 
-@leavable(booking, "reason_note")
+@leavable
 def ask_reason_note(ctx):
     ctx.goto("category", reason_note=scrub(ctx.text)[:100])  # staff read it; numbers stay out
     return _ask_category(ctx)
@@ -98,7 +96,7 @@ def _ask_category(ctx) -> Reply:
     return _say(ctx, "是哪一类残疾？请回复数字：", *lines, *hint)
 
 
-@leavable(booking, "category")
+@leavable
 def ask_category(ctx):
     category = texts.parse_category(ctx.text)
     if category is None:
@@ -110,7 +108,7 @@ def ask_category(ctx):
     return _say(ctx, "请输入评定医生上门的地址（乡镇、村、门牌号）。")
 
 
-@leavable(booking, "address")
+@leavable
 def ask_address(ctx):
     keep_out_of_log(ctx, "地址")
     known = _known(ctx, "address")
@@ -130,7 +128,7 @@ def _ask_phone(ctx) -> Reply:
     return _say(ctx, "请输入联系电话，评定医生出发前会打给您。")
 
 
-@leavable(booking, "phone")
+@leavable
 def ask_phone(ctx):
     keep_out_of_log(ctx)
     known = _known(ctx, "phone")
@@ -143,7 +141,7 @@ def ask_phone(ctx):
     return _list_rounds(ctx)
 
 
-@leavable(booking, "town")
+@leavable
 def ask_town(ctx):
     town = match_town(ctx.settings.knowledge_dir, ctx.text)
     if town is None:
@@ -161,7 +159,7 @@ def _list_rounds(ctx) -> Reply:
     return _say(ctx, "可以预约的日期：", *lines, "请回复数字选择。")
 
 
-@leavable(booking, "pick")
+@leavable
 def pick_round(ctx):
     ids = ctx.data.get("round_ids") or []
     n = texts.number(ctx.text, len(ids))
@@ -187,7 +185,7 @@ def _offer_waitlist(ctx, rnd: AssessmentRound, *first: str) -> Reply:
                 "回复 2 选其他日期。")
 
 
-@leavable(booking, "waitlist")
+@leavable
 def waitlist(ctx):
     choice = texts.number(ctx.text, 2)
     if choice == 2:
@@ -202,7 +200,7 @@ def waitlist(ctx):
                 "有人取消时会发消息通知您。", "回复“我的预约”可以查看。", way_out=True)
 
 
-@leavable(booking, "confirm")
+@leavable
 def confirm(ctx):
     if not texts.is_yes(ctx.text):
         return _say(ctx, "没问题请回复“确认”提交预约。", "不约了请回复“取消”。")
@@ -247,7 +245,6 @@ def _done_reply(ctx, made: Booking, rnd: AssessmentRound, first: bool) -> Reply:
     return _say(ctx, texts.booked_text(made, rnd, address, first=first))
 
 
-@booking.step("done")
 def done(ctx):
     made = ctx.session.get(Booking, ctx.data.get("booking_id") or 0)
     fresh = made is not None and utcnow() - made.created_at < dt.timedelta(minutes=DONE_STEP_MINUTES)
@@ -256,6 +253,13 @@ def done(ctx):
         return None  # the engine routes this message as if no flow were active
     return _done_reply(ctx, made, ctx.session.get(AssessmentRound, made.round_id), first=False)
 
+
+booking = Flow(
+    "booking", entry=(start,),
+    steps={"reason": ask_reason, "reason_note": ask_reason_note, "category": ask_category,
+           "address": ask_address, "phone": ask_phone, "town": ask_town, "pick": pick_round,
+           "waitlist": waitlist, "confirm": confirm, "done": done},
+    timeout_minutes=30, on_timeout="上次的评残预约超过 30 分钟没有完成，已自动取消。需要时请重新回复“预约评残”。")
 
 FEATURE = Feature(
     name="booking",
