@@ -10,9 +10,6 @@ import logging
 from bot.engine.context import Ctx
 from bot.booking import hooks, residents, service, texts
 from bot.booking import waitlist as queue
-# The router collects handlers and flows from this module's namespace: bring in the manage ones too.
-from bot.booking.chat_manage import (already_booked, cancel_flow, cancel_start, my_booking,  # noqa: F401
-                                     person_booked, resched_flow, resched_start, waitlist_confirm)
 from bot.booking.identity import person_booking
 from bot.booking.models import AssessmentRound, Booking
 from bot.booking.reminders import notify_booked
@@ -28,6 +25,8 @@ from bot.wechat.reply import Reply
 from bot.engine.router import handler
 from bot.answers.towns import match_town
 from bot.answers.voice_words import leavable
+from handlers.booking_manage import (already_booked, cancel_flow, cancel_start, my_booking, person_booked,
+                                     resched_flow, resched_start, waitlist_confirm)
 
 log = logging.getLogger(__name__)
 DONE_STEP_MINUTES = 10

@@ -1,6 +1,6 @@
 """Chat handlers for an existing booking: 我的预约, 取消预约 (with confirmation), 改约, 候补确认.
 
-Collected by the router through handlers/booking.py, which imports them.
+Its handlers and flows are part of the "booking" feature (handlers/booking.py declares it).
 """
 from __future__ import annotations
 
