@@ -12,8 +12,6 @@ from bot.engine.router import handler
 # Questions about the stations (押金, 多久, 几点…) stay with the knowledge answer aids.sharing.
 ASKING = ("押金", "多长时间", "多久", "几点", "开门", "捐", "规则", "收费", "要钱", "没有残疾证", "怎么借",
           "怎么还", "去哪还", "哪里还", "还到哪", "归还")
-cancel_flow = Flow("aids_cancel", timeout_minutes=10, on_cancel="好的，预约保留，没有取消。")
-extend_flow = Flow("aids_extend", timeout_minutes=10, on_cancel="好的，不续借，归还日期不变。")
 WHY_NOT = {"extended": "这件辅具已经续借过一次了，不能再续借。",
            "waited_for": "这种辅具有人在排队等，暂时不能续借，请按时归还。",
            "not_active": "这件辅具已经归还或不在借出中。"}
@@ -70,7 +68,6 @@ def _picked_loan(ctx, not_now: str):
     return ids[n - 1], None
 
 
-@cancel_flow.step("pick")
 def cancel_pick(ctx):
     loan_id, again = _picked_loan(ctx, "不取消")
     if again:
@@ -92,7 +89,6 @@ def extend_start(ctx):
                *(_line(ctx, i, l) for i, l in enumerate(out, 1)), "不续借请回复“退出”。")
 
 
-@extend_flow.step("pick")
 def extend_pick(ctx):
     loan_id, again = _picked_loan(ctx, "不续借")
     if again:
@@ -102,6 +98,18 @@ def extend_pick(ctx):
     except service.AidError as exc:
         return say(ctx, WHY_NOT.get(exc.code, "没能续借。"), way_out=True)
     return say(ctx, f"已续借：{loan.device}，借用码 {loan.code}。", f"新的归还日期：{loan.due.month}月{loan.due.day}日。")
+
+
+borrow_flow = Flow(
+    "aids", entry=(aids_start,),
+    steps={"device": flow.ask_device, "town": flow.ask_town, "none": flow.ask_none, "pick": flow.ask_pick,
+           "confirm": flow.ask_confirm},
+    timeout_minutes=30, on_cancel="好的，不借了，没有预约。",
+    on_timeout="上次借辅具超过 30 分钟没有完成，已自动取消。需要时请回复“借轮椅”或“借辅具”。")
+cancel_flow = Flow("aids_cancel", entry=(cancel_start,), steps={"pick": cancel_pick}, timeout_minutes=10,
+                   on_cancel="好的，预约保留，没有取消。")
+extend_flow = Flow("aids_extend", entry=(extend_start,), steps={"pick": extend_pick}, timeout_minutes=10,
+                   on_cancel="好的，不续借，归还日期不变。")
 
 
 def _expire(rt):
@@ -115,7 +123,7 @@ def _remind(rt):
 FEATURE = Feature(
     name="aids",
     handlers=(cancel_start, extend_start, my_loans, aids_start),
-    flows=(cancel_flow, extend_flow, flow.borrow_flow),
+    flows=(cancel_flow, extend_flow, borrow_flow),
     ticks=(Tick("aids.expire_pickups", _expire, 3600), Tick("aids.due_reminders", _remind, 900)),
     forgetters=(("辅具借用记录：没取的预约已取消，借走未还的记录留到归还", notices.forget),),
     cli=(aids_cli,),

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 from bot.entitle import rules as entitlements
-from bot.entitle.flow import check_flow, start
+from bot.entitle import flow as steps
+from bot.entitle.flow import start
 from bot.entitle.render import MORE, decode, next_page
 from bot.wechat.reply import Reply
 from bot.engine.features import Feature
+from bot.engine.flows import Flow
 from bot.engine.router import handler
 
 # Whole messages only: "残疾人有哪些补贴可以领" stays a policy question with its own answer.
@@ -38,6 +40,11 @@ def entitle_more(ctx):
         return Reply(text="这份结果已经过期了，请回复“我能领什么”重新查。", meta={"kind": "command"})
     return next_page(hits, int(start_at), ctx.local)
 
+
+check_flow = Flow("entitle", entry=(entitle_start,),
+                  steps={"confirm": steps.confirm, "cert_where": steps.cert_where, **steps.QUESTIONS},
+                  timeout_minutes=30, on_cancel=steps.ON_CANCEL,
+                  on_timeout="上次的政策体检超过 30 分钟没有做完，已自动取消，回答没有保存。")
 
 FEATURE = Feature(
     name="entitle",

@@ -6,8 +6,9 @@ import logging
 from bot.cli import kb as cli_kb
 from bot.answers import knowledge
 from bot.engine.context import Ctx
-from bot.answers.contact_towns import CONTACT_ENTRY, after_contact, town_flow
+from bot.answers.contact_towns import CONTACT_ENTRY, after_contact, town as contact_town
 from bot.engine.features import Feature
+from bot.engine.flows import Flow
 from bot.answers.local_facts import CLOSING
 from bot.wechat.reply import Reply
 from bot.engine.router import handler
@@ -190,6 +191,10 @@ def topic_list(ctx, keys, label: str) -> Reply:
             f"回复“政策”看全部分类。\n{ctx.local.way_out()}")
     return Reply(text=text, options=options, meta={"kind": "command", "topic": None})
 
+
+# The contact answer asks "您在哪个乡镇？"; the next message, a town's name, gets that town's contacts.
+town_flow = Flow("contact_town", entry=(ask, topic, contact), steps={"town": contact_town},
+                 timeout_minutes=10, on_cancel="好的。")
 
 FEATURE = Feature(
     name="policy",

@@ -11,7 +11,8 @@ from bot.engine.flows import Flow
 from bot.answers.normalize import compact
 from bot.people import registration as service
 from bot.people.api import registered_openids
-from bot.people.flow import NO_RECORD, choice, register_flow, start_registration, summary_lines  # noqa: F401
+from bot.people import flow as steps
+from bot.people.flow import NO_RECORD, choice, start_registration, summary_lines
 from bot.people.status import progress_text
 from bot.privacy.pii import decrypt, mask_name
 from bot.wechat.reply import Reply
@@ -20,7 +21,6 @@ from bot.engine.router import handler
 log = logging.getLogger(__name__)
 
 
-manage_flow = Flow("people_manage", timeout_minutes=10, on_cancel="好的，什么都没有改，您的信息照旧保存。")
 STATUS_REGEX = r"(查|我的|我家).{0,4}(残疾人?证|证件|办证).{0,4}(进度|办到哪|好了没|办好了)|(残疾人?证|办证)进度"
 
 
@@ -112,7 +112,6 @@ def _confirmed(ctx, action: str, no_words: tuple[str, ...]) -> Reply | None:
     return None
 
 
-@manage_flow.step("unbind")
 def confirm_unbind(ctx):
     pending = _confirmed(ctx, "解绑", ("不解绑了", "不解绑"))
     if pending is not None:
@@ -124,7 +123,6 @@ def confirm_unbind(ctx):
                   "残联的办证档案不受影响；以后想查进度，回复“注册”重新绑定。")
 
 
-@manage_flow.step("delete")
 def confirm_delete(ctx):
     pending = _confirmed(ctx, "删除", ("不删了", "不删"))
     if pending is not None:
@@ -143,6 +141,16 @@ def confirm_delete(ctx):
     lines.append("残联的办证档案没有改动。以后需要，可以回复“注册”重新登记。")
     return _reply("\n".join(lines))
 
+
+# Also opened for an unregistered resident by booking and aids (bot.people.api.start_registration).
+register_flow = Flow(
+    "people_register", entry=(register, register_picked),
+    steps={"relation": steps.relation, "family": steps.family, "name": steps.name, "identity": steps.identity,
+           "phone": steps.phone, "town": steps.town},
+    timeout_minutes=30, on_timeout="上次的注册超过 30 分钟没有完成，已自动取消，填过的内容没有保存。")
+manage_flow = Flow("people_manage", entry=(unbind, delete_data),
+                   steps={"unbind": confirm_unbind, "delete": confirm_delete},
+                   timeout_minutes=10, on_cancel="好的，什么都没有改，您的信息照旧保存。")
 
 FEATURE = Feature(
     name="registration",

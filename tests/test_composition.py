@@ -121,3 +121,66 @@ def test_console_pages_come_from_the_features_of_each_app_not_from_imports(setti
     assert "admin.dashboard" in without_jobs.view_functions
     assert without_jobs.test_client().get("/admin/jobs").status_code == 404
     assert "jobs" not in without_jobs.config["ADMIN_PAGES"]
+
+
+def _moves(fn_module) -> list[tuple[object, str]]:
+    """Every `ctx.goto("step")` and `ctx.start_flow(flow, "step")` in a module: (flow or None, step)."""
+    import ast
+    import importlib
+    import inspect
+
+    module = importlib.import_module(fn_module)
+    found = []
+    for node in ast.walk(ast.parse(inspect.getsource(module))):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        args = node.args
+        if node.func.attr == "goto" and args and isinstance(args[0], ast.Constant):
+            found.append((None, args[0].value))
+        elif node.func.attr == "start_flow" and len(args) >= 2 and isinstance(args[1], ast.Constant):
+            flow = args[0].value if isinstance(args[0], ast.Constant) else getattr(module, args[0].id)
+            found.append((flow, args[1].value))
+    return found
+
+
+def test_every_flow_is_declared_once_as_data_with_its_entries_and_steps():
+    import dataclasses
+    import inspect
+
+    import pytest
+
+    from bot.engine.features import installed
+    from bot.engine.flows import Flow
+
+    features = installed()
+    flows = {flow.name: flow for flow in features.flows}
+    handlers = set(features.handlers)
+    step_modules: dict[str, set[str]] = {}  # module → the step names its flows declare
+    for flow in flows.values():
+        assert flow.entry and set(flow.entry) <= handlers, f"{flow.name}: an entry is not a declared handler"
+        assert flow.steps and all(inspect.isfunction(fn) for fn in flow.steps.values()), flow.name
+        for fn in (*flow.steps.values(), *flow.entry):
+            step_modules.setdefault(fn.__module__, set()).update(flow.steps)
+    # Every step the code moves to is one its flow declares (a typo would drop the resident out of it).
+    for module, names in step_modules.items():
+        for flow, step in _moves(module):
+            target = flows[flow] if isinstance(flow, str) else flow
+            allowed = set(target.steps) if target is not None else names
+            assert step in allowed, f"{module}: goto/start_flow to undeclared step {step!r}"
+    # A declared flow is read-only: nothing (an import, a decorator) can add a step to it afterwards.
+    booking = flows["booking"]
+    assert [n for n, v in vars(Flow).items() if callable(v) and not n.startswith("_")] == ["handle"]
+    with pytest.raises(TypeError):
+        booking.steps["extra"] = len
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        booking.timeout_minutes = 1
+    # The names ConversationState stores survive the change of declaration: conversations in progress go on.
+    assert {name: sorted(f.steps) for name, f in flows.items() if name != "entitle"} == {
+        "booking": sorted(["reason", "reason_note", "category", "address", "phone", "town", "pick",
+                           "waitlist", "confirm", "done"]),
+        "booking_cancel": ["confirm"], "booking_resched": ["confirm", "pick"],
+        "people_register": sorted(["relation", "family", "name", "identity", "phone", "town"]),
+        "people_manage": ["delete", "unbind"], "aids": sorted(["device", "town", "none", "pick", "confirm"]),
+        "aids_cancel": ["pick"], "aids_extend": ["pick"], "contact_town": ["town"]}
+    from bot.entitle.questions import ORDER
+    assert set(flows["entitle"].steps) == {"confirm", "cert_where", *ORDER}

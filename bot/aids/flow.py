@@ -1,7 +1,9 @@
 """Borrowing a device by chat: which device → which town → stations with what is free now → confirm →
-a code, the address, hours, what to bring and the pick-up deadline. None free → the waitlist."""
+a code, the address, hours, what to bring and the pick-up deadline. None free → the waitlist.
+The steps only: handlers/aids.py declares the flow "aids" (opened here by name)."""
 from __future__ import annotations
 
+import functools
 import re
 
 from bot.aids import service
@@ -12,10 +14,7 @@ from bot.answers.towns import match_town
 from bot.answers.voice_words import command_elsewhere, leavable as _leavable, leave
 from bot.booking import residents
 from bot.booking.texts import is_yes, number, say
-from bot.engine.flows import Flow
 
-borrow_flow = Flow("aids", timeout_minutes=30, on_cancel="好的，不借了，没有预约。",
-                   on_timeout="上次借辅具超过 30 分钟没有完成，已自动取消。需要时请回复“借轮椅”或“借辅具”。")
 # What residents say (typed or dictated) → the device type staff stock.
 WORDS = {"轮椅": ("轮椅",), "助行器": ("助行器", "助步器", "学步车", "助行架", "步行器"),
          "坐便椅": ("坐便椅", "坐便器", "马桶椅", "坐厕椅"), "护理床": ("护理床", "病床", "医用床"),
@@ -27,18 +26,16 @@ PENDING = "待公布"
 STOP = ("不借了", "不借", "不用借了", "算了")
 
 
-def leavable(flow_, name: str):
+def leavable(fn):
     """A step where "不借了" leaves, like "我不注册了" does; another command leaves and is answered."""
-    def register(fn):
-        def step(ctx):
-            if command_elsewhere(ctx, "handlers.aids"):
-                ctx.end_flow()
-                ctx.notes.append("好的，先不借了，没有预约。")
-                return None  # the dispatcher routes the command as if no flow were open
-            return leave(ctx, flow_) if compact(ctx.text or "") in STOP else fn(ctx)
-        step.__name__ = fn.__name__
-        return _leavable(flow_, name)(step)
-    return register
+    @functools.wraps(fn)
+    def step(ctx):
+        if command_elsewhere(ctx, "handlers.aids"):
+            ctx.end_flow()
+            ctx.notes.append("好的，先不借了，没有预约。")
+            return None  # the dispatcher routes the command as if no flow were open
+        return leave(ctx) if compact(ctx.text or "") in STOP else fn(ctx)
+    return _leavable(step)
 
 
 def device_in(text: str) -> str | None:
@@ -56,7 +53,7 @@ def start(ctx, device: str | None):
     if person is None:
         then = f"AIDS_BORROW_{service.DEVICES.index(device) + 1}" if device else "AIDS_BORROW"
         return residents.start_registration(ctx, then=then)
-    ctx.start_flow(borrow_flow, "device", town=person.town, key=residents.resident_key(person, ctx.openid))
+    ctx.start_flow("aids", "device", town=person.town, key=residents.resident_key(person, ctx.openid))
     if device is None:
         return _device_menu(ctx, "好的，帮您在共享辅具驿站借辅具，免费借用，用完归还。\n想借哪种？请回复数字：")
     return _chose_device(ctx, device)
@@ -73,7 +70,7 @@ def _chose_device(ctx, device: str):
     return _list(ctx)
 
 
-@leavable(borrow_flow, "device")
+@leavable
 def ask_device(ctx):
     n = number(ctx.text, len(service.DEVICES))
     device = service.DEVICES[n - 1] if n else device_in(ctx.text)
@@ -82,7 +79,7 @@ def ask_device(ctx):
     return _chose_device(ctx, device)
 
 
-@leavable(borrow_flow, "town")
+@leavable
 def ask_town(ctx):
     town = match_town(ctx.settings.knowledge_dir, ctx.text)
     if town is None:
@@ -104,7 +101,7 @@ def _list(ctx):
     return say(ctx, f"{town}现在可以借{device}的驿站：", *lines, "请回复数字选择。")
 
 
-@leavable(borrow_flow, "none")
+@leavable
 def ask_none(ctx):
     town = match_town(ctx.settings.knowledge_dir, ctx.text)
     if town is not None and compact(ctx.text) not in ("1", "2"):
@@ -121,7 +118,7 @@ def ask_none(ctx):
                "有人归还时会发消息通知您，先预约先得。", way_out=True)
 
 
-@leavable(borrow_flow, "pick")
+@leavable
 def ask_pick(ctx):
     ids = ctx.data.get("stock_ids") or []
     n = number(ctx.text, len(ids))
@@ -134,7 +131,7 @@ def ask_pick(ctx):
                f"预约后请在 {service.PICKUP_DAYS} 天内去取，过期自动取消。", "确认预约请回复“确认”。")
 
 
-@leavable(borrow_flow, "confirm")
+@leavable
 def ask_confirm(ctx):
     if not is_yes(ctx.text):
         return say(ctx, "确认预约请回复“确认”，不借了请回复“取消”。")

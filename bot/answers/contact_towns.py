@@ -2,16 +2,15 @@
 
 Sixteen towns' contacts in one reply ran past WeChat's limit and cut the way out; a screen reader
 read every line. So the answer asks, and the next message (a town's name) gets one town.
+The step only: handlers/policy.py declares the flow "contact_town" (opened here by name).
 """
 from __future__ import annotations
 
-from bot.engine.flows import Flow
 from bot.answers.normalize import compact
 from bot.wechat.reply import Reply
 from bot.answers.towns import match_town
 
 CONTACT_ENTRY = "contact.office"
-town_flow = Flow("contact_town", timeout_minutes=10, on_cancel="好的。")
 
 
 def town_key(town: str) -> str:
@@ -37,11 +36,10 @@ def after_contact(ctx, reply: Reply, said: str) -> Reply:
         answered.text = reply.text.split("\n您在哪个乡镇？")[0] + "\n\n" + answered.text
         answered.meta = reply.meta
         return answered
-    ctx.start_flow(town_flow, "town")
+    ctx.start_flow("contact_town", "town")
     return reply
 
 
-@town_flow.step("town")
 def town(ctx):
     chosen = match_town(ctx.settings.knowledge_dir, ctx.text)
     # "鳌江" / "我住在鳌江镇" answer the question; "鳌江的残疾人之家在哪里" is a new question

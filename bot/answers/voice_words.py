@@ -5,6 +5,7 @@ import functools
 import re
 
 from bot.answers.normalize import compact
+from bot.engine.flows import active_flow
 from bot.wechat.reply import Reply
 from bot.answers.towns import match_town
 
@@ -70,18 +71,17 @@ def relation_said(text: str) -> str | None:
     return None
 
 
-def leave(ctx, flow):
+def leave(ctx):
     """Out of the flow the way "取消" does it: the flow's own cancel words, then the main menu."""
+    flow = active_flow(ctx)
     ctx.end_flow()
-    return Reply(text=flow.on_cancel, meta={"then": "menu:MAIN"})  # the dispatcher adds the menu
+    text = flow.on_cancel if flow else "好的，已取消。"
+    return Reply(text=text, meta={"then": "menu:MAIN"})  # the dispatcher adds the menu
 
 
-def leavable(flow, name: str):
-    """Like flow.step(name), and "我不注册了" / "不约了" at this step leaves the flow."""
-    def register(fn):
-        @functools.wraps(fn)
-        def step(ctx):
-            return leave(ctx, flow) if is_leaving(ctx.text or "") else fn(ctx)
-        flow.step(name)(step)
-        return step
-    return register
+def leavable(fn):
+    """A step where "我不注册了" / "不约了" leaves the flow (the flow's declaration lists the wrapped step)."""
+    @functools.wraps(fn)
+    def step(ctx):
+        return leave(ctx) if is_leaving(ctx.text or "") else fn(ctx)
+    return step

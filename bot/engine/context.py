@@ -42,7 +42,10 @@ class Ctx:
     def data(self) -> dict:
         return self.state.data
 
-    def start_flow(self, flow: Flow, step: str, **data) -> None:
+    def start_flow(self, flow: Flow | str, step: str, **data) -> None:
+        """Open `flow` (or the installed flow of that name: bot/ code opening a flow handlers/ declares)."""
+        if isinstance(flow, str):
+            flow = self.services.router.flows[flow]
         minutes = flow.timeout_minutes or self.settings.flow_timeout_minutes
         self.state.flow, self.state.step = flow.name, step
         self.state.data = dict(data)

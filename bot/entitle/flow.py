@@ -2,6 +2,7 @@
 
 The answers live in the flow state (one conversation_state row) only while the questions are asked;
 the result ends the flow, which empties it. The counter keeps (day, benefit, count) and nothing else.
+The steps only: handlers/entitle.py declares the flow "entitle" (opened here by name).
 """
 from __future__ import annotations
 
@@ -13,14 +14,12 @@ from bot.entitle import questions as q
 from bot.entitle.counts import count_shown
 from bot.entitle.prefill import describe, from_registry
 from bot.entitle.render import first_page
-from bot.engine.flows import Flow
 from bot.answers.normalize import compact
 from bot.wechat.reply import Reply
 from bot.answers.voice_words import command_elsewhere, is_leaving, is_yes, looks_like_request
 
 log = logging.getLogger(__name__)
-check_flow = Flow("entitle", timeout_minutes=30, on_cancel="好的，不查了，您的回答没有保存。",
-                  on_timeout="上次的政策体检超过 30 分钟没有做完，已自动取消，回答没有保存。")
+ON_CANCEL = "好的，不查了，您的回答没有保存。"
 INTRO = "好的，帮您做个政策体检：最多回答 7 个问题，看看能享受哪些政策。\n回复数字或直接说都可以，随时回复“取消”退出。"
 HAVE_CERT = ("有", "有证", "有的", "有啊", "办了", "办好了", "有残疾证", "有残疾人证")
 STOP = ("不查了", "不测了", "不用了", "不做了", "不要了")
@@ -36,11 +35,11 @@ def start(ctx) -> Reply:
     known = from_registry(ctx.session, ctx.settings.data_key, ctx.openid, local_now().date())
     if known is not None:
         profile, town = known
-        ctx.start_flow(check_flow, "confirm", known=profile, n=1)
+        ctx.start_flow("entitle", "confirm", known=profile, n=1)
         who = "您" if profile["who"] == "本人" else "您登记的家人"
         return _ask(f"{INTRO}\n第 1 题：残联的记录里，{who}是：{describe(profile, town)}。\n"
                     "这些对吗？\n1. 对，按这个查\n2. 不对，重新填")
-    ctx.start_flow(check_flow, "who", profile={}, n=1)
+    ctx.start_flow("entitle", "who", profile={}, n=1)
     return _ask(f"{INTRO}\n{q.prompt('who', {}, 1)}")
 
 
@@ -53,7 +52,6 @@ def _next(ctx, profile: dict) -> Reply:
     return _ask(q.prompt(step, profile, number))
 
 
-@check_flow.step("confirm")
 def confirm(ctx):
     said = compact(ctx.text)
     if is_yes(ctx.text) or said in ("对", "对的", "按这个查"):
@@ -80,7 +78,6 @@ def _answer(ctx, step: str) -> Reply | None:
     return _next(ctx, profile)
 
 
-@check_flow.step("cert_where")
 def cert_where(ctx):
     profile = dict(ctx.data.get("profile") or {})
     word = q.read("huji", profile, ctx.text) or {"3": entitlements.UNKNOWN}.get(compact(ctx.text))
@@ -95,7 +92,7 @@ def _leave_or_again(ctx, again: str) -> Reply | None:
     text = ctx.text or ""
     if compact(text) in STOP or is_leaving(text):
         ctx.end_flow()
-        return _ask(f"{check_flow.on_cancel}\n需要时回复“我能领什么”。")
+        return _ask(f"{ON_CANCEL}\n需要时回复“我能领什么”。")
     if command_elsewhere(ctx, "handlers.entitle") or (len(compact(text)) > 4 and looks_like_request(text)):
         ctx.end_flow()
         ctx.notes.append("好的，先不做政策体检了，回答没有保存。需要时回复“我能领什么”。")
@@ -103,8 +100,8 @@ def _leave_or_again(ctx, again: str) -> Reply | None:
     return _ask(again)
 
 
-for _step in q.ORDER:
-    check_flow.step(_step)(lambda ctx, _s=_step: _answer(ctx, _s))
+# One step per question, each named after it (the names ConversationState stores).
+QUESTIONS = {step: (lambda ctx, _s=step: _answer(ctx, _s)) for step in q.ORDER}
 
 
 def finish(ctx, profile: dict) -> Reply:

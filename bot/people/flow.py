@@ -2,13 +2,15 @@
 
 What the resident types is kept encrypted in the flow state (a JSON row) until the last step; nothing
 is saved as a registration before then, so "取消" halfway leaves an earlier registration untouched.
+The steps only: handlers/registration.py declares the flow "people_register" (booking and aids open it
+too, through bot.people.api, so it is opened here by name).
 """
 from __future__ import annotations
 
 import logging
 import re
 
-from bot.engine.flows import Flow, keep_out_of_log
+from bot.engine.flows import keep_out_of_log
 from bot.answers.normalize import compact
 from bot.people import registration as service
 from bot.people.validation import Invalid, NotGenuine, parse_identity, parse_name, parse_phones, spoken_digits
@@ -18,8 +20,6 @@ from bot.answers.towns import match_town, towns
 from bot.answers.voice_words import leavable, looks_like_request, relation_said
 
 log = logging.getLogger(__name__)
-register_flow = Flow("people_register", timeout_minutes=30,
-                     on_timeout="上次的注册超过 30 分钟没有完成，已自动取消，填过的内容没有保存。")
 FAMILY = {"1": "家属（配偶）", "2": "家属（子女）", "3": "家属（父母）", "4": "家属（其他）"}
 FAMILY_WORDS = {"配偶": "1", "老伴": "1", "丈夫": "1", "妻子": "1", "老公": "1", "老婆": "1", "爱人": "1",
                 "子女": "2", "儿子": "2", "女儿": "2", "孩子": "2", "父母": "3", "爸爸": "3", "妈妈": "3",
@@ -38,7 +38,7 @@ def locked_reply(ctx) -> Reply:
 def start_registration(ctx, then: str | None = None) -> Reply:
     if service.is_locked(ctx.session, ctx.openid):
         return locked_reply(ctx)
-    ctx.start_flow(register_flow, "relation", then=then)
+    ctx.start_flow("people_register", "relation", then=then)
     return _ask(ctx, "注册后可以查办证进度、预约上门评残。\n随时回复“取消”可以退出，填过的内容不会保存。\n"
                      "请问是给谁注册？\n1. 给我自己，我是残疾人本人\n2. 给家人，我是家属")
 
@@ -51,7 +51,7 @@ def _who(ctx) -> str:
     return "您" if ctx.data.get("relation") == "本人" else "残疾人"
 
 
-@leavable(register_flow, "relation")
+@leavable
 def relation(ctx):
     said = choice(ctx)
     if said in ("1", "本人", "自己", "我自己", "给自己", "给我自己", "我"):
@@ -71,7 +71,7 @@ def relation(ctx):
     return _ask(ctx, "请回复数字：\n1. 给我自己注册\n2. 给家人注册\n不想注册了请回复“取消”。")
 
 
-@leavable(register_flow, "family")
+@leavable
 def family(ctx):
     said = choice(ctx)
     said = FAMILY_WORDS.get(said, said)
@@ -89,7 +89,7 @@ def _family_chosen(ctx, key: str) -> Reply:
 COMMAND_WORDS = {"菜单", "主菜单", "帮助", "注册", "绑定", "办证进度", "查询进度", "我的证件", "重新注册"}
 
 
-@leavable(register_flow, "name")
+@leavable
 def name(ctx):
     if compact(ctx.text) in COMMAND_WORDS or looks_like_request(ctx.text):
         # "护理补贴怎么申请" is a question, not a name: leave politely and let it be answered
@@ -105,7 +105,7 @@ def name(ctx):
     return _ask(ctx, f"请输入{_who(ctx)}的身份证号，18 位，\n或者残疾人证号，20 位。\n也可以直接用语音说出来。")
 
 
-@leavable(register_flow, "identity")
+@leavable
 def identity(ctx):
     keep_out_of_log(ctx)
     try:
@@ -124,7 +124,7 @@ def identity(ctx):
     return _ask(ctx, "请输入联系电话，手机号就行。\n最好是办证时留的号码，我们用它核对身份：")
 
 
-@leavable(register_flow, "phone")
+@leavable
 def phone(ctx):
     keep_out_of_log(ctx)
     try:
@@ -140,7 +140,7 @@ def phone(ctx):
     return _ask(ctx, f"{_who(ctx)}住在哪个乡镇？\n例如“鳌江”“昆阳”。不清楚可以回复“跳过”。")
 
 
-@leavable(register_flow, "town")
+@leavable
 def town(ctx):
     names = towns(ctx.settings.knowledge_dir)
     said = choice(ctx)

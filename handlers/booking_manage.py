@@ -1,6 +1,6 @@
 """Chat handlers for an existing booking: 我的预约, 取消预约 (with confirmation), 改约, 候补确认.
 
-Collected by the router through handlers/booking.py, which imports them.
+Its handlers and flows are part of the "booking" feature (handlers/booking.py declares it).
 """
 from __future__ import annotations
 
@@ -22,12 +22,6 @@ from bot.privacy.pii import decrypt, mask_phone
 from bot.wechat.reply import Reply
 
 log = logging.getLogger(__name__)
-# Timeouts must not say "已自动取消" here: the resident would think the booking is gone.
-cancel_flow = Flow("booking_cancel", timeout_minutes=10,
-                   on_timeout="上次取消预约没有确认，您的上门评残预约仍然保留。",
-                   on_cancel="好的，没有取消预约，您的上门评残预约仍然保留。")
-resched_flow = Flow("booking_resched", timeout_minutes=15, on_timeout="上次改约没有确认，原来的预约不变。",
-                    on_cancel="好的，不改约了，原来的预约不变。")
 CANCEL_YES = {"确认取消", "取消吧", "要取消", "取消预约", "确定取消"}
 MANAGE = [["改约（换一天）", "booking_resched:"], ["取消预约", "booking_cancel:"], ["主菜单", "menu:MAIN"]]
 
@@ -94,7 +88,6 @@ def cancel_start(ctx: Ctx) -> Reply | None:
     return _say(ctx, f"要取消 {texts.when(rnd)} 的上门评残预约吗？", "回复 1 确认取消", "回复 2 不取消")
 
 
-@cancel_flow.step("confirm")
 def cancel_confirm(ctx):
     word = compact(ctx.text)
     if texts.is_no(ctx.text) or word.startswith(("不", "别")):
@@ -134,7 +127,6 @@ def resched_start(ctx: Ctx) -> Reply | None:
                 *(texts.round_line(i, r) for i, r in enumerate(rounds, 1)), "请回复数字选择。")
 
 
-@resched_flow.step("pick")
 def resched_pick(ctx):
     ids = ctx.data["round_ids"]
     n = texts.number(ctx.text, len(ids))
@@ -145,7 +137,6 @@ def resched_pick(ctx):
     return _say(ctx, f"改到 {texts.when(rnd)}，对吗？", "回复 1 确认改约", "回复 2 不改了")
 
 
-@resched_flow.step("confirm")
 def resched_confirm(ctx):
     if texts.is_no(ctx.text):
         ctx.end_flow()
@@ -163,6 +154,16 @@ def resched_confirm(ctx):
     rnd = ctx.session.get(AssessmentRound, booking.round_id)
     return _say(ctx, "改约成功！", f"新日期：{texts.when(rnd)}", f"预约码不变：{booking.code}",
                 f"{texts.deadline(rnd)} 前还可以再改或取消。")
+
+
+# Timeouts must not say "已自动取消" here: the resident would think the booking is gone.
+cancel_flow = Flow("booking_cancel", entry=(cancel_start,), steps={"confirm": cancel_confirm},
+                   timeout_minutes=10,
+                   on_timeout="上次取消预约没有确认，您的上门评残预约仍然保留。",
+                   on_cancel="好的，没有取消预约，您的上门评残预约仍然保留。")
+resched_flow = Flow("booking_resched", entry=(resched_start,),
+                    steps={"pick": resched_pick, "confirm": resched_confirm}, timeout_minutes=15,
+                    on_timeout="上次改约没有确认，原来的预约不变。", on_cancel="好的，不改约了，原来的预约不变。")
 
 
 def confirm_waitlist(session, entry: Waitlist, openid: str, data_key: str, now=None) -> Booking:
