@@ -121,3 +121,32 @@ def test_console_pages_come_from_the_features_of_each_app_not_from_imports(setti
     assert "admin.dashboard" in without_jobs.view_functions
     assert without_jobs.test_client().get("/admin/jobs").status_code == 404
     assert "jobs" not in without_jobs.config["ADMIN_PAGES"]
+
+
+def test_api_routes_are_recorded_on_import_and_added_to_a_blueprint_per_app(settings):
+    probe = ("import sys, flask, bot.api.jobs\n"
+             "print(sum(len(v.deferred_functions) for m in ('bot.api', 'bot.api.jobs')"
+             " for v in vars(sys.modules[m]).values() if isinstance(v, flask.Blueprint)))")
+    out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                         env={"PATH": "/usr/bin:/bin", "WXBOT_SEMANTIC": "0"})
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout.split() == ["0"]  # no blueprint holds routes after a mere import
+
+    from flask import Flask
+
+    from bot import api
+    from bot.engine.features import installed
+    from bot.engine.services import Services
+
+    def app_with_api():
+        app = Flask(__name__)
+        app.config.update(SECRET_KEY=settings.secret_key, SETTINGS=settings)
+        app.extensions["wxbot"] = services = Services(settings, installed())
+        api.register(app, services)
+        return app
+
+    first, second = app_with_api(), app_with_api()
+    assert first.blueprints["api"] is not second.blueprints["api"]
+    for app in (first, second):
+        response = app.test_client().get("/api/v1/jobs")  # no token: the route exists and asks for one
+        assert response.status_code == 401 and response.json["error"] == "unauthorized"
