@@ -25,7 +25,7 @@ LAZY_PACKAGES = {
 COMPOSITION_ROOT_EDGES = {
     ("bot.engine.features", "handlers"),  # installed(): the feature list
     ("bot.answers.kb_lint", "handlers.policy"),  # `wxbot kb check` renders answers as the chat does
-    ("bot.cli.kb", "handlers.policy"),  # `wxbot ask` answers as the chat does
+    ("bot.cli.asker", "handlers.policy"),  # `wxbot ask` answers as the chat does
     ("bot.admin.views.kb", "handlers.policy"),  # the console's "试一试"
     ("bot.safety.respond", "handlers.menu"),  # a complaint is handed over to a human like "0"
 }
