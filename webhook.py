@@ -12,7 +12,7 @@ from bot import admin, api
 from bot.engine import inbox as engine
 from bot.devtools import simulator
 from bot.config import Settings
-from bot.db import request_deadline
+from bot.db_limits import request_deadline
 from bot.engine.followup import FollowUps
 from bot.wechat.inbound import Inbound, MalformedMessage
 from bot.wechat.protocol import BadSignature, CallbackCodec, replay_key

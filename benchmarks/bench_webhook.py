@@ -165,7 +165,7 @@ def round_trips(env: dict, residents: int = 12) -> dict[str, list[int]]:
     import psycopg
     from sqlalchemy import event
 
-    from bot.db import message_sessions
+    from bot.db_limits import message_sessions
     from webhook import create_app
     settings = Settings.from_env(env)
     app = create_app(settings)

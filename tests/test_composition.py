@@ -11,7 +11,7 @@ from bot.config import ROOT
 
 # Runs in a fresh interpreter: what every first-party module leaves behind when merely imported.
 PROBE = r"""
-import importlib, inspect, json, sys
+import importlib, inspect, json, os, sys
 from bot.cli import main as cli
 from bot.engine import features
 from bot.models import OutboxMessage
@@ -25,9 +25,12 @@ from bot.privacy import forget as privacy
 from bot.scheduler import runner as scheduler
 from bot.engine.flows import Flow
 from bot.models import OutboxMessage
-tagged, flows = set(), set()
+import flask
+tagged, flows, routes_held = set(), set(), []
 for name in names:
     for value in vars(sys.modules[name]).values():
+        if isinstance(value, flask.Blueprint) and value.deferred_functions:
+            routes_held.append(f"{name}.{value.name}")
         if inspect.isfunction(value) and getattr(value, "wx_routes", None):
             tagged.add(f"{value.__module__}.{value.__qualname__}")
         if type(value) is Flow:
@@ -38,7 +41,8 @@ print(json.dumps({
     "commands_same": builtin == sorted(cli.cli.commands),
     "registries": [f"{m.__name__}.{a}" for m in (audiences, privacy, scheduler)
                    for a in ("TAG_PROVIDERS", "AUDIENCE_PROVIDERS", "_FORGETTERS", "TICKS") if hasattr(m, a)],
-    "tagged": sorted(tagged), "flows": sorted(flows),
+    "tagged": sorted(tagged), "flows": sorted(flows), "routes_held": routes_held,
+    "pinyin_loaded": "pypinyin" in sys.modules or any(k.startswith("PYPINYIN") for k in os.environ),
 }))
 from bot.engine.features import installed
 from bot.engine.router import Router
@@ -57,6 +61,8 @@ def test_importing_every_module_registers_nothing_and_features_are_the_one_list(
     assert imported["built"] == 0, "importing a module built the features list"
     assert imported["columns_same"] and imported["commands_same"]
     assert imported["registries"] == []
+    assert imported["routes_held"] == []  # console, API and simulator routes wait for a blueprint per app
+    assert imported["pinyin_loaded"] is False  # pypinyin and its settings wait for the first fuzzy match
     # Every tagged handler and every flow in handlers/ is declared by a feature, and nothing else is.
     assert collected["listed"] == imported["tagged"]
     assert collected["flows"] == imported["flows"]
@@ -81,7 +87,7 @@ def test_function_level_imports_hide_no_cycle_beyond_the_composition_root():
     # bot/ reaches up into handlers/ (which imports bot/ at import) at run time in these places only.
     assert COMPOSITION_ROOT_EDGES == {
         ("bot.engine.features", "handlers"), ("bot.answers.kb_lint", "handlers.policy"),
-        ("bot.cli.kb", "handlers.policy"), ("bot.admin.views.kb", "handlers.policy"),
+        ("bot.cli.asker", "handlers.policy"), ("bot.admin.views.kb", "handlers.policy"),
         ("bot.safety.respond", "handlers.menu")}
     everywhere = graph(everywhere=True)[0]
     upward = {(m, t) for m, targets in everywhere.items() if m.startswith("bot") for t in targets
@@ -184,3 +190,32 @@ def test_every_flow_is_declared_once_as_data_with_its_entries_and_steps():
         "aids_cancel": ["pick"], "aids_extend": ["pick"], "contact_town": ["town"]}
     from bot.entitle.questions import ORDER
     assert set(flows["entitle"].steps) == {"confirm", "cert_where", *ORDER}
+
+
+def test_api_routes_are_recorded_on_import_and_added_to_a_blueprint_per_app(settings):
+    probe = ("import sys, flask, bot.api.jobs\n"
+             "print(sum(len(v.deferred_functions) for m in ('bot.api', 'bot.api.jobs')"
+             " for v in vars(sys.modules[m]).values() if isinstance(v, flask.Blueprint)))")
+    out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                         env={"PATH": "/usr/bin:/bin", "WXBOT_SEMANTIC": "0"})
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout.split() == ["0"]  # no blueprint holds routes after a mere import
+
+    from flask import Flask
+
+    from bot import api
+    from bot.engine.features import installed
+    from bot.engine.services import Services
+
+    def app_with_api():
+        app = Flask(__name__)
+        app.config.update(SECRET_KEY=settings.secret_key, SETTINGS=settings)
+        app.extensions["wxbot"] = services = Services(settings, installed())
+        api.register(app, services)
+        return app
+
+    first, second = app_with_api(), app_with_api()
+    assert first.blueprints["api"] is not second.blueprints["api"]
+    for app in (first, second):
+        response = app.test_client().get("/api/v1/jobs")  # no token: the route exists and asks for one
+        assert response.status_code == 401 and response.json["error"] == "unauthorized"

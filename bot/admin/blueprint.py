@@ -125,46 +125,6 @@ def console_globals():
             "idle_minutes": current_app.config.get("ADMIN_IDLE_MINUTES")}
 
 
-class Routes:
-    """A views module's routes (and context processors), recorded by its decorators: importing the
-    module registers nothing; admin.register() adds the pages a feature lists to the app's blueprint."""
-
-    def __init__(self):
-        self.calls: list[tuple[str, tuple, dict, object]] = []
-
-    def _record(self, method: str, *args, **options):
-        def record(view):
-            self.calls.append((method, args, options, view))
-            return view
-        return record
-
-    def route(self, rule: str, **options):
-        return self._record("route", rule, **options)
-
-    def get(self, rule: str, **options):
-        return self._record("get", rule, **options)
-
-    def post(self, rule: str, **options):
-        return self._record("post", rule, **options)
-
-    def patch(self, rule: str, **options):
-        return self._record("patch", rule, **options)
-
-    def delete(self, rule: str, **options):
-        return self._record("delete", rule, **options)
-
-    def context_processor(self, fn):
-        self.calls.append(("context_processor", (), {}, fn))
-        return fn
-
-    def add_to(self, bp: Blueprint) -> None:
-        for method, args, options, fn in self.calls:
-            if method == "context_processor":
-                bp.context_processor(fn)
-            else:
-                getattr(bp, method)(*args, **options)(fn)
-
-
 def make_blueprint() -> Blueprint:
     """The console blueprint of one app, with its request hooks and error pages (no pages yet)."""
     bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates",

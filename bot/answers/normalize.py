@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from bot.answers.pinyin import syllables
+
 _PUNCT_SPACE = re.compile(r"[\s\u3000~`!@#$%^&*()\-_=+\[\]{}|\\;:'\",.<>/?·！￥…（）—【】、；：‘’“”，。《》？]+")
 # WeChat renders emoticons as codes like [微笑] or /::) in the text
 _WECHAT_EMOTICON = re.compile(r"\[[\u4e00-\u9fa5A-Za-z]{1,6}\]|/:[^\s]{1,6}")
@@ -35,5 +37,4 @@ def compact(text: str) -> str:
 
 def pinyin_key(text: str) -> str:
     """Toneless pinyin syllables, space-separated: homophones typed or dictated compare equal."""
-    from pypinyin import lazy_pinyin
-    return " ".join(lazy_pinyin(compact(text)))
+    return " ".join(syllables(compact(text)))

@@ -1,6 +1,7 @@
 """Staff HTTP API under /api/v1/: bearer-token auth, JSON in and out, errors in Chinese and English.
 
-Loaded by webhook.create_app via register(app, services). Endpoints: see bot/api/jobs.py.
+Loaded by webhook.create_app via register(app, services), which builds a blueprint for that app and
+adds the routes bot/api/jobs.py records (importing it registers nothing). Endpoints: see bot/api/jobs.py.
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from flask import Blueprint, current_app, jsonify, request
 from bot.api.auth import AuthError, authenticate
 
 log = logging.getLogger(__name__)
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
+NAME, URL_PREFIX = "api", "/api/v1"
 MAX_JSON_BYTES = 32 * 1024  # one posting is a few KB; anything bigger is a mistake or an attack
 _STATUS_TEXT = {400: ("请求有误", "bad request"), 401: ("未授权", "unauthorized"), 403: ("禁止访问", "forbidden"),
                 404: ("没有找到", "not found"), 405: ("不支持这个方法", "method not allowed"),
@@ -76,14 +77,13 @@ class BodyError(Exception):
         self.args_ = (status, code, zh, en)
 
 
-@bp.errorhandler(BodyError)
 def _body_error(exc: BodyError):
     return error(*exc.args_)
 
 
 def _json_errors(response):
     """Errors raised outside our views (unknown URL, wrong method, 413, 503) still answer JSON."""
-    if request.path.startswith(bp.url_prefix + "/") and response.status_code >= 400 \
+    if request.path.startswith(URL_PREFIX + "/") and response.status_code >= 400 \
             and response.mimetype != "application/json":
         return error(response.status_code)
     return response
@@ -92,12 +92,24 @@ def _json_errors(response):
 def _exempt_from_csrf():
     # Bearer-token clients send no CSRF token; the console's CSRFProtect may be set up after us.
     csrf = current_app.extensions.get("csrf")
-    if csrf is not None and request.blueprint == bp.name:
-        csrf.exempt(bp)
+    if csrf is not None and request.blueprint == NAME:
+        csrf.exempt(current_app.blueprints[NAME])
+
+
+def make_blueprint() -> Blueprint:
+    """The API blueprint of one app, with its error handler (no routes yet)."""
+    bp = Blueprint(NAME, __name__, url_prefix=URL_PREFIX)
+    bp.register_error_handler(BodyError, _body_error)
+    return bp
 
 
 def register(app, services_) -> None:
-    from bot.api import jobs  # noqa: F401  why: adds its routes to bp; jobs.py imports this package
+    """The API for this app: a fresh blueprint with the routes bot/api/jobs.py records."""
+    from bot.api import jobs  # why: jobs.py imports this package (error, with_token, ...)
+    if NAME in app.blueprints:
+        return
+    bp = make_blueprint()
+    jobs.ROUTES.add_to(bp)
     if app.extensions.get("csrf") is not None:
         app.extensions["csrf"].exempt(bp)
     app.before_request(_exempt_from_csrf)  # registered before the console's, so it runs first

@@ -1,5 +1,7 @@
 """Job endpoints: POST /jobs (upsert by external_id), GET /jobs (open, paginated), GET/PATCH/DELETE
-/jobs/<external_id>, GET /job-views (views per posting)."""
+/jobs/<external_id>, GET /job-views (views per posting).
+
+The decorators only record the routes (ROUTES); bot.api.register adds them to each app's blueprint."""
 from __future__ import annotations
 
 import logging
@@ -8,14 +10,16 @@ from flask import jsonify, request, url_for
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from bot.api import BodyError, bp, error, json_body, services, with_token
+from bot.api import BodyError, error, json_body, services, with_token
 from bot.jobs.models import JobView
 from bot.jobs.postings import (InvalidPosting, PostingNotFound, find, local_today, open_postings,
                                save_posting, to_dict, view_stats, withdraw_posting)
 from bot.jobs.validation import msg
+from bot.web_routes import Routes
 
 log = logging.getLogger(__name__)
 MAX_PER_PAGE = 100
+ROUTES = Routes()
 
 
 def _int_arg(name: str, default: int, low: int, high: int) -> int:
@@ -36,7 +40,7 @@ def _not_found(external_id: str):
     return error(404, "not_found", f"没有编号为 {external_id} 的岗位", f"no job with external_id {external_id!r}")
 
 
-@bp.get("/jobs")
+@ROUTES.get("/jobs")
 @with_token(write=False)
 def list_jobs(session, _token):
     page = _int_arg("page", 1, 1, 100000)
@@ -49,7 +53,7 @@ def list_jobs(session, _token):
                    next=url_for("api.list_jobs", page=page + 1, per_page=per_page) if more else None)
 
 
-@bp.post("/jobs")
+@ROUTES.post("/jobs")
 @with_token(write=True)
 def post_job(session, token):
     body = json_body()
@@ -76,7 +80,7 @@ def post_job(session, token):
     return response
 
 
-@bp.get("/jobs/<external_id>")
+@ROUTES.get("/jobs/<external_id>")
 @with_token(write=False)
 def get_job(session, _token, external_id):
     posting = find(session, external_id)
@@ -86,7 +90,7 @@ def get_job(session, _token, external_id):
     return jsonify(job=to_dict(posting) | {"views": views})
 
 
-@bp.patch("/jobs/<external_id>")
+@ROUTES.patch("/jobs/<external_id>")
 @with_token(write=True)
 def patch_job(session, token, external_id):
     body = json_body()
@@ -100,7 +104,7 @@ def patch_job(session, token, external_id):
     return jsonify(job=to_dict(saved.posting), outcome=saved.outcome, warnings=saved.warnings)
 
 
-@bp.delete("/jobs/<external_id>")
+@ROUTES.delete("/jobs/<external_id>")
 @with_token(write=True)
 def delete_job(session, token, external_id):
     """Withdraw (kept for the record and the view statistics, never shown to residents again)."""
@@ -111,7 +115,7 @@ def delete_job(session, token, external_id):
     return jsonify(job=to_dict(posting), outcome="withdrawn")
 
 
-@bp.get("/job-views")
+@ROUTES.get("/job-views")
 @with_token(write=False)
 def job_views(session, _token):
     return jsonify(items=view_stats(session, include_closed=request.args.get("open") != "1"))

@@ -8,14 +8,14 @@ import yaml
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 
 from bot.devtools.simulate import build_xml, encrypts, read_reply, signed_request
+from bot.web_routes import Routes
 
-bp = Blueprint("simulator", __name__, template_folder="templates", static_folder="static",
-               static_url_path="/simulator/static")
+ROUTES = Routes()  # added to a blueprint per app by register(): importing this module registers nothing
 
 EVENTS = {"subscribe", "unsubscribe", "click", "scan", "location", "view"}
 
 
-@bp.get("/")
+@ROUTES.get("/")
 def page():
     settings = current_app.config["SETTINGS"]
     menu = _menu_buttons(settings)
@@ -23,13 +23,13 @@ def page():
                            encrypted_always=encrypts(settings))
 
 
-@bp.get("/favicon.ico")
+@ROUTES.get("/favicon.ico")
 def favicon():
     """Browsers ask for /favicon.ico on every page; answer with the simulator's icon."""
     return redirect(url_for("simulator.static", filename="favicon.svg"), code=301)
 
 
-@bp.post("/simulator/send")
+@ROUTES.post("/simulator/send")
 def send():
     """Build the XML WeChat would send, sign (and encrypt) it and POST it to /wechat in-process."""
     settings = current_app.config["SETTINGS"]
@@ -59,7 +59,7 @@ def send():
     return jsonify(result)
 
 
-@bp.get("/simulator/sent")
+@ROUTES.get("/simulator/sent")
 def sent():
     """Messages the (fake) WeChat API delivered to this openid later: outbox, notices, reminders."""
     settings = current_app.config["SETTINGS"]
@@ -81,4 +81,8 @@ def _menu_buttons(settings) -> list[dict]:
 
 
 def register(app, _services) -> None:
+    """The simulator page for this app (only when enabled: webhook.create_app decides)."""
+    bp = Blueprint("simulator", __name__, template_folder="templates", static_folder="static",
+                   static_url_path="/simulator/static")
+    ROUTES.add_to(bp)
     app.register_blueprint(bp)

@@ -16,7 +16,8 @@ import time
 
 from sqlalchemy import or_, select
 
-from bot.db import LOCAL_TZ, begin_bounded, utcnow
+from bot.db import LOCAL_TZ, utcnow
+from bot.db_limits import begin_bounded
 from bot.outbox.notify import notify
 from bot.models import Follower, InboundSeen
 

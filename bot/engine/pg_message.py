@@ -2,14 +2,14 @@
 
 1. BEGIN travels with the claim (a psycopg pipeline): remember the callback's nonce, take a
    transaction-level advisory lock on the message key without waiting, insert the dedup row.
-2. The resident's follower and conversation rows, the follower locked (bot.engine.inbox._load).
+2. The resident's follower and conversation rows, the follower locked (bot.engine.handle.load).
 3. The handler's own writes, flushed (none for most messages).
 4. The finish travels with COMMIT: the reply stored once, the message logged.
 
 A retry of a message still being handled does not queue behind it: it misses the advisory lock and
 polls for the first reply (bot.engine.inbox._replay). A worker that dies rolls its transaction back (the
 server sees the socket close), claim included, so a retry claims the message afresh; one that hangs
-is ended by idle_in_transaction_session_timeout and statement_timeout (bot.db.message_sessions): that
+is ended by idle_in_transaction_session_timeout and statement_timeout (bot.db_limits.message_sessions): that
 is the lease. A row another scheme left 'processing' with an expired lease is taken over as before.
 """
 from __future__ import annotations

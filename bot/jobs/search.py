@@ -8,13 +8,13 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from pypinyin import lazy_pinyin
 from rapidfuzz import fuzz
 from sqlalchemy.orm import Session
 
 from bot.jobs.models import JobPosting
 from bot.jobs.postings import open_postings
 from bot.answers.normalize import nfkc, strip_emoji
+from bot.answers.pinyin import syllables
 from bot.privacy.pii import scrub
 from bot.answers.towns import match_town
 
@@ -57,16 +57,16 @@ class Query:
 
 
 @lru_cache(maxsize=2048)
-def _sound(text: str) -> tuple[str, ...]:
+def _command_sound(text: str) -> tuple[str, ...]:
     """Toneless pinyin of a short prefix (pypinyin costs ~0.1 ms a call; commands are few)."""
-    return tuple(lazy_pinyin(text))
+    return tuple(syllables(text))
 
 
 def strip_command(text: str) -> str:
     """'找工作 鳌江' → '鳌江'; also a command typed as a homophone ('找工做 鳌江')."""
     text = strip_emoji(nfkc(text)).strip()
     for word in COMMANDS:
-        if text.startswith(word) or _sound(text[:len(word)]) == _sound(word):
+        if text.startswith(word) or _command_sound(text[:len(word)]) == _command_sound(word):
             return text[len(word):].strip()
     return text
 
@@ -125,7 +125,7 @@ def _doc(posting: JobPosting) -> tuple[str, str, str]:
 
 def _sound(text: str) -> str:
     """'|xian|mou|' — syllables fenced, so 'an mo' (按摩) is not found inside 'xian mou' (县某)."""
-    return "|" + "|".join(lazy_pinyin(text)) + "|"
+    return "|" + "|".join(syllables(text)) + "|"
 
 
 def term_score(term: str, posting: JobPosting) -> float:

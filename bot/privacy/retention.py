@@ -6,7 +6,8 @@ import logging
 
 from sqlalchemy import delete, null, update
 
-from bot.db import begin_bounded, utcnow
+from bot.db import utcnow
+from bot.db_limits import begin_bounded
 from bot.models import CallbackNonce, InboundSeen, MessageLog
 from bot.safety.staff import purge_handled
 

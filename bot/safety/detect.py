@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
-from pypinyin import lazy_pinyin
 
 from bot.answers.knowledge_files import FileCache
 from bot.answers.normalize import compact
+from bot.answers.pinyin import syllables
 from bot.safety.similar import Similar
 
 ORDER = ("self_harm", "violence", "medical", "danger", "complaint")  # the first category that fires wins
@@ -42,7 +42,7 @@ class Category:
 
 def _syllables(text: str) -> str:
     """'|bu|xiang|huo|le|': toneless pinyin with separators, so a phrase matches whole syllables only."""
-    return "|" + "|".join(lazy_pinyin(text)) + "|"
+    return "|" + "|".join(syllables(text)) + "|"
 
 
 class Detector:

@@ -16,7 +16,8 @@ from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidAppIdException
 
 from bot.config import Settings
-from bot.db import begin_bounded, insert_ignore, utcnow
+from bot.db import insert_ignore, utcnow
+from bot.db_limits import begin_bounded
 from bot.wechat.inbound import MalformedMessage, parse_xml
 from bot.models import CallbackNonce
 

@@ -12,7 +12,7 @@ from flask_login import login_required
 from sqlalchemy import select
 
 from bot.admin.auth import actor, require
-from bot.admin.blueprint import Routes, reader, settings, tx
+from bot.admin.blueprint import reader, settings, tx
 from bot.aids import service
 from bot.aids.export import loan_sheet
 from bot.aids.models import HOLDING, WAITING, AidLoan, AidStation, AidStock, AidWait
@@ -20,6 +20,7 @@ from bot.answers.towns import match_town
 from bot.calls.tasks import settle
 from bot.people import api as people
 from bot.privacy.pii import mask_name
+from bot.web_routes import Routes
 
 ROUTES = Routes()  # this module's pages, added by admin.register
 

@@ -11,10 +11,11 @@ from werkzeug.security import check_password_hash
 
 from bot.admin import accounts, console_sessions
 from bot.admin.auth import StaffUser, actor, now_utc
-from bot.admin.blueprint import Routes, tx
+from bot.admin.blueprint import tx
 from bot.admin.forms import LoginForm, PasswordForm
 from bot.admin.models import Staff
 from bot.privacy.audit import audit
+from bot.web_routes import Routes
 
 log = logging.getLogger(__name__)
 ROUTES = Routes()  # this module's pages, added by admin.register

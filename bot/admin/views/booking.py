@@ -9,13 +9,14 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_login import login_required
 
 from bot.admin.auth import actor, require
-from bot.admin.blueprint import Routes, reader, settings, tx
+from bot.admin.blueprint import reader, settings, tx
 from bot.booking import export, rounds, staff
 from bot.booking.models import AssessmentRound
 from bot.booking.service import BookingError
 from bot.calls import outlook, tasks as calls
 from bot.db import local_now
 from bot.answers.towns import towns
+from bot.web_routes import Routes
 
 log = logging.getLogger(__name__)
 ROUTES = Routes()  # this module's pages, added by admin.register

@@ -12,12 +12,13 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from bot.admin.auth import actor, require
-from bot.admin.blueprint import Routes, reader, settings, tx
+from bot.admin.blueprint import reader, settings, tx
 from bot.privacy.audit import audit
 from bot.calls import tasks
 from bot.calls.contact import contact
 from bot.calls.models import DONE, OPEN, STATUS_LABELS, UNREACHABLE, CallTask
 from bot.privacy.pii import mask_name, mask_phone
+from bot.web_routes import Routes
 
 log = logging.getLogger(__name__)
 ROUTES = Routes()  # this module's pages, added by admin.register

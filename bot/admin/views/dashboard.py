@@ -9,7 +9,7 @@ from flask_login import login_required
 from sqlalchemy import func, select
 
 from bot.admin import stats
-from bot.admin.blueprint import Routes, reader, settings
+from bot.admin.blueprint import reader, settings
 from bot.booking import rounds, staff
 from bot.booking.models import Booking
 from bot.calls.tasks import open_count
@@ -17,6 +17,7 @@ from bot.db import local_now
 from bot.entitle.counts import last_days
 from bot.notices import service as notices
 from bot.outbox.models import Notice
+from bot.web_routes import Routes
 
 log = logging.getLogger(__name__)
 ROUTES = Routes()  # this module's pages, added by admin.register

@@ -9,9 +9,10 @@ from wtforms import SelectField, SubmitField
 from bot.entitle import rules as ent
 from bot.answers import knowledge
 from bot.admin.auth import require
-from bot.admin.blueprint import Routes, services, settings
+from bot.admin.blueprint import services, settings
 from bot.entitle.render import first_page, next_page
 from bot.entitle.rules_check import check
+from bot.web_routes import Routes
 
 ROUTES = Routes()  # this module's pages, added by admin.register
 

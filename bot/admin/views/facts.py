@@ -9,11 +9,12 @@ from flask_login import login_required
 from bot.answers import knowledge
 from bot.admin import facts_store, kb_store
 from bot.admin.auth import actor, require
-from bot.admin.blueprint import Routes, reader, services, settings, tx
+from bot.admin.blueprint import reader, services, settings, tx
 from bot.admin.forms import FactForm
 from bot.admin.models import KnowledgeEdit
 from bot.privacy.audit import audit
 from bot.answers.local_facts import PLACEHOLDER
+from bot.web_routes import Routes
 
 log = logging.getLogger(__name__)
 ROUTES = Routes()  # this module's pages, added by admin.register

@@ -11,11 +11,12 @@ from sqlalchemy import case, func, select
 
 from bot import jobs
 from bot.admin.auth import actor, require
-from bot.admin.blueprint import Routes, reader, settings, tx
+from bot.admin.blueprint import reader, settings, tx
 from bot.jobs import postings
 from bot.jobs.models import CATEGORIES, KINDS, STATUSES, JobPosting
 from bot.jobs.validation import LABELS
 from bot.answers.towns import towns
+from bot.web_routes import Routes
 
 log = logging.getLogger(__name__)
 ROUTES = Routes()  # this module's pages, added by admin.register

@@ -10,12 +10,13 @@ from flask_login import login_required
 
 from bot.admin import kb_store
 from bot.admin.auth import actor, require
-from bot.admin.blueprint import Routes, reader, services, settings, tx
+from bot.admin.blueprint import reader, services, settings, tx
 from bot.admin.forms import EntryForm, TryForm
 from bot.admin.kb_why import explain_in_words
 from bot.admin.models import KnowledgeEdit
 from bot.answers import knowledge
 from bot.privacy.audit import audit
+from bot.web_routes import Routes
 
 log = logging.getLogger(__name__)
 ROUTES = Routes()  # this module's pages, added by admin.register

@@ -10,12 +10,13 @@ from sqlalchemy import select
 
 from bot.notices import service as notices
 from bot.admin.auth import actor, require
-from bot.admin.blueprint import Routes, reader, settings, tx
+from bot.admin.blueprint import reader, settings, tx
 from bot.privacy.audit import audit
 from bot.outbox.config import load_config
 from bot.db import parse_local_datetime, utcnow
 from bot.outbox.models import Notice
 from bot.answers.towns import towns
+from bot.web_routes import Routes
 
 log = logging.getLogger(__name__)
 ROUTES = Routes()  # this module's pages, added by admin.register

@@ -9,12 +9,13 @@ from flask_login import login_required
 
 from bot.admin import tasks
 from bot.admin.auth import actor, require
-from bot.admin.blueprint import Routes, reader, services, settings, tx
+from bot.admin.blueprint import reader, services, settings, tx
 from bot.admin.models import AdminTask
 from bot.devtools.demo_samples import is_sample
 from bot.people import api, registry_import
 from bot.people.sheet import SheetError
 from bot.privacy.pii import mask_id, scrub
+from bot.web_routes import Routes
 
 log = logging.getLogger(__name__)
 ROUTES = Routes()  # this module's pages, added by admin.register

@@ -10,10 +10,11 @@ from sqlalchemy import func, select
 
 from bot.admin import accounts, accounts as acc, audit_text, settings_summary
 from bot.admin.auth import UPLOAD_MAX_BYTES, actor, current_user, require
-from bot.admin.blueprint import Routes, reader, services, settings, tx
+from bot.admin.blueprint import reader, services, settings, tx
 from bot.admin.forms import ResetPasswordForm, RoleForm, StaffForm
 from bot.admin.models import ROLE_LABELS, Staff
 from bot.models import AuditLog
+from bot.web_routes import Routes
 
 log = logging.getLogger(__name__)
 ROUTES = Routes()  # this module's pages, added by admin.register

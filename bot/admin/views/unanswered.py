@@ -9,13 +9,14 @@ from sqlalchemy import select
 
 from bot.admin import kb_store, stats
 from bot.admin.auth import actor, require
-from bot.admin.blueprint import Routes, reader, settings, tx
+from bot.admin.blueprint import reader, settings, tx
 from bot.admin.forms import SampleForm, SelectChoice
 from bot.admin.models import KnowledgeEdit
 from bot.admin.views.kb import current_kb
 from bot.models import MessageLog
 from bot.answers.normalize import compact
 from bot.privacy.pii import scrub
+from bot.web_routes import Routes
 
 log = logging.getLogger(__name__)
 ROUTES = Routes()  # this module's pages, added by admin.register

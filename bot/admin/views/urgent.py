@@ -11,7 +11,7 @@ from wtforms import SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from bot.admin.auth import actor, require
-from bot.admin.blueprint import Routes, reader, settings, tx
+from bot.admin.blueprint import reader, settings, tx
 from bot.models import Follower, MessageLog
 from bot.people.api import registered_person
 from bot.privacy.audit import audit
@@ -19,6 +19,7 @@ from bot.privacy.pii import mask_name, mask_phone
 from bot.safety import staff as urgent
 from bot.safety.detect import labels
 from bot.safety.models import UrgentItem
+from bot.web_routes import Routes
 
 log = logging.getLogger(__name__)
 ROUTES = Routes()  # this module's pages, added by admin.register

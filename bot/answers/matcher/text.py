@@ -7,9 +7,9 @@ from pathlib import Path
 
 import yaml
 import zhconv
-from pypinyin import lazy_pinyin
 
 from bot.answers.normalize import nfkc, strip_emoji
+from bot.answers.pinyin import syllables
 
 # Everything that is not a Han character, a digit or a Latin letter separates segments.
 _SEPARATORS = re.compile(r"[^\u4e00-\u9fff0-9a-z]+")
@@ -46,7 +46,7 @@ def _reading(char: str) -> str:
     平/评, 不贴/补贴) share the usual reading anyway."""
     syl = _READINGS.get(char)
     if syl is None:
-        syl = _READINGS[char] = fold_syllable(lazy_pinyin(char, errors=lambda c: [c])[0])
+        syl = _READINGS[char] = fold_syllable(syllables(char, errors=lambda c: [c])[0])
     return syl
 
 
