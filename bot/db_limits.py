@@ -7,6 +7,8 @@ engines with the timeouts below; this module imports nothing from it.
 """
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
 import time
 from contextlib import contextmanager
@@ -73,8 +75,45 @@ _message_factories: dict[Engine | None, sessionmaker | None] = {}
 
 
 # SQLite has one writer: threads of a process queue here, in order, instead of sleeping and polling in
-# SQLite's busy handler (which wakes late and starves). Other processes still meet the busy timeout.
+# SQLite's busy handler (which sleeps up to 100 ms at a time, wakes late and starves). The workers of
+# one server then take turns through a lock file beside the database (_process_turn), so they too
+# never meet in the busy handler; other writers (the scheduler's long jobs) still meet its timeout.
 _sqlite_writer = threading.RLock()
+_turn = threading.local()  # how deep this thread is in begin_bounded (the lock file is taken once)
+_lock_files: dict[tuple[int, str], int] = {}  # (pid, path) → fd: a forked worker opens its own
+
+
+@contextmanager
+def _process_turn(database: str | None, until: float):
+    """This process's turn at writing `database` among the other processes that write through here."""
+    depth = getattr(_turn, "depth", 0)
+    if not database or database == ":memory:" or depth:
+        _turn.depth = depth + 1
+        try:
+            yield
+        finally:
+            _turn.depth = depth
+        return
+    key = (os.getpid(), database)  # a lock held through a descriptor shared across fork excludes no one
+    fd = _lock_files.get(key)
+    if fd is None:
+        fd = _lock_files[key] = os.open(f"{database}-writer", os.O_RDWR | os.O_CREAT, 0o600)
+    pause = 0.0002
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except BlockingIOError:
+            if time.monotonic() >= until:
+                raise WriterBusy("BEGIN IMMEDIATE", None, Exception("database is locked (other worker)"))
+            time.sleep(pause)  # a turn lasts a few ms: short naps, not the busy handler's 100 ms
+            pause = min(pause * 2, 0.002)
+    _turn.depth = 1
+    try:
+        yield
+    finally:
+        _turn.depth = 0
+        fcntl.flock(fd, fcntl.LOCK_UN)
 
 
 class WriterBusy(OperationalError):
@@ -87,10 +126,11 @@ def begin_bounded(sessions: sessionmaker):
     SQLite one write transaction of this process at a time."""
     bind = sessions.kw.get("bind")
     if bind is not None and bind.dialect.name == "sqlite":
-        if not _sqlite_writer.acquire(timeout=wait_ms(int(BUSY_TIMEOUT_SECONDS * 1000)) / 1000):
+        until = time.monotonic() + wait_ms(int(BUSY_TIMEOUT_SECONDS * 1000)) / 1000
+        if not _sqlite_writer.acquire(timeout=max(0.0, until - time.monotonic())):
             raise WriterBusy("BEGIN IMMEDIATE", None, Exception("database is locked (writer queue)"))
         try:
-            with sessions.begin() as session:
+            with _process_turn(bind.url.database, until), sessions.begin() as session:
                 yield session
         finally:
             _sqlite_writer.release()
