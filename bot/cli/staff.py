@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
 
 import click
 from sqlalchemy import select
@@ -56,20 +57,27 @@ def staff_list() -> None:
         click.echo(f"{p.username:<20} {p.role:<7} {state:<8} last login {localtime(p.last_login) or 'never'}")
 
 
+@contextmanager
+def _account(username: str):
+    """(transaction, the named account); a missing account or a refused change is a plain CLI error."""
+    try:
+        with _sessions().begin() as db:
+            person = accounts.find(db, username)
+            if person is None:
+                raise click.ClickException(f"no account named {username}")
+            yield db, person
+    except accounts.AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
 @staff.command("reset-password")
 @click.option("--username", required=True)
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
               help="The new password; prompted (hidden) when omitted.")
 def staff_reset_password(username: str, password: str) -> None:
     """Set a new password, unlock the account and end its open sessions."""
-    try:
-        with _sessions().begin() as db:
-            person = accounts.find(db, username)
-            if person is None:
-                raise click.ClickException(f"no account named {username}")
-            accounts.set_password(db, person, password, cli_actor())
-    except accounts.AccountError as exc:
-        raise click.ClickException(str(exc)) from exc
+    with _account(username) as (db, person):
+        accounts.set_password(db, person, password, cli_actor())
     click.echo(f"password of {username} reset; its sessions are signed out")
 
 
@@ -78,12 +86,6 @@ def staff_reset_password(username: str, password: str) -> None:
 @click.option("--role", type=ROLE_CHOICE, required=True)
 def staff_set_role(username: str, role: str) -> None:
     """Change an account's role."""
-    try:
-        with _sessions().begin() as db:
-            person = accounts.find(db, username)
-            if person is None:
-                raise click.ClickException(f"no account named {username}")
-            accounts.set_role(db, person, role, cli_actor())
-    except accounts.AccountError as exc:
-        raise click.ClickException(str(exc)) from exc
+    with _account(username) as (db, person):
+        accounts.set_role(db, person, role, cli_actor())
     click.echo(f"{username} is now {role}")
