@@ -153,3 +153,12 @@ def test_a_question_that_fits_two_topics_gets_a_short_numbered_list(bundle):
     numbered = [ln for ln in lines if ln[:2] in ("1.", "2.", "3.", "4.")]
     assert lines[0] == policy.SUGGEST_INTRO and 2 <= len(numbered) <= 3
     assert "subsidy.living" in reply.meta["candidates"] and "回复 0 转人工" in reply.text
+
+
+def test_the_tuning_script_accepts_spent_sets_and_refuses_the_held_out_one():
+    spec = importlib.util.spec_from_file_location("tune_semantic", ROOT / "benchmarks" / "tune_semantic.py")
+    tune = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tune)
+    assert tune.is_held_out("knowledge/eval/fresh2.tsv") and tune.is_held_out("fresh3.tsv")
+    assert not tune.is_held_out("knowledge/eval/fresh.tsv")  # run once in round 2, tuning data since
+    assert not tune.is_held_out("knowledge/eval/tune.tsv")
