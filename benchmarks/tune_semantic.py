@@ -90,13 +90,31 @@ def is_held_out(path: str) -> bool:
     return name.startswith("fresh") and name not in SPENT
 
 
+# Close-call settings compared file by file with `--per-file` (margin_min, disagree_margin).
+COMPARE = ((0.02, 0.05), (0.03, 0.05), (0.03, 0.06), (0.04, 0.06), (0.05, 0.06))
+
+
+def per_file(rows_by_file) -> None:
+    """right / offered / wrong / out-of-scope answered per file for each close-call setting."""
+    for m, d in COMPARE:
+        rules = replace(rank.SEMANTIC, margin_min=m, disagree_margin=d)
+        for name, rows in rows_by_file.items():
+            s = judge(rows, rules, rank.W_LEXICAL)
+            n, o = s["n"] or 1, s["oos"] or 1
+            print(f"margin {m} disagree {d} {name}: {s['right'] / n:.1%} / {s['offered'] / n:.1%} / "
+                  f"{s['wrong'] / n:.1%} / {s['oos_answered'] / o:.1%}")
+
+
 def main() -> None:
-    paths = sys.argv[1:]
+    paths = [a for a in sys.argv[1:] if a != "--per-file"]
     assert paths and not any(is_held_out(p) for p in paths), "never tune on a held-out set (fresh2.tsv …)"
     matcher = Bundle.load(ROOT / "knowledge").matcher
     assert matcher.semantic is not None, "the semantic extra is not installed"
-    rows = [(ok, matcher.match(q)) for path in paths for ok, q in read_tsv(path)]
-    cross_validate(rows)
+    rows_by_file = {Path(path).name: [(ok, matcher.match(q)) for ok, q in read_tsv(path)] for path in paths}
+    if "--per-file" in sys.argv:
+        per_file(rows_by_file)
+        return
+    cross_validate([r for rows in rows_by_file.values() for r in rows])
 
 
 def cross_validate(rows) -> None:
