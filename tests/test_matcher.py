@@ -137,6 +137,8 @@ def test_out_of_scope_questions_get_no_confident_answer(match, question):
     ("殡葬补贴找哪个部门", "ref.funeral"),
     ("独生子女的奖励扶助金在哪里申请", "ref.family_planning"),
     ("计生特别扶助找谁", "ref.family_planning"),
+    ("想租政府的公租房 去哪里报名", "ref.public_housing"),
+    ("被公司辞退了 失业保险金怎么领", "ref.unemployment"),
 ])
 def test_other_offices_questions_are_referred_not_as_disability_certificate(match, question, referral):
     result = match(question)
