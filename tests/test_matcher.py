@@ -59,6 +59,7 @@ def test_synonyms_map_everyday_names_to_one_word(norm):
 @pytest.mark.parametrize("heard, meant", [
     ("评惨要带什么", "评残要带什么"), ("父具适配", "辅助器具适配"), ("残疾人一保", "残疾人医保"),
     ("人工耳锅", "人工耳蜗"), ("轮以坏了", "轮椅坏了"), ("为房改造", "危房改造"), ("做康付", "做康复"),
+    ("残即证到期了", "残疾证到期了"), ("残级证丢了", "残疾证丢了"),
 ])
 def test_dictated_homophones_become_the_word_meant(norm, heard, meant):
     assert norm.text(heard) == meant
@@ -131,11 +132,34 @@ def test_out_of_scope_questions_get_no_confident_answer(match, question):
     ("护照丢了怎么补办", "ref.other_papers"),  # any other certificate lost is not 残疾证补办
     ("行驶证过期了找谁", "ref.other_papers"),
     ("退休证丢了怎么办", "ref.pension_draw"),
+    # a death in the family: the funeral money is 民政's or the employer's, only the certificate is ours
+    ("我爸过世了 丧葬补助金去哪里领", "ref.funeral"),
+    ("殡葬补贴找哪个部门", "ref.funeral"),
+    ("独生子女的奖励扶助金在哪里申请", "ref.family_planning"),
+    ("计生特别扶助找谁", "ref.family_planning"),
+    ("想租政府的公租房 去哪里报名", "ref.public_housing"),
+    ("被公司辞退了 失业保险金怎么领", "ref.unemployment"),
 ])
 def test_other_offices_questions_are_referred_not_as_disability_certificate(match, question, referral):
     result = match(question)
     assert answered(result) == referral, result.explain()
     assert result.top.kind == "referral"
+
+
+def test_a_death_with_the_certificate_named_is_still_the_cancellation(match):
+    result = match("我爸过世了 他的残疾证要交到哪里")
+    assert answered(result) == "cert.cancel", result.explain()
+
+
+@pytest.mark.parametrize("question, topic", [
+    ("喂 在伐", "chat.greeting"),  # Wu dialect: 伐 is 吗
+    ("有没有人呀", "chat.greeting"),
+    ("你讲的看不懂 简单点说", "chat.praise_complain"),
+    ("跟我聊天的是机器还是人", "chat.who"),
+])
+def test_small_talk_in_dialect_and_plain_words_is_understood(match, question, topic):
+    result = match(question)
+    assert answered(result) == topic, result.explain()
 
 
 def test_place_words_do_not_outweigh_the_topic(match):

@@ -79,6 +79,19 @@ def test_a_school_question_is_referred_to_the_education_office(chat):
     assert "教育" in reply.text and "送教上门" in reply.text
 
 
+def test_funeral_money_is_referred_with_numbered_offices_and_the_certificate_pointed_to(chat):
+    reply = chat("老人走了 丧葬费找哪个部门领")
+    assert reply.meta["kind"] == "referral" and reply.meta["entry"] == "ref.funeral", reply.meta["explain"]
+    assert "民政" in reply.text and "注销" in reply.text and "回复 0 转人工" in reply.text
+    assert "1. " in reply.text and not any(b in reply.text for b in "（）()[]【】")
+
+
+def test_family_planning_awards_are_sent_to_the_health_office(chat):
+    reply = chat("独生子女父母的奖励钱怎么领")
+    assert reply.meta["kind"] == "referral" and reply.meta["entry"] == "ref.family_planning", reply.meta["explain"]
+    assert "卫生健康" in reply.text and "12345" in reply.text
+
+
 def test_small_talk_is_followed_by_the_main_menu(chat):
     reply = chat("你好[微笑]")
     assert reply.meta["kind"] == "smalltalk"

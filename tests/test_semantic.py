@@ -144,6 +144,20 @@ def test_when_words_and_meaning_disagree_a_close_call_is_asked_not_answered():
     assert result.decision == "answer" and result.offered[0].entry_id == "insurance.pension"
 
 
+def test_a_topic_clearly_ahead_in_words_and_meaning_is_answered_not_listed():
+    # Round 3: a 0.03 lead, words and meaning agreeing, is an answer (round 2 asked the resident,
+    # and 29 right topics of fresh.tsv ended up in a list); a hair's lead still gets the list.
+    def pair(gap):
+        return [_fused("aids.fitting", 0.58, lex=0.39, cos=0.934, keywords=["护理床"]),
+                _fused("assess.home", 0.58 - gap, lex=0.35, cos=0.931)]
+    q = "老人卧床想要护理床 残联补不补"
+    result = rank.decide(q, q, pair(0.03), rank.SEMANTIC)
+    assert result.decision == "answer" and result.offered[0].entry_id == "aids.fitting"
+    result = rank.decide(q, q, pair(0.01), rank.SEMANTIC)
+    assert result.decision == "suggest"
+    assert [c.entry_id for c in result.offered] == ["aids.fitting", "assess.home"]
+
+
 @needs_embedding
 def test_a_question_that_fits_two_topics_gets_a_short_numbered_list(bundle):
     from handlers import policy
@@ -153,3 +167,12 @@ def test_a_question_that_fits_two_topics_gets_a_short_numbered_list(bundle):
     numbered = [ln for ln in lines if ln[:2] in ("1.", "2.", "3.", "4.")]
     assert lines[0] == policy.SUGGEST_INTRO and 2 <= len(numbered) <= 3
     assert "subsidy.living" in reply.meta["candidates"] and "回复 0 转人工" in reply.text
+
+
+def test_the_tuning_script_accepts_spent_sets_and_refuses_the_held_out_one():
+    spec = importlib.util.spec_from_file_location("tune_semantic", ROOT / "benchmarks" / "tune_semantic.py")
+    tune = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tune)
+    assert tune.is_held_out("knowledge/eval/fresh2.tsv") and tune.is_held_out("fresh3.tsv")
+    assert not tune.is_held_out("knowledge/eval/fresh.tsv")  # run once in round 2, tuning data since
+    assert not tune.is_held_out("knowledge/eval/tune.tsv")

@@ -109,7 +109,8 @@ class SparseIndex:
         if len(scores) > prune:
             scores = dict(heapq.nlargest(prune, scores.items(), key=lambda kv: kv[1]))
         exact = [(doc, self.dot(query, doc)) for doc in scores]
-        return heapq.nlargest(limit, exact, key=lambda kv: kv[1])
+        # Equal scores (two samples that normalise alike) go by document number, as with numpy below.
+        return heapq.nlargest(limit, exact, key=lambda kv: (kv[1], -kv[0]))
 
     def _search_arrays(self, query, terms, taken, limit, prune) -> list[tuple[int, float]]:
         """The same search with numpy: partial and exact scores each one weighted bincount."""
@@ -126,10 +127,9 @@ class SparseIndex:
         all_docs = np.concatenate([arrays[t][0] for t in terms])
         all_weights = np.concatenate([arrays[t][1] * query[t] for t in terms])
         exact = np.bincount(all_docs, all_weights, minlength=self.n_docs)[candidates]
-        if len(candidates) > limit:
-            top = np.argpartition(-exact, limit - 1)[:limit]
-            candidates, exact = candidates[top], exact[top]
-        order = np.argsort(-exact, kind="stable")
+        # Best first, equal scores by document number (argpartition would break ties at random and
+        # the two searches would disagree); at most `prune` candidates, so a full sort is cheap.
+        order = np.lexsort((candidates, -exact))[:limit]
         return [(int(d), float(c)) for d, c in zip(candidates[order], exact[order])]
 
     def coverage(self, query: dict[str, float], doc: int) -> float:
