@@ -18,6 +18,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from check_fresh import compact, entry_kinds, rows  # noqa: E402  (plain readers, no matcher)
 
+# Referral entries written in round 3, after this set: it cannot have asked for them by id (its
+# questions on these topics are labelled `none`, where a referral reply is fine).
+WRITTEN_AFTER = {"ref.funeral", "ref.family_planning", "ref.public_housing", "ref.unemployment"}
+
 NEAR = 0.85
 HERE = Path(__file__).parent
 FRESH2 = HERE / "fresh2.tsv"
@@ -59,7 +63,8 @@ def main() -> int:
             problems.append(f"line {n}: {near:.2f} like a question of another set: {q}")
 
     per_id = Counter(i for _, ids, _ in fresh for i in ids)
-    problems += [f"{i}: asked {per_id[i]} time(s), want at least 2" for i in kinds if per_id[i] < 2]
+    problems += [f"{i}: asked {per_id[i]} time(s), want at least 2" for i in kinds
+                 if per_id[i] < 2 and i not in WRITTEN_AFTER]
     problems += [f"{i}: asked {per_id[i]} time(s), want at least 5" for i in BIG_TOPICS if per_id[i] < 5]
 
     def group(ids: list[str]) -> str:
