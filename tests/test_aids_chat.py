@@ -81,7 +81,7 @@ def test_cancel_in_chat_gives_the_device_back(chat, services):
 def test_borrowing_needs_registration_then_comes_back(chat, services):
     stations(services, ("鳌江镇", "鳌江共享辅具驿站", "轮椅", 1))
     first = chat("借轮椅").text
-    assert "注册" in first
+    assert "借辅具要先注册" in first  # says why the form comes before the wheelchair
     back = register(chat, town="鳌江", start="借轮椅").text
     assert "注册成功" in back and "可以借轮椅的驿站" in back, back
 

@@ -39,8 +39,20 @@ def start_registration(ctx, then: str | None = None) -> Reply:
     if service.is_locked(ctx.session, ctx.openid):
         return locked_reply(ctx)
     ctx.start_flow("people_register", "relation", then=then)
-    return _ask(ctx, "注册后可以查办证进度、预约上门评残。\n随时回复“取消”可以退出，填过的内容不会保存。\n"
+    return _ask(ctx, _why_register(then) + "随时回复“取消”可以退出，填过的内容不会保存。\n"
                      "请问是给谁注册？\n1. 给我自己，我是残疾人本人\n2. 给家人，我是家属")
+
+
+# Sent here by another service (then = its menu key): say why, so "借轮椅" is not answered by an
+# unexplained registration form.
+_NEEDS_REGISTRATION = (("BOOK_ASSESS", "预约上门评残"), ("AIDS_BORROW", "借辅具"))
+
+
+def _why_register(then: str | None) -> str:
+    for key, service_name in _NEEDS_REGISTRATION:
+        if then and then.startswith(key):
+            return f"{service_name}要先注册，注册好了马上接着办。\n"
+    return "注册后可以查办证进度、预约上门评残。\n"
 
 
 def _ask(ctx, text: str) -> Reply:
