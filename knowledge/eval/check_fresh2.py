@@ -12,11 +12,10 @@ lines are ever shown. Also prints rough style counts (dictation-like, long, dial
 import re
 import sys
 from collections import Counter
-from difflib import SequenceMatcher
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from check_fresh import compact, entry_kinds, rows  # noqa: E402  (plain readers, no matcher)
+from check_fresh import coverage, copies, entry_kinds, line_problems, rows, scope_groups  # noqa: E402
 
 # Referral entries written in round 3, after this set: it cannot have asked for them by id (its
 # questions on these topics are labelled `none`, where a referral reply is fine).
@@ -39,39 +38,12 @@ DIALECT = re.compile(r"俺|咋|木有|啥|伐|咧|嘞")
 def main() -> int:
     kinds = entry_kinds()
     fresh = rows(FRESH2)
-    problems = []
-    for n, ids, question in fresh:
-        if not question.strip() or "\t" in question:
-            problems.append(f"line {n}: needs exactly two tab-separated columns")
-        if "none" in ids and len(ids) > 1:
-            problems.append(f"line {n}: 'none' must stand alone")
-        problems += [f"line {n}: unknown id {i!r}" for i in ids if i != "none" and i not in kinds]
-
-    seen = Counter(compact(q) for _, _, q in fresh)
-    problems += [f"line {n}: asked twice in fresh2.tsv: {q}" for n, _, q in fresh if seen[compact(q)] > 1]
-    other_exact, other_compact = set(), set()
-    for path in OTHER_SETS:
-        for _, _, q in rows(path):
-            other_exact.add(q.strip())
-            other_compact.add(compact(q))
-    for n, _, q in fresh:
-        if q.strip() in other_exact or compact(q) in other_compact:
-            problems.append(f"line {n}: also in another eval set: {q}")
-            continue
-        near = max((SequenceMatcher(None, compact(q), o).ratio() for o in other_compact), default=0)
-        if near >= NEAR:
-            problems.append(f"line {n}: {near:.2f} like a question of another set: {q}")
-
-    per_id = Counter(i for _, ids, _ in fresh for i in ids)
-    problems += [f"{i}: asked {per_id[i]} time(s), want at least 2" for i in kinds
-                 if per_id[i] < 2 and i not in WRITTEN_AFTER]
-    problems += [f"{i}: asked {per_id[i]} time(s), want at least 5" for i in BIG_TOPICS if per_id[i] < 5]
-
-    def group(ids: list[str]) -> str:
-        if ids == ["none"]:
-            return "none"
-        return "referral" if all(kinds.get(i) == "referral" for i in ids) else "in scope"
-    groups = Counter(group(ids) for _, ids, _ in fresh)
+    problems = line_problems(fresh, kinds, FRESH2.name)
+    exact, near_copies, compared = copies(fresh, OTHER_SETS, NEAR)
+    problems += exact + near_copies  # unlike fresh.tsv, a near copy is a problem here
+    per_id, missing = coverage(fresh, kinds, WRITTEN_AFTER, BIG_TOPICS, 5)
+    problems += missing
+    groups = scope_groups(fresh, kinds)
     near_none = sum(1 for _, ids, q in fresh if ids == ["none"] and any(w in q for w in NEAR_DOMAIN_NONE))
     out_of_scope = groups["none"] + groups["referral"]
     if out_of_scope < 50:
@@ -90,7 +62,7 @@ def main() -> int:
           f"{sum(len(ids) > 1 for _, ids, _ in fresh)} with two acceptable ids")
     print(f"style (rough): {dictated} without any space or punctuation (dictation-like), "
           f"{long} of 45+ characters, {dialect} with dialect words")
-    print(f"compared against {len(OTHER_SETS)} other set(s), {len(other_exact)} questions")
+    print(f"compared against {len(OTHER_SETS)} other set(s), {compared} questions")
     print("per id: " + ", ".join(f"{i} {c}" for i, c in sorted(per_id.items())))
     for line in problems:
         print("PROBLEM", line)
