@@ -83,10 +83,8 @@ def _make_engine(url: str) -> Engine:
         def _sqlite_begin_immediate(conn):
             # Take the write lock at BEGIN so read-then-write transactions never deadlock
             # or lose updates (with_for_update compiles to nothing on SQLite).
-            busy, info = wait_ms(int(BUSY_TIMEOUT_SECONDS * 1000)), conn.connection.info
-            if info.get("busy_timeout") != busy:  # a statement less per transaction when unchanged
-                conn.exec_driver_sql(f"PRAGMA busy_timeout={busy}")
-                info["busy_timeout"] = busy
+            if (pragma := busy_pragma(conn.connection.info)) is not None:
+                conn.exec_driver_sql(pragma)
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
@@ -94,6 +92,16 @@ def _make_engine(url: str) -> Engine:
     # connection turns out dead is retried once (bot.engine.inbox.process).
     return create_engine(url, pool_size=5, max_overflow=5, pool_timeout=BUSY_TIMEOUT_SECONDS,
                          pool_recycle=POOL_RECYCLE_SECONDS, connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS})
+
+
+def busy_pragma(info: dict) -> str | None:
+    """The PRAGMA that cuts a pooled SQLite connection's busy timeout to the request's deadline,
+    or None when it is set so already (a statement less per transaction)."""
+    busy = wait_ms(int(BUSY_TIMEOUT_SECONDS * 1000))
+    if info.get("busy_timeout") == busy:
+        return None
+    info["busy_timeout"] = busy
+    return f"PRAGMA busy_timeout={busy}"
 
 
 _insert_ignore: dict[tuple, object] = {}

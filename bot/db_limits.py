@@ -121,19 +121,27 @@ class WriterBusy(OperationalError):
 
 
 @contextmanager
+def sqlite_turn(engine: Engine):
+    """This thread's turn at writing the SQLite database of engine: first among this process's
+    threads, then among the processes (a lock file). Re-entrant within a thread."""
+    until = time.monotonic() + wait_ms(int(BUSY_TIMEOUT_SECONDS * 1000)) / 1000
+    if not _sqlite_writer.acquire(timeout=max(0.0, until - time.monotonic())):
+        raise WriterBusy("BEGIN IMMEDIATE", None, Exception("database is locked (writer queue)"))
+    try:
+        with _process_turn(engine.url.database, until):
+            yield
+    finally:
+        _sqlite_writer.release()
+
+
+@contextmanager
 def begin_bounded(sessions: sessionmaker):
     """sessions.begin(), bounded on PostgreSQL by statement and lock timeouts (web requests); on
     SQLite one write transaction of this process at a time."""
     bind = sessions.kw.get("bind")
     if bind is not None and bind.dialect.name == "sqlite":
-        until = time.monotonic() + wait_ms(int(BUSY_TIMEOUT_SECONDS * 1000)) / 1000
-        if not _sqlite_writer.acquire(timeout=max(0.0, until - time.monotonic())):
-            raise WriterBusy("BEGIN IMMEDIATE", None, Exception("database is locked (writer queue)"))
-        try:
-            with _process_turn(bind.url.database, until), sessions.begin() as session:
-                yield session
-        finally:
-            _sqlite_writer.release()
+        with sqlite_turn(bind), sessions.begin() as session:
+            yield session
         return
     with sessions.begin() as session:
         if session.get_bind().dialect.name == "postgresql":

@@ -5,11 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import time
 
-from sqlalchemy import bindparam, select
-
 from bot.db import utcnow
 from bot.engine import dispatch
 from bot.engine.context import Ctx
+from bot.engine.resident_rows import load
 from bot.models import ConversationState, Follower
 from bot.privacy.pii import scrub, scrub_all
 from bot.wechat.inbound import Inbound
@@ -18,10 +17,6 @@ from bot.wechat.reply import Reply
 TOUCH_SLACK = dt.timedelta(minutes=1)  # follower.last_message_at: precise enough for a 48-hour window
 EVENT_WINDOW_SLACK = dt.timedelta(seconds=5)  # last_event_at opens a window of one minute only
 SYSTEM_EVENTS = {"masssendjobfinish", "templatesendjobfinish"}  # delivery reports, not residents
-# Built once (building and cache-keying a statement costs more than running it).
-_LOAD = select(Follower, ConversationState).outerjoin(
-    ConversationState, ConversationState.openid == Follower.openid).where(
-    Follower.openid == bindparam("p_openid")).with_for_update(of=Follower)
 
 
 def apology(services) -> Reply:
@@ -70,17 +65,6 @@ def stored_reply(reply: Reply) -> dict:
     meta = {k: v for k, v in (reply.meta or {}).items() if k != "explain"}
     return {"text": reply.text, "articles": reply.articles, "transfer": reply.transfer, "silent": reply.silent,
             "options": reply.options, "meta": meta}
-
-
-def load(session, openid: str):
-    """The resident and their conversation in one query (a follower row exists for nearly everyone).
-
-    The follower row is locked: one resident's messages are handled one at a time (two taps on
-    "确认" must not both see the flow's last step). SQLite's write lock does that anyway."""
-    row = session.execute(_LOAD, {"p_openid": openid}).first()
-    if row is not None:
-        return row[0], row[1]
-    return None, session.get(ConversationState, openid)
 
 
 def finish_values(msg: Inbound, reply: Reply, started: float, token: str | None, status: str = "done") -> dict:

@@ -12,7 +12,7 @@ import time
 
 from bot.db import utcnow
 from bot.db_limits import is_outage, message_sessions, wait_ms
-from bot.engine import dispatch, pg_message, sqlite_message
+from bot.engine import dispatch, pg_message, resident_rows, sqlite_message
 from bot.engine.handle import apology, finish_values, handle
 from bot.models import InboundSeen
 from bot.wechat.inbound import Inbound
@@ -98,7 +98,7 @@ def _run_in(services, msg: Inbound, token: str, session) -> Reply:
     started = time.perf_counter()
     try:
         reply = handle(services, session, msg)
-        updates = pg_message.take_updates(session, session.info.pop("resident", ()))
+        updates = resident_rows.take_updates(session, session.info.pop("resident", ()))
         session.flush()  # what the handler wrote besides the resident's rows
         pg_message.finish_and_commit(session, finish_values(msg, reply, started, token), updates)
         session.commit()  # the transaction is committed already: this ends the session's

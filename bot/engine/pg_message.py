@@ -18,7 +18,7 @@ import datetime as dt
 import hashlib
 
 import psycopg
-from sqlalchemy import Float, Integer, String, bindparam, inspect, text
+from sqlalchemy import Float, Integer, String, bindparam, text
 from sqlalchemy.exc import DBAPIError
 
 from bot.db import UTCDateTime, utcnow
@@ -109,58 +109,6 @@ def finish_and_commit(session, values: dict, updates=()) -> None:
         execute(session, stmt, values, commit=True)
     except psycopg.errors.DivisionByZero as exc:
         raise NotOurs(values["key"]) from exc
-
-
-def take_updates(session, rows) -> list[tuple]:
-    """(table, primary key or None for a new row, column values) of the resident's follower and
-    conversation rows when new or changed, taken out of the session so that its flush leaves them to
-    the finish: no round trip of their own. Defaults and onupdate values are applied as a flush would."""
-    updates = []
-    for obj in rows:
-        state = inspect(obj) if obj is not None else None
-        if state is None or not (state.pending or (state.persistent and state.modified)):
-            continue
-        table = state.mapper.local_table
-        if not _plain(state.mapper):
-            continue
-        if state.pending:
-            changed = {c.name: _default(c, state.dict) for c in table.c}
-            if any(changed[c.name] is None for c in table.primary_key.columns):
-                continue  # a key the database assigns: the flush does it
-            key = None
-        else:
-            changed = {a.key: a.value for a in state.attrs if a.history.has_changes()}
-            if not changed:
-                continue
-            for column in table.c:
-                if column.onupdate is not None and column.name not in changed and column.onupdate.is_callable:
-                    changed[column.name] = column.onupdate.arg(None)
-            key = {c.name: getattr(obj, c.name) for c in table.primary_key.columns}
-        if not all(k in table.c for k in changed):
-            continue  # an attribute that is no column of its own: the flush does it
-        session.expunge(obj)
-        updates.append((table, key, changed))
-    return updates
-
-
-_plain_mappers: dict = {}
-
-
-def _plain(mapper) -> bool:
-    """Every column mapped under its own name on one table (what take_updates can write itself)."""
-    if mapper not in _plain_mappers:
-        _plain_mappers[mapper] = all(mapper.get_property_by_column(c).key == c.name for c in mapper.local_table.c)
-    return _plain_mappers[mapper]
-
-
-def _default(column, given: dict):
-    """A new row's column value: as set on the object (None included), else its default."""
-    if column.name in given:
-        return given[column.name]
-    default = column.default
-    if default is None:
-        return None
-    return default.arg(None) if default.is_callable else default.arg
 
 
 def execute(session, stmt, values: dict, *, begin: bool = False, commit: bool = False) -> list[tuple]:

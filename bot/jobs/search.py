@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from rapidfuzz import fuzz
+from sqlalchemy import Date, bindparam
 from sqlalchemy.orm import Session
 
 from bot.jobs.models import JobPosting
@@ -157,9 +158,13 @@ def score(posting: JobPosting, query: Query) -> float | None:
     return total
 
 
+# Built once: building and cache-keying the statement cost more than running it (issue 16).
+_OPEN = open_postings(bindparam("today", type_=Date))
+
+
 def search(session: Session, query: Query, today: dt.date) -> list[JobPosting]:
     """Open postings that fit, best fit first, newest first among equals."""
-    postings = list(session.scalars(open_postings(today)))
+    postings = list(session.scalars(_OPEN, {"today": today}))
     if query.empty:
         return postings
     ranked = [(s, i, p) for i, p in enumerate(postings) if (s := score(p, query)) is not None]

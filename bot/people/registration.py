@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 
 from bot.calendar_cn import day_start
 from bot.privacy.forget import forget_core, forget_everywhere
@@ -38,9 +38,14 @@ class Draft:
     town: str | None
 
 
+# Hot-path statements built once: building and cache-keying them cost more than running them.
+_FAILURES = select(func.count()).select_from(RegistrationFailure).where(
+    RegistrationFailure.openid == bindparam("openid"), RegistrationFailure.created_at >= bindparam("since"))
+_CURRENT = select(Registration).where(Registration.openid == bindparam("openid"))
+
+
 def failures_today(session, openid: str) -> int:
-    return session.scalar(select(func.count()).select_from(RegistrationFailure).where(
-        RegistrationFailure.openid == openid, RegistrationFailure.created_at >= day_start())) or 0
+    return session.scalar(_FAILURES, {"openid": openid, "since": day_start()}) or 0
 
 
 def is_locked(session, openid: str) -> bool:
@@ -102,7 +107,7 @@ def submit(session, data_key: str, openid: str, draft: Draft) -> str:
 
 
 def current(session, openid: str) -> Registration | None:
-    return session.scalar(select(Registration).where(Registration.openid == openid))
+    return session.scalar(_CURRENT, {"openid": openid})
 
 
 def linked_records(session, reg: Registration | None) -> list[CertRecord]:

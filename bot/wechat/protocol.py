@@ -16,10 +16,7 @@ from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidAppIdException
 
 from bot.config import Settings
-from bot.db import insert_ignore, utcnow
-from bot.db_limits import begin_bounded
 from bot.wechat.inbound import MalformedMessage, parse_xml
-from bot.models import CallbackNonce
 
 
 MAX_CLOCK_SKEW_SECONDS = 300  # WeChat's timestamp must be within ±5 minutes of ours
@@ -97,17 +94,3 @@ def replay_key(args) -> tuple[str, str]:
     if not nonce:
         raise BadSignature("no nonce")
     return nonce, stamp
-
-
-def remember_nonce(session, key: tuple[str, str], dedup_key: str) -> None:
-    """In the caller's transaction: remember (nonce, timestamp) with the message it carried (one
-    INSERT … ON CONFLICT DO NOTHING); refuse it with another message."""
-    digest = hashlib.sha256(dedup_key.encode("utf-8")).hexdigest()
-    stmt = insert_ignore(CallbackNonce, ("nonce", "timestamp"), ("nonce", "timestamp", "message_digest", "created_at"))
-    values = {"nonce": key[0], "timestamp": key[1], "message_digest": digest, "created_at": utcnow()}
-    if session.connection().execute(stmt, values).first() is not None:
-        return
-    seen = session.get(CallbackNonce, key)
-    if seen is not None and seen.message_digest != digest:
-        raise BadSignature("replayed signature with another message")
-
