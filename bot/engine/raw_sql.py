@@ -14,12 +14,16 @@ from itertools import zip_longest
 from sqlalchemy.exc import DBAPIError
 
 
-@dataclass(frozen=True)
+@dataclass
 class Prepared:
     sql: str
     binds: tuple  # (name, type processor or None, default value) in the driver's order
     positional: bool  # qmark (SQLite): a tuple of values; pyformat (psycopg): a dict
-    results: tuple  # one type processor (or None) per result column
+    statement: object
+    dialect: object
+    # One type processor (or None) per result column, set by the first row (PostgreSQL's numeric
+    # processors need the driver's type code). Textual statements declare none: values stay as sent.
+    results: tuple | None = None
 
     def params(self, values: dict):
         out = []
@@ -28,9 +32,14 @@ class Prepared:
             out.append(process(value) if process is not None else value)
         return tuple(out) if self.positional else dict(zip((b[0] for b in self.binds), out))
 
-    def row(self, raw: tuple | None) -> tuple | None:
+    def row(self, raw: tuple | None, cursor) -> tuple | None:
         if raw is None:
             return None
+        if self.results is None:  # the driver's column types are known once a statement has run
+            types = getattr(self.statement, "selected_columns", ())
+            self.results = tuple(
+                c.type.dialect_impl(self.dialect).result_processor(self.dialect, d[1])
+                for c, d in zip(types, cursor.description))
         return tuple(p(v) if p is not None else v for p, v in zip_longest(self.results, raw))
 
 
@@ -46,10 +55,7 @@ def prepare(stmt, dialect) -> Prepared:
         # dialect_impl: the type as this driver sees it (SQLite's DATETIME parses its text form).
         binds = tuple((name, compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect),
                        compiled.binds[name].effective_value) for name in names)
-        # Textual statements (INSERT … RETURNING) declare no result types: their values stay as sent.
-        results = tuple(c.type.dialect_impl(dialect).result_processor(dialect, None)
-                        for c in getattr(stmt, "selected_columns", ()))
-        found = _prepared[key] = Prepared(compiled.string, binds, compiled.positional, results)
+        found = _prepared[key] = Prepared(compiled.string, binds, compiled.positional, stmt, dialect)
     return found
 
 
@@ -70,7 +76,8 @@ def run(conn, stmt, values: dict):
 
 
 def fetch_one(conn, stmt, values: dict) -> tuple | None:
-    return prepare(stmt, conn.dialect).row(run(conn, stmt, values).fetchone())
+    cursor = run(conn, stmt, values)
+    return prepare(stmt, conn.dialect).row(cursor.fetchone(), cursor)
 
 
 def translate(conn, exc, sql: str) -> DBAPIError:
