@@ -19,6 +19,10 @@ EVENT_WINDOW_SLACK = dt.timedelta(seconds=5)  # last_event_at opens a window of 
 SYSTEM_EVENTS = {"masssendjobfinish", "templatesendjobfinish"}  # delivery reports, not residents
 
 
+class NotOurs(Exception):
+    """PostgreSQL: the finish found the claim held by another delivery; nothing was committed."""
+
+
 def apology(services) -> Reply:
     way_out = services.local_facts().way_out()
     return Reply(text=f"抱歉，系统刚才出了点问题，请稍后再发一次。\n{way_out}",

@@ -12,8 +12,8 @@ import time
 
 from bot.db import utcnow
 from bot.db_limits import is_outage, message_sessions, wait_ms
-from bot.engine import dispatch, pg_message, resident_rows, sqlite_message
-from bot.engine.handle import apology, finish_values, handle
+from bot.engine import dispatch, resident_rows, sqlite_message
+from bot.engine.handle import NotOurs, apology, finish_values, handle
 from bot.models import InboundSeen
 from bot.wechat.inbound import Inbound
 from bot.wechat.protocol import BadSignature
@@ -64,9 +64,16 @@ def process(services, msg: Inbound, nonce: tuple[str, str] | None = None) -> Rep
     raise AssertionError("unreachable")
 
 
+def _pg():
+    """bot.engine.pg_message, imported with the first PostgreSQL message: it loads psycopg (9 MB of
+    every worker's memory), which a county on SQLite never uses."""
+    from bot.engine import pg_message  # why: psycopg is loaded only where PostgreSQL is used
+    return pg_message
+
+
 def _attempt(services, sessions, msg: Inbound, nonce=None, status: str = "done") -> Reply | None:
     """PostgreSQL: claim and handle msg in one transaction; None when another delivery has it."""
-    session = sessions()
+    pg_message, session = _pg(), sessions()
     try:
         token = secrets.token_hex(8)
         claimed, nonce_new = pg_message.claim(session, msg.dedup_key, msg.openid, nonce, token, LEASE_SECONDS)
@@ -95,7 +102,7 @@ def _run(services, msg: Inbound, token: str, session=None) -> Reply:
 
 def _run_in(services, msg: Inbound, token: str, session) -> Reply:
     """PostgreSQL: handle msg in the transaction that claimed it, and commit."""
-    started = time.perf_counter()
+    started, pg_message = time.perf_counter(), _pg()
     try:
         reply = handle(services, session, msg)
         updates = resident_rows.take_updates(session, session.info.pop("resident", ()))
@@ -103,7 +110,7 @@ def _run_in(services, msg: Inbound, token: str, session) -> Reply:
         pg_message.finish_and_commit(session, finish_values(msg, reply, started, token), updates)
         session.commit()  # the transaction is committed already: this ends the session's
         return reply
-    except pg_message.NotOurs:
+    except NotOurs:
         session.rollback()
         log.warning("%s was taken over by a re-delivery; this attempt rolled back", msg.dedup_key)
         return Reply(silent=True)

@@ -22,6 +22,7 @@ from sqlalchemy import Float, Integer, String, bindparam, text
 from sqlalchemy.exc import DBAPIError
 
 from bot.db import UTCDateTime, utcnow
+from bot.engine.handle import NotOurs
 from bot.models import CallbackNonce, InboundSeen, MessageLog
 
 _CLAIM = """WITH lk AS (SELECT pg_try_advisory_xact_lock(hashtextextended(:dedup_key, 0)) AS got),{nonce}
@@ -53,10 +54,6 @@ _FINISH_TYPES = [bindparam("reply", type_=InboundSeen.__table__.c.reply.type), b
                  bindparam("detail", type_=MessageLog.__table__.c.detail.type), bindparam("created_at", type_=UTCDateTime)]
 _finishes: dict[tuple, object] = {}
 _compiled: dict[tuple, object] = {}
-
-
-class NotOurs(Exception):
-    """The finish found the claim held by another delivery: nothing was committed."""
 
 
 def claim(session, dedup_key: str, openid: str, nonce: tuple[str, str] | None, token: str,
