@@ -10,7 +10,9 @@ talk below its floor) keep their outcome, so the figures are the matcher's whole
 Reported: 5-fold CV (folds by the normalised question, so a question asked in two sets is never
 trained and scored at once; the threshold chosen inside each training part, nested), leave-fresh2-out
 (train on the six older sets, score fresh2.tsv), and the margin rule (rank.MARGIN_RULES) on the same
-replay. `--write` stores the model trained on all of them in bot/answers/matcher/decider_weights.py.
+replay. `--write` stores the model trained on all of them in bot/answers/matcher/decider_weights.py,
+which switches it on (rank.SEMANTIC). Round 4 did not: on fresh2.tsv left out it answered more but
+wrongly more often than the margin rule (knowledge/eval/README.md, round 4).
 
     .venv/bin/python benchmarks/train_decider.py [--write]
 """
