@@ -77,6 +77,7 @@ class Decider:
 def load() -> Decider | None:
     """The trained model, or None when none has been written (the margin rule then decides)."""
     try:
+        # why: the weights file is optional data (absent: the margin rule decides)
         from bot.answers.matcher.decider_weights import MODEL
     except ImportError:
         return None
