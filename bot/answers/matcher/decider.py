@@ -45,7 +45,8 @@ def features(top, runner, normalized: str) -> list[float]:
     margin = top.score - r_score
     obj = comp.get("object")
     return [top.score, margin, math.log(max(margin, 0.0) + 0.01), lex, _cos(top), r_lex, r_cos,
-            _cos(top) - r_cos, 1.0 if lex >= r_lex else 0.0, comp.get("kw", 0.0), 1.0 if top.keywords else 0.0,
+            _cos(top) - r_cos, 1.0 if lex >= r_lex else 0.0, comp.get("kw", 0.0),
+            1.0 if top.keywords else 0.0,
             1.0 if obj == 1.0 else 0.0, 1.0 if obj == 0.0 else 0.0,
             math.log(1 + len(normalized.replace(" ", ""))),
             1.0 if runner and family(runner.entry_id) == family(top.entry_id) else 0.0,
@@ -64,7 +65,8 @@ class Decider:
     threshold: float
 
     def probability(self, values: list[float]) -> float:
-        z = self.bias + sum(w * (v - m) / s for w, v, m, s in zip(self.weights, values, self.means, self.scales))
+        z = self.bias + sum(w * (v - m) / s
+                            for w, v, m, s in zip(self.weights, values, self.means, self.scales))
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
     @classmethod

@@ -58,8 +58,8 @@ W_LEXICAL = 0.3
 COS_FLOOR, COS_SPAN = 0.80, 0.20
 # Round 4: the margin rule above is what decides when no model has been trained (and the model's
 # baseline in benchmarks/train_decider.py); decider_weights.py, when present, decides instead.
-MARGIN_RULES = Rules(answer_min=0.50, margin_min=0.02, suggest_min=0.22, suggest_window=0.20, lexical_floor=0.20,
-                     suggest_cos=0.90, disagree_margin=0.06, clear_margin=0.05)
+MARGIN_RULES = Rules(answer_min=0.50, margin_min=0.02, suggest_min=0.22, suggest_window=0.20,
+                     lexical_floor=0.20, suggest_cos=0.90, disagree_margin=0.06, clear_margin=0.05)
 SEMANTIC = replace(MARGIN_RULES, decider=decider_model.load())
 
 
