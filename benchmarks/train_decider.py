@@ -10,11 +10,11 @@ talk below its floor) keep their outcome, so the figures are the matcher's whole
 Reported: 5-fold CV (folds by the normalised question, so a question asked in two sets is never
 trained and scored at once; the threshold chosen inside each training part, nested), leave-fresh2-out
 (train on the six older sets, score fresh2.tsv), and the margin rule (rank.MARGIN_RULES) on the same
-replay. `--write` stores the model trained on all of them in bot/answers/matcher/decider_weights.py,
-which switches it on (rank.SEMANTIC). Round 4 did not: on fresh2.tsv left out it answered more but
-wrongly more often than the margin rule (knowledge/eval/README.md, round 4).
+replay. Round 4 installed no model: on fresh2.tsv left out it answered more but wrongly more often
+than the margin rule (knowledge/eval/README.md, round 4). To try one, pass a trained Decider as
+Rules.decider (rank.py), as this script's replay does.
 
-    .venv/bin/python benchmarks/train_decider.py [--write]
+    .venv/bin/python benchmarks/train_decider.py
 """
 from __future__ import annotations
 
@@ -38,7 +38,6 @@ WRONG_MAX = 0.012  # held-out sets have shown ~0.7 point more wrong answers than
 OOS_MAX = 0.02
 L2 = 1.0  # on standardised features; the model has 19 weights and ~1,400 rows
 THRESHOLDS = [round(0.30 + 0.01 * i, 2) for i in range(69)]
-OUT = ROOT / "bot" / "answers" / "matcher" / "decider_weights.py"
 
 
 @dataclass
@@ -206,28 +205,6 @@ def main() -> None:
     final = train(rows)
     show(f"all sets, final model in-sample (t={final.threshold})",
          judge(rows, model_answers(rows, predict(final, rows), final.threshold)))
-    if "--write" in sys.argv:
-        write(final, len(rows))
-
-
-def write(model: decider.Decider, n: int) -> None:
-    def floats(values):
-        return "(" + ", ".join(f"{v:.6g}" for v in values) + ",)"
-    OUT.write_text(f'''"""Coefficients of the answer-or-ask model (matcher/decider.py). Written by
-`.venv/bin/python benchmarks/train_decider.py --write`: logistic regression (L2 {L2}) on {n} questions of
-the spent eval sets {", ".join(SETS)}; threshold = the highest P keeping cross-validated wrong
-answers within {WRONG_MAX:.1%}. Do not edit by hand: retrain."""
-
-MODEL = {{
-    "names": {decider.NAMES!r},
-    "means": {floats(model.means)},
-    "scales": {floats(model.scales)},
-    "weights": {floats(model.weights)},
-    "bias": {model.bias:.6g},
-    "threshold": {model.threshold},
-}}
-''')
-    print(f"written {OUT.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

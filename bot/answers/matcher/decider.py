@@ -74,13 +74,3 @@ class Decider:
         assert tuple(data["names"]) == NAMES, "decider_weights.py was trained on other features: retrain"
         return cls(tuple(data["means"]), tuple(data["scales"]), tuple(data["weights"]), data["bias"],
                    data["threshold"])
-
-
-def load() -> Decider | None:
-    """The trained model, or None when none has been written (the margin rule then decides)."""
-    try:
-        # why: the weights file is optional data (absent: the margin rule decides)
-        from bot.answers.matcher.decider_weights import MODEL
-    except ImportError:
-        return None
-    return Decider.from_data(MODEL)
