@@ -1,7 +1,7 @@
 """Re-ranking of retrieved candidates (component scores) and the answer/suggest/fallback decision."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
