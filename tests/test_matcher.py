@@ -156,6 +156,10 @@ def test_a_death_with_the_certificate_named_is_still_the_cancellation(match):
     ("有没有人呀", "chat.greeting"),
     ("你讲的看不懂 简单点说", "chat.praise_complain"),
     ("跟我聊天的是机器还是人", "chat.who"),
+    # round 4: internet goodbyes, "are you a human agent", praise (not an apology)
+    ("好嘞 886", "chat.bye"),
+    ("你是不是人工啊", "chat.who"),
+    ("你们服务真好 点赞", "chat.praise_complain"),
 ])
 def test_small_talk_in_dialect_and_plain_words_is_understood(match, question, topic):
     result = match(question)

@@ -161,7 +161,9 @@ def test_a_topic_clearly_ahead_in_words_and_meaning_is_answered_not_listed():
 @needs_embedding
 def test_a_question_that_fits_two_topics_gets_a_short_numbered_list(bundle):
     from handlers import policy
-    reply = policy.respond("低保户的残疾孩子有什么补贴", bundle)
+    # ("低保户的残疾孩子有什么补贴", used here until round 4, sits exactly 0.02 ahead: answered by the
+    # round-3 rule too on this machine's embedding, so it no longer shows a close call.)
+    reply = policy.respond("残疾孩子有什么补助", bundle)
     assert reply.meta["kind"] == "suggest", reply.meta["explain"]
     lines = reply.text.splitlines()
     numbered = [ln for ln in lines if ln[:2] in ("1.", "2.", "3.", "4.")]
@@ -173,6 +175,7 @@ def test_the_tuning_script_accepts_spent_sets_and_refuses_the_held_out_one():
     spec = importlib.util.spec_from_file_location("tune_semantic", ROOT / "benchmarks" / "tune_semantic.py")
     tune = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(tune)
-    assert tune.is_held_out("knowledge/eval/fresh2.tsv") and tune.is_held_out("fresh3.tsv")
+    assert tune.is_held_out("knowledge/eval/fresh3.tsv") and tune.is_held_out("fresh4.tsv")
     assert not tune.is_held_out("knowledge/eval/fresh.tsv")  # run once in round 2, tuning data since
+    assert not tune.is_held_out("knowledge/eval/fresh2.tsv")  # run once in round 3, tuning data since
     assert not tune.is_held_out("knowledge/eval/tune.tsv")

@@ -52,21 +52,25 @@ class Asker:
             candidates = [(menu, None)]
         else:  # like bot.engine.dispatch: a handler returning None declines, the next one gets the text
             candidates = list(self.router.text_candidates(question))
+        taker = None  # the handler that took the text (eval maps some flows to the entry they serve)
         for fn, match in candidates:
             ctx = _StubCtx(question, self)
             ctx.match = match  # as bot.engine.dispatch sets it: "借轮椅要押金吗" (a regex hit, a question) declines
             try:
                 reply = fn(ctx)
             except Exception:  # noqa: BLE001 - a handler that needs the database or WeChat
-                return _row(question, "command", f"（由“{fn.__name__}”处理，需要在公众号对话里使用）")
+                row = _row(question, "command", f"（由“{fn.__name__}”处理，需要在公众号对话里使用）")
+                return {**row, "_flow": fn.__name__}
             if reply is not None:
+                taker = fn.__name__
                 break
         else:
             reply = policy.respond(question, self.bundle)
         meta = reply.meta or {}
         if "explain" in meta and "candidates" in meta:  # answered by handlers.policy
             return _row(question, meta["kind"], reply.text, meta)
-        return _row(question, meta.get("kind") if meta.get("kind") in KINDS else "command", reply.text)
+        row = _row(question, meta.get("kind") if meta.get("kind") in KINDS else "command", reply.text)
+        return {**row, "_flow": taker} if row["kind"] == "command" else row
 
 
 def _row(question: str, kind: str, reply: str, meta: dict | None = None) -> dict:
