@@ -175,5 +175,5 @@ def test_the_tuning_script_accepts_spent_sets_and_refuses_the_held_out_one():
     spec.loader.exec_module(tune)
     assert tune.is_held_out("knowledge/eval/fresh3.tsv") and tune.is_held_out("fresh4.tsv")
     assert not tune.is_held_out("knowledge/eval/fresh.tsv")  # run once in round 2, tuning data since
-    assert not tune.is_held_out("knowledge/eval/fresh2.tsv")  # run once in round 3, tuning data since
+    assert not tune.is_held_out("knowledge/eval/fresh2.tsv")  # run once as the second held-out set, tuning data since
     assert not tune.is_held_out("knowledge/eval/tune.tsv")
