@@ -45,11 +45,15 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, name: str, target: str, env: dict):
+    def __init__(self, name: str, target: str, env: dict, logs: str):
         self.name, self.port = name, free_port()
         cmd = [str(ROOT / ".venv/bin/gunicorn"), "-w", "2", "--threads", "4", "--preload",
                "-b", f"127.0.0.1:{self.port}", "--log-level", "warning", target]
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
+        # The servers' own log (urgent items raised by distress questions, warnings) goes to a file:
+        # the table is what this prints.
+        self.log = Path(logs) / f"{name.replace(' ', '_')}.log"
+        with self.log.open("ab") as out:
+            self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=out)
         deadline = time.time() + 60
         while time.time() < deadline:
             try:
@@ -226,12 +230,12 @@ def main() -> None:
             subprocess.run([str(ROOT / ".venv/bin/wxbot"), "db", "upgrade"], cwd=ROOT, env=env, check=True,
                            capture_output=True)
             trips = round_trips(env)
-        servers.append(Server("floor", "benchmarks.bare_app:app", base))
+        servers.append(Server("floor", "benchmarks.bare_app:app", base, tmp))
         for name, url in urls.items():
             env = dict(base, DATABASE_URL=url)
             subprocess.run([str(ROOT / ".venv/bin/wxbot"), "db", "upgrade"], cwd=ROOT, env=env, check=True,
                            capture_output=True)
-            servers.append(Server(name, "webhook:create_app()", env))
+            servers.append(Server(name, "webhook:create_app()", env, tmp))
         for s in servers:
             measure(s, settings, mix(settings, 64, f"warm{s.port}"))  # connections, caches, lazy imports
         results: dict[str, list[dict]] = {s.name: [] for s in servers}
@@ -248,6 +252,7 @@ def main() -> None:
         if pg:
             drop_pg(pg)
     floor = statistics.median(r["rps"] for r in results["floor"])
+    print(f"servers' logs: {tmp}/*.log")
     print(f"\n{args.rounds} interleaved rounds × {args.requests} messages per server, {CLIENTS} connections, "
           "gunicorn -w 2 --threads 4 --preload, safe mode (AES)")
     print(f"{'server':<22}{'min':>7}{'med':>7}{'max':>7}{'×floor':>8}{'p50 ms':>8}{'p99 ms':>8}{'CPU ms':>8}"
