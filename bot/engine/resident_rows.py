@@ -4,7 +4,7 @@ load() reads both rows in one statement straight on the driver (bot.engine.raw_s
 to the session as if the ORM had loaded them, so handlers see ordinary mapped objects and session.get
 finds them. take_updates() takes them back out when new or changed, and write() (SQLite) or the
 finish statement (PostgreSQL, bot.engine.pg_message) writes only what changed. The ORM's query and
-flush of these two rows were a third of a message's CPU (py-spy, issue 16).
+flush of these two rows were a quarter of a message's CPU (py-spy, issue 16).
 """
 from __future__ import annotations
 
