@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import create_engine, select, text, update
 
-from bot.models import Follower, InboundSeen, MessageLog
+from bot.models import ConversationState, Follower, InboundSeen, MessageLog
 
 
 def test_a_connection_the_database_dropped_costs_no_message(wechat_http, settings):
@@ -47,3 +47,21 @@ def test_the_explanation_is_kept_in_the_log_not_twice(chat, services):
         seen = s.scalars(select(InboundSeen).where(InboundSeen.openid == "o_once")).one()
     assert log.detail and log.detail.get("q")  # staff see why the question got its answer
     assert seen.reply["text"] and "explain" not in seen.reply["meta"]
+
+
+def test_the_residents_rows_keep_what_handlers_change_through_the_session(chat, services):
+    # The follower and conversation rows are read and written beside the ORM (bot.engine.resident_rows);
+    # a handler that looks them up through the session (forgetting a resident does) must get the same
+    # objects, or its changes would be lost or overwritten.
+    chat("注册", openid="o_rows")
+    with services.sessions() as s:
+        assert s.get(ConversationState, "o_rows").flow  # the flow started is remembered
+    chat("取消", openid="o_rows")
+    with services.sessions.begin() as s:
+        assert s.get(ConversationState, "o_rows").flow is None
+        s.execute(update(Follower).where(Follower.openid == "o_rows").values(town="鳌江镇"))
+    assert "已删除" in chat("删除我的信息", openid="o_rows").text  # not registered: done at once
+    with services.sessions() as s:
+        assert s.get(Follower, "o_rows").town is None  # forgotten, not written back by the message path
+        state = s.get(ConversationState, "o_rows")
+        assert state.flow is None and state.data == {}
