@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import yaml
@@ -171,15 +172,16 @@ class Analysed:
         pinyin = tuple(pinyin_units(s) for s in segments)
         return cls(text, chars, pinyin)
 
-    @property
+    # Cached: the matcher asks for these once per candidate (a dozen times a question).
+    @cached_property
     def compact(self) -> str:
         return self.text.replace(" ", "")
 
-    @property
+    @cached_property
     def syllables(self) -> tuple[str, ...]:
         return tuple(s for seg in self.pinyin for s in seg)
 
-    @property
+    @cached_property
     def pinyin_text(self) -> str:
         return " ".join(" ".join(seg) for seg in self.pinyin)
 
