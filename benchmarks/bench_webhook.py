@@ -29,12 +29,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench_mix import POOL, _script, _signed, commands, distinct_questions, failure, mix  # noqa: E402
+from bench_mix import commands, distinct_questions, failure, mix  # noqa: E402
+from bench_pg import drop_pg, pg_database, round_trips  # noqa: E402
 
 from bot.config import DEMO, Settings  # noqa: E402
 
 CLIENTS = 16
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 TICK = os.sysconf("SC_CLK_TCK")
 
 
@@ -136,67 +136,6 @@ def measure(server: Server, settings: Settings, scripts) -> dict:
     bad = sum(failure(settings, status, body, server.name == "floor") for status, body in answers)
     return {"rps": len(lat) / elapsed, "p50": lat[len(lat) // 2] * 1000, "p99": lat[int(len(lat) * 0.99)] * 1000,
             "cpu": cpu / len(lat) * 1000, "n": len(lat), "bad": bad}
-
-
-def pg_database() -> str | None:
-    from sqlalchemy import create_engine, text
-    name = f"bench_{os.getpid()}"
-    try:
-        admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 2})
-        with admin.connect() as conn:
-            conn.execute(text(f"CREATE DATABASE {name}"))
-        admin.dispose()
-    except Exception as exc:  # noqa: BLE001
-        print(f"PostgreSQL skipped: {exc.__class__.__name__}")
-        return None
-    return name
-
-
-def drop_pg(name: str) -> None:
-    from sqlalchemy import create_engine, text
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-    admin.dispose()
-
-
-def round_trips(env: dict, residents: int = 12) -> dict[str, list[int]]:
-    """PostgreSQL round trips per message, counted in the protocol itself: psycopg traces every
-    connection (web pool and message pool) and each Sync or simple Query the client sends is one wait
-    for the server. In this process, one message at a time, the mix's scripts (new residents)."""
-    from collections import defaultdict
-
-    import psycopg
-    from sqlalchemy import event
-
-    from bot.db_limits import message_sessions
-    from webhook import create_app
-    settings = Settings.from_env(env)
-    app = create_app(settings)
-    services = app.extensions["wxbot"]
-    trace = tempfile.NamedTemporaryFile("w+", suffix=".pgtrace")
-
-    def traced(dbapi_conn, _record):
-        dbapi_conn.pgconn.trace(trace.fileno())
-        dbapi_conn.pgconn.set_trace_flags(psycopg.pq.Trace.SUPPRESS_TIMESTAMPS)
-    for factory in (services.sessions, message_sessions(services.sessions)):
-        if factory is not None:
-            factory.kw["bind"].dispose()
-            event.listen(factory.kw["bind"], "connect", traced)
-
-    def sent() -> int:  # F lines are written when sent, so a finished message's are all there
-        with open(trace.name, encoding="utf-8", errors="replace") as f:
-            return sum(1 for ln in f if ln.startswith("F\t") and ln.split("\t")[2].strip() in ("Sync", "Query"))
-    client, counts = app.test_client(), defaultdict(list)
-    for k in range(-1, residents):  # resident -1 warms the pools up and is not counted
-        for fields in _script(max(k, 0)):
-            query, body = _signed(settings, f"o_rt_{k}", fields)
-            before = sent()
-            resp = client.post(f"/wechat?{query}", data=body, content_type="text/xml")
-            if k >= 0 and resp.status_code == 200:
-                label = fields.get("EventKey") or fields["Content"]
-                counts["question" if label in POOL else label].append(sent() - before)
-    return counts
 
 
 def row(name: str, runs: list[dict], floor: float | None) -> str:
