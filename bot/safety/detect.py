@@ -13,6 +13,7 @@ from bot.answers.pinyin import syllables
 from bot.safety.similar import Similar
 
 ORDER = ("self_harm", "violence", "medical", "danger", "complaint")  # the first category that fires wins
+PAST_WINDOW = 6  # characters before a strong word in which a past-time word makes it a story
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class Category:
     sounds: tuple[tuple[str, str], ...]  # (phrase, "|syl|syl|")
     regex: tuple[re.Pattern, ...]
     weak_regex: tuple[re.Pattern, ...]
+    past_story_is_policy: bool = False
 
 
 def _syllables(text: str) -> str:
@@ -51,6 +53,7 @@ class Detector:
                            key=lambda kv: -len(kv[0]))  # longest first: 摔到了 before 到
         self.ignore = sorted((compact(w) for w in data.get("ignore") or []), key=len, reverse=True)
         self.context = tuple(compact(w) for w in data.get("policy_context") or [])
+        self.past = tuple(compact(w) for w in data.get("past_markers") or [])
         cats = data.get("categories") or {}
         self.categories = [self._category(name, cats[name]) for name in ORDER if name in cats]
         self.similar: Similar | None = None
@@ -67,7 +70,8 @@ class Detector:
             strong=words("strong"), weak=words("weak"),
             sounds=tuple((w, _syllables(w)) for w in words("sounds_like")),
             regex=tuple(re.compile(r) for r in spec.get("regex") or []),
-            weak_regex=tuple(re.compile(r) for r in spec.get("weak_regex") or []))
+            weak_regex=tuple(re.compile(r) for r in spec.get("weak_regex") or []),
+            past_story_is_policy=bool(spec.get("past_story_is_policy")))
 
     def normal(self, text: str) -> str:
         """Compact, dialect and typos folded, look-alike phrases removed."""
@@ -85,11 +89,13 @@ class Detector:
         policy = any(w in key for w in self.context)
         sounds = None
         for cat in self.categories:
-            matched = next((w for w in cat.strong if w in key), None)
+            past = policy and cat.past_story_is_policy
+            matched = next((w for w in cat.strong if w in key and not (past and self._in_the_past(key, w))), None)
             matched = matched or next((f"re:{r.pattern}" for r in cat.regex if r.search(key)), None)
             if matched is None and cat.sounds:
                 sounds = sounds or _syllables(key)
-                matched = next((f"sounds:{w}" for w, syl in cat.sounds if syl in sounds), None)
+                matched = next((f"sounds:{w}" for w, syl in cat.sounds if syl in sounds
+                                and not (past and w in key and self._in_the_past(key, w))), None)
             if matched is None and not policy:
                 matched = next((w for w in cat.weak if w in key), None)
                 matched = matched or next((f"re:{r.pattern}" for r in cat.weak_regex if r.search(key)), None)
@@ -100,6 +106,16 @@ class Detector:
             cat = next(c for c in self.categories if c.name == near[0])
             return Hit(cat.name, cat.label, cat.priority, f"like:{near[1]}"[:64])
         return None
+
+
+    def _in_the_past(self, key: str, word: str) -> bool:
+        """Each time word occurs, a past-time word comes just before it ("去年摔了起不来")."""
+        start = key.find(word)
+        while start != -1:
+            if not any(m in key[max(0, start - PAST_WINDOW):start] for m in self.past):
+                return False
+            start = key.find(word, start + 1)
+        return bool(self.past)
 
 
 def _build(path: Path) -> Detector:
