@@ -141,10 +141,9 @@ def finish(session, msg: Inbound, reply: Reply, started: float, token: str | Non
     conn = session.connection()  # straight on the driver, inside the session's transaction (bot.engine.raw_sql)
     owned = raw_sql.run(conn, _FINISH, {"p_key": values["key"], "p_token": token, "p_status": status,
                                         "p_reply": values["reply"]}).rowcount
-    if owned == 1:
-        raw_sql.run(conn, _LOG, {k: values[k] for k in _LOG_COLUMNS})
     if owned != 1:
         raise LeaseLost(msg.dedup_key)
+    raw_sql.run(conn, _LOG, {k: values[k] for k in _LOG_COLUMNS})
 
 
 _LOG_COLUMNS = ("openid", "msg_type", "text", "route", "kind", "topic", "score", "latency_ms", "detail",
