@@ -11,7 +11,7 @@ knowledge base, per-query times, and the process's RSS. At 500 and 5,000 entries
 their original entry's sample vectors with a little noise (embedding 55,000 made-up samples would
 take a quarter of an hour and would not change the query time, which is one matrix-vector product).
 
-    OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/bench_match.py [--queries N]
+    OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/bench_match.py [--queries N] [--stories]
 """
 from __future__ import annotations
 
@@ -76,6 +76,20 @@ def questions(limit: int) -> list[str]:
     return (lines * (limit // len(lines) + 1))[:limit]
 
 
+# --stories: long messages whose asking sentences are matched too (two embeddings each), taken from
+# these spent eval sets only (never a held-out one).
+STORY_SETS = ("fresh.tsv", "fresh2.tsv", "fresh3.tsv")
+
+
+def stories(limit: int) -> list[str]:
+    from bot.answers.matcher import story
+    lines = [ln.split("\t", 1)[1].strip() for name in STORY_SETS
+             for ln in (ROOT / "knowledge" / "eval" / name).read_text("utf-8").splitlines()
+             if "\t" in ln and not ln.startswith("#")]
+    lines = [q for q in lines if story.question_part(q)]
+    return (lines * (limit // len(lines) + 1))[:limit]
+
+
 def timed(fn, queries: list[str]) -> tuple[list[float], list[float]]:
     """Wall-clock and CPU milliseconds per query (CPU time is what to trust on a busy machine)."""
     fn(queries[0])  # warm caches (pinyin readings) once
@@ -131,11 +145,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--queries", type=int, default=500)
     parser.add_argument("--knowledge", default=str(ROOT / "knowledge"))
+    parser.add_argument("--stories", action="store_true",
+                        help="time long stories (their asking part matched too) instead of the dev questions")
     args = parser.parse_args()
     kb = KnowledgeBase.load(args.knowledge)
     normalizer = Normalizer.load(args.knowledge)
     real = list(kb.entries.values())
-    queries = questions(args.queries)
+    queries = stories(args.queries) if args.stories else questions(args.queries)
     rng = random.Random(20261128)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"{len(real)} real entries, {len(queries)} queries per size, one process; load average {load:.1f}; "

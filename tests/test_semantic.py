@@ -110,9 +110,10 @@ def test_colloquial_question_without_the_samples_words_is_understood(bundle):
     # "瘫了 天天要人伺候 有没有钱补" shares almost no words with the 护理补贴 samples
     result = bundle.matcher.match("我男人瘫了 天天要人伺候 有没有钱补")
     assert result.decision == "answer" and result.offered[0].entry_id == "subsidy.care"
-    # a question only the embedding connects to 辅具 is at least offered, not the menu
+    # a question that names few of 辅具's words is at least offered, not the menu (盲杖 is a
+    # keyword since round 5, so it may be answered outright)
     offered = bundle.matcher.match("俺娘看不见东西了 能领个盲杖不")
-    assert offered.decision == "suggest" and "aids.fitting" in [c.entry_id for c in offered.offered]
+    assert offered.decision in ("answer", "suggest") and "aids.fitting" in [c.entry_id for c in offered.offered]
 
 
 def test_kb_check_compares_samples_lexically_without_embedding_them(monkeypatch):

@@ -40,13 +40,14 @@ class Rules:
 
 
 ROUND3_REFERRALS = frozenset({"ref.funeral", "ref.family_planning", "ref.public_housing", "ref.unemployment"})
+ROUND5_REFERRALS = frozenset({"ref.village", "ref.demolition", "ref.fuel_subsidy"})
 RULES = {
     "fresh2": Rules(2, 5, 170, 50, 30, ("丧葬", "独生子女", "公租房", "保障性住房", "失业", "宅基地", "牌照"),
-                    ROUND3_REFERRALS),
+                    ROUND3_REFERRALS | ROUND5_REFERRALS),
     "fresh3": Rules(3, 6, 210, 60, 35, ("宅基地", "牌照", "种粮", "拆迁", "疫苗", "挂号", "遗体捐献", "征地",
-                                        "路灯", "燃油补贴", "停车位")),
+                                        "路灯", "燃油补贴", "停车位"), ROUND5_REFERRALS),
     "fresh4": Rules(2, 5, 180, 60, 30, ("修路", "挂号", "挂好", "缴费基数", "电费", "宅基地", "村务", "自来水",
-                                        "疫苗", "农机", "路等", "路灯", "耕地", "拆迁", "避灾")),
+                                        "疫苗", "农机", "路等", "路灯", "耕地", "拆迁", "避灾"), ROUND5_REFERRALS),
 }
 
 

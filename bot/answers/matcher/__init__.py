@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from bot.answers.matcher import semantic
+from bot.answers.matcher import keywords, semantic, story
 from bot.answers.matcher.index import SparseIndex
 from bot.answers.matcher.rank import (LEXICAL, OBJECT_MISMATCH, SEMANTIC, Candidate, Result, combine, decide, fuse,
                               fuzzy)
@@ -43,6 +43,19 @@ class _Entry:
     originals: list[str]
     keywords: list[tuple[str, str]]  # (normalised text, " pinyin ")
     objects: frozenset[str]  # certificates/cards its samples talk about
+
+
+@dataclass
+class _Query:
+    """One text (the whole message, or the part of a story that asks) on its way through matching."""
+
+    analysed: Analysed
+    qvec: object  # TF-IDF vector over the sample questions
+    evec: object  # … over the entries' profiles
+    objects: frozenset[str]
+    pool: list[int] = field(default_factory=list)  # candidate entries, best first
+    scored: dict[int, Candidate] = field(default_factory=dict)  # entry → lexical candidate
+    cosines: object = None  # e5 cosine with every entry, when the embedding ran
 
 
 class Matcher:
@@ -77,10 +90,10 @@ class Matcher:
                 a = normalizer.analyse(kw)
                 if a.compact:
                     kw_analysed.setdefault(a.compact, a)
-            keywords = [(k, f" {a.pinyin_text} ") for k, a in kw_analysed.items()]
+            entry_keywords = [(k, f" {a.pinyin_text} ") for k, a in kw_analysed.items()]
             objects = normalizer.objects_in(" ".join([a.compact for a in analysed] + list(kw_analysed)))
             items.append(_Entry(entry.id, entry.kind, entry.title, [a.compact for a in analysed],
-                                [a.syllables for a in analysed], originals, keywords, objects))
+                                [a.syllables for a in analysed], originals, entry_keywords, objects))
             profile: dict[str, int] = {}
             for a in analysed:
                 doc_texts.append(normalizer.meaning(a.text))
@@ -99,7 +112,7 @@ class Matcher:
                          if "_" in t or (t.startswith("c:") and len(t) > 3)})
         matcher = cls(normalizer, items, doc_entry, SparseIndex.build(doc_terms, FAMILY_WEIGHT, damp=damp),
                       SparseIndex.build(profiles, FAMILY_WEIGHT, postings=False, damp=damp),
-                      _keyword_weights(items, normalizer.places))
+                      keywords.weights([i.keywords for i in items], normalizer.places, PLACE_WEIGHT))
         if embed:
             matcher.semantic = semantic.SemanticIndex.build(doc_texts, doc_entry, len(items))
         return matcher
@@ -126,39 +139,73 @@ class Matcher:
         analysed = self.normalizer.analyse(question)
         if not analysed.text:
             return decide(question, "", [])
-        terms = analysed.terms()
-        qvec, evec = self.doc_index.weigh(terms), self.entry_index.weigh(terms)
-        # Retrieval: the sample questions closest by cosine (inverted index). Their entries, best
-        # first, are the candidates; only the first RERANK get rapidfuzz, keywords, coverage and
-        # the final score. (Searching the entry profiles too found no extra right answers on the
-        # dev set and cost a third of the time.)
-        best_doc: dict[int, tuple[float, int]] = {}  # entry → (cosine, doc)
-        for doc, cos in self.doc_index.search(qvec, DOC_HITS, prune=2 * DOC_HITS):
-            entry = self.doc_entry[doc]
-            if cos > best_doc.get(entry, (-1.0, 0))[0]:
-                best_doc[entry] = (cos, doc)
-        pre = sorted(best_doc, key=lambda e: -best_doc[e][0])[:RERANK]
-        objects = self.normalizer.objects_in(analysed.compact)
-        scored = {e: self._score(e, analysed, evec, best_doc.get(e), objects) for e in pre}
-        if self.semantic is None:
-            return decide(question, analysed.text, list(scored.values()), LEXICAL)
-        lexical = decide(question, analysed.text, [_copy(c) for c in scored.values()], LEXICAL)
-        if _decisive(lexical):  # the embedding (~25 ms) could not change this answer
+        whole = self._lexical(analysed, self.normalizer.objects_in(analysed.compact))
+        # A long story: the sentences that ask are matched too (with the story's certificates:
+        # "结婚证找不到了…这个去哪里补办" asks about the 结婚证), and each topic's scores combined.
+        part_text = story.question_part(question)
+        part_analysed = self.normalizer.analyse(part_text) if part_text else None
+        part = self._lexical(part_analysed, whole.objects) if part_analysed and part_analysed.text else None
+        queries = (whole,) if part is None else (whole, part)
+        lexical = decide(question, analysed.text, self._combined(queries, fused=False), LEXICAL)
+        # Without the embedding, or so clear that it (~25 ms a text) could not change the answer:
+        if self.semantic is None or lexical.decisive(DECISIVE_SCORE, DECISIVE_MARGIN):
             return lexical
         # The embedding adds the entries closest in meaning (a question with none of the samples'
         # words), then each candidate's lexical score is fused with its cosine.
-        cosines = self.semantic.entry_cosines(self.normalizer.meaning(analysed.text))
-        pre += [e for e in self.semantic.best(cosines) if e not in pre]
-        candidates = []
-        for e in pre:
-            cand = scored.get(e) or self._score(e, analysed, evec, self._best_doc(e, qvec), objects)
-            cos = float(cosines[e])
+        for query in queries:
+            query.cosines = self.semantic.entry_cosines(self.normalizer.meaning(query.analysed.text))
+            query.pool += [e for e in self.semantic.best(query.cosines) if e not in query.pool]
+        return decide(question, analysed.text, self._combined(queries, fused=True), SEMANTIC)
+
+    def _lexical(self, analysed: Analysed, objects: frozenset[str]) -> "_Query":
+        """Retrieval: the sample questions closest by cosine (inverted index). Their entries, best
+        first, are the candidates; only the first RERANK get rapidfuzz, keywords, coverage and
+        the final score. (Searching the entry profiles too found no extra right answers on the
+        dev set and cost a third of the time.)"""
+        terms = analysed.terms()
+        query = _Query(analysed, self.doc_index.weigh(terms), self.entry_index.weigh(terms), objects)
+        best_doc: dict[int, tuple[float, int]] = {}  # entry → (cosine, doc)
+        for doc, cos in self.doc_index.search(query.qvec, DOC_HITS, prune=2 * DOC_HITS):
+            entry = self.doc_entry[doc]
+            if cos > best_doc.get(entry, (-1.0, 0))[0]:
+                best_doc[entry] = (cos, doc)
+        query.pool = sorted(best_doc, key=lambda e: -best_doc[e][0])[:RERANK]
+        query.scored = {e: self._score(e, analysed, query.evec, best_doc.get(e), query.objects)
+                        for e in query.pool}
+        return query
+
+    def _candidate(self, query: "_Query", number: int, fused: bool) -> Candidate:
+        """The entry's candidate for this query (lexical, or fused with the cosine)."""
+        cand = query.scored.get(number)
+        if cand is None:
+            cand = query.scored[number] = self._score(number, query.analysed, query.evec,
+                                                      self._best_doc(number, query.qvec), query.objects)
+        cand = cand.copy()
+        if fused:
+            cos = float(query.cosines[number])
             cand.components["lex"], cand.components["cos_e"] = cand.score, cos
             cand.score = fuse(cand.score, cos)
             if cand.components.get("object") == 0.0:  # another certificate: close in meaning, wrong object
                 cand.score *= OBJECT_MISMATCH
+        return cand
+
+    def _combined(self, queries: tuple["_Query", ...], fused: bool) -> list[Candidate]:
+        """Candidates of the whole message; for a story, each topic's whole and part scores combined."""
+        whole, part = queries[0], (queries[1] if len(queries) > 1 else None)
+        pool = list(dict.fromkeys(whole.pool + (part.pool if part else [])))
+        candidates = []
+        for e in pool:
+            cand = self._candidate(whole, e, fused)
+            if part is not None:
+                asked = self._candidate(part, e, fused)
+                for key in ("lex", "cos_e"):  # what the decision's floors and checks read
+                    if key in cand.components:
+                        cand.components[key] = story.combine(cand.components[key], asked.components[key])
+                cand.components["part"] = asked.score
+                cand.score = story.combine(cand.score, asked.score)
+                cand.keywords = list(dict.fromkeys(cand.keywords + asked.keywords))
             candidates.append(cand)
-        return decide(question, analysed.text, candidates, SEMANTIC)
+        return candidates
 
     def _best_doc(self, number: int, qvec) -> tuple[float, int] | None:
         """The entry's sample closest by TF-IDF cosine (for candidates only the embedding found)."""
@@ -170,9 +217,12 @@ class Matcher:
         entry = self.entries[number]
         cos_q = doc_hit[0] if doc_hit else 0.0
         fz, fz_i = fuzzy(analysed.compact, analysed.syllables, entry.texts, entry.sounds)
-        hits, kw = self.keyword_hits(entry, analysed)
+        hits, kw = keywords.hits(entry.keywords, analysed, self.keyword_weight)
         components = {"cos_q": cos_q, "cover": self.entry_index.coverage(evec, number), "fuzz": fz, "kw": kw}
-        if objects:  # the question names a certificate or card: does this entry ever talk about it?
+        if objects and (entry.objects or not objects <= self.normalizer.own_objects):
+            # The question names a certificate or card: does this entry ever talk about it? (Our own
+            # 残疾证 said in passing, "他有二级残疾证…护理补贴咋申请", does not rule out a topic that never
+            # names a certificate; it still tells 残疾证补办 from 身份证补办.)
             components["object"] = 1.0 if objects & entry.objects else 0.0
         elif entry.kind == "referral" and entry.objects and not hits:
             # Another office's certificate (身份证, 驾驶证 …) never named, none of its words said:
@@ -182,21 +232,6 @@ class Matcher:
         best = doc_hit[1] - self.first_doc[number] if doc_hit and cos_q >= fz else fz_i
         return Candidate(entry.id, entry.kind, entry.title, combine(components), components,
                          entry.originals[best], hits)
-
-    def keyword_hits(self, entry: _Entry, analysed: Analysed) -> tuple[list[str], float]:
-        """Keywords found in the question (as written, or as sound); rarer keywords count more."""
-        text, sound = analysed.compact, f" {analysed.pinyin_text} "
-        hits, score = [], 0.0
-        for kw, kw_sound in entry.keywords:
-            if kw in text:
-                weight = 1.0
-            elif len(kw) >= 3 and kw_sound in sound:
-                weight = 0.8
-            else:
-                continue
-            hits.append(kw)
-            score += weight * self.keyword_weight.get(kw, 1.0)
-        return hits, min(1.0, score)
 
     def close_pairs(self, near: float) -> list[tuple[str, str, str, str, float]]:
         """Sample questions of different entries that read almost the same (for `kb check`)."""
@@ -209,29 +244,3 @@ class Matcher:
                     qa, qb = ea.originals[doc - starts[a]], eb.originals[other - starts[b]]
                     pairs.append((ea.id, qa, eb.id, qb, sim))
         return pairs
-
-
-def _copy(c: Candidate) -> Candidate:
-    return Candidate(c.entry_id, c.kind, c.title, c.score, dict(c.components), c.matched, c.keywords)
-
-
-def _decisive(result: Result) -> bool:
-    """A lexical answer so clear that the fused score would answer the same (checked on tune.tsv)."""
-    if result.decision != "answer" or result.vague:
-        return False
-    top = result.candidates[0]
-    runner = result.candidates[1].score if len(result.candidates) > 1 else 0.0
-    return top.score >= DECISIVE_SCORE and top.score - runner >= DECISIVE_MARGIN
-
-
-def _keyword_weights(items: list[_Entry], places=()) -> dict[str, float]:
-    """Keyword → what a hit is worth: 1 if one topic lists it, 1/n if n topics do (一级, 代缴).
-
-    Discounting words that other topics' samples merely use (轮椅, 丢了) was tried too; it lost
-    more right answers than it saved on the dev set: the editors' choice of keywords is signal.
-    """
-    listed: dict[str, int] = {}
-    for item in items:
-        for kw, _sound in item.keywords:
-            listed[kw] = listed.get(kw, 0) + 1
-    return {kw: (PLACE_WEIGHT if kw in places else 1.0) / n for kw, n in listed.items()}

@@ -78,6 +78,10 @@ class Candidate:
     matched: str = ""  # the sample question (or title) closest to what was asked
     keywords: list[str] = field(default_factory=list)
 
+    def copy(self) -> "Candidate":
+        return Candidate(self.entry_id, self.kind, self.title, self.score, dict(self.components), self.matched,
+                         self.keywords)
+
     def explain(self) -> dict:
         return {"id": self.entry_id, "score": round(self.score, 3), "matched": self.matched,
                 **{k: round(v, 3) for k, v in self.components.items()},
@@ -101,6 +105,13 @@ class Result:
     @property
     def score(self) -> float:
         return round(self.candidates[0].score, 3) if self.candidates else 0.0
+
+    def decisive(self, score: float, margin: float) -> bool:
+        """An answer this good and this far ahead (the matcher skips the embedding for it)."""
+        if self.decision != "answer" or self.vague:
+            return False
+        runner = self.candidates[1].score if len(self.candidates) > 1 else 0.0
+        return self.candidates[0].score >= score and self.candidates[0].score - runner >= margin
 
     def explain(self) -> dict:
         """For the message log: what was asked, how it was read, and why this decision."""

@@ -92,6 +92,8 @@ class Normalizer:
     objects: list[str] = field(default_factory=list)  # certificates and cards told apart (see rank.py)
     places: list[str] = field(default_factory=list)  # where one lives: weighs less than topic words
     home: list[str] = field(default_factory=list)  # the county's own name: says nothing about the topic
+    # Our own certificate (残疾证): named in passing it is background, not another office's paper.
+    own_objects: frozenset[str] = frozenset()
 
     def __post_init__(self):
         self._synonyms = Replacer(self.synonyms)
@@ -128,8 +130,9 @@ class Normalizer:
         objects = [_prepare(str(o)) for o in data.get("objects") or []]
         places = [_prepare(str(o)) for o in data.get("places") or []]
         home = [_prepare(str(o)) for o in data.get("home") or []]
+        own = frozenset(_prepare(str(o)) for o in data.get("own_objects") or [])
         return cls(synonyms, fillers, [o for o in objects if o], [p for p in places if p],
-                   [h for h in home if h])
+                   [h for h in home if h], own - {""})
 
     def text(self, raw: str) -> str:
         """Normalised text: segments separated by single spaces."""
