@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from bot.cli import kb as cli_kb
 from bot.answers import knowledge
@@ -36,6 +37,10 @@ FALLBACK_TEXT = ("抱歉，这个问题我还没学会。\n"
                  "也可以回复数字：\n")
 FALLBACK_OPTIONS = [["看政策目录", "menu:POLICY"], ["联系我们（地址、电话）", "menu:CONTACT"]]
 REFERRAL_INTRO = "这件事不归残联办理，要找其他部门：\n"
+# "我儿子十八岁了 能领什么补贴": a list of topics guesses; the entitlement check (menu 7) asks a few
+# questions and lists what this person can get. Offered as the last option of such a list.
+ASKS_WHAT_I_GET = re.compile(r"(能|可以|可)(领|享受|拿|申请)(到)?(些)?(什么|哪些|啥)|(什么|哪些|啥)(补贴|补助|政策|待遇|福利)")
+ENTITLE_OPTION = ["帮我查查能领哪些补贴（回答几个问题）", "menu:ENTITLE"]
 ANSWER_FOOTER = "还有问题直接问我，回复“菜单”看全部服务。"
 
 
@@ -52,6 +57,8 @@ def respond(question: str, bundle: knowledge.Bundle) -> Reply:
         options = [[c.title, f"topic:{c.entry_id}"] for c in result.offered]
         if result.vague:  # "补贴", "残疾证": the best three are a guess; offer the whole list too
             options.append(more_option(result.offered))
+        if ASKS_WHAT_I_GET.search(question):
+            options.append(list(ENTITLE_OPTION))
         text = f"{SUGGEST_INTRO}\n{numbered(options)}\n回复数字选择。\n{bundle.local.way_out()}"
         return Reply(text=text, options=options, meta={
             "kind": "suggest", "topic": None, "score": result.score,

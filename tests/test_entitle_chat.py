@@ -61,6 +61,15 @@ def test_menu_button_starts_the_check(chat):
     assert "第 1 题：给谁查？" in chat.click("ENTITLE").text
 
 
+def test_a_what_can_i_get_question_the_matcher_only_lists_offers_the_check(chat):
+    # A story-like "能领什么补贴" gets topics to choose from, and the check as the last choice.
+    reply = chat("我儿子智力残疾 十八岁了 能领什么补贴")
+    assert reply.meta["kind"] == "suggest" and reply.options[-1][1] == "menu:ENTITLE"
+    assert "第 1 题：给谁查？" in chat(str(len(reply.options))).text
+    plain = chat("残疾证丢了 照片要几张")  # no such question: no such option
+    assert all(o[1] != "menu:ENTITLE" for o in plain.options or [])
+
+
 def test_a_question_instead_of_an_answer_is_answered(chat):
     chat("有哪些补贴")
     reply = chat("护理补贴怎么申请")
