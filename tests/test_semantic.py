@@ -167,8 +167,11 @@ def test_a_question_that_fits_two_topics_gets_a_short_numbered_list(bundle):
     reply = policy.respond("残疾孩子有什么补助", bundle)
     assert reply.meta["kind"] == "suggest", reply.meta["explain"]
     lines = reply.text.splitlines()
-    numbered = [ln for ln in lines if ln[:2] in ("1.", "2.", "3.", "4.")]
-    assert lines[0] == policy.SUGGEST_INTRO and 2 <= len(numbered) <= 3
+    numbered = [ln for ln in lines if ln[:2] in ("1.", "2.", "3.", "4.", "5.")]
+    topics = [o for o in reply.options if o[1].startswith("topic:")]
+    assert lines[0] == policy.SUGGEST_INTRO and 2 <= len(topics) <= 3
+    # "有什么补助" asks what one can get: the entitlement check is the one extra, last choice.
+    assert reply.options[-1] == policy.ENTITLE_OPTION and len(numbered) == len(topics) + 1
     assert "subsidy.living" in reply.meta["candidates"] and "回复 0 转人工" in reply.text
 
 
