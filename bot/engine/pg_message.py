@@ -19,9 +19,9 @@ import hashlib
 
 import psycopg
 from sqlalchemy import Float, Integer, String, bindparam, text
-from sqlalchemy.exc import DBAPIError
 
 from bot.db import UTCDateTime, utcnow
+from bot.engine import raw_sql
 from bot.engine.handle import NotOurs
 from bot.models import CallbackNonce, InboundSeen, MessageLog
 
@@ -53,7 +53,6 @@ _FINISH_TYPES = [bindparam("reply", type_=InboundSeen.__table__.c.reply.type), b
                  bindparam("latency_ms", type_=Integer),
                  bindparam("detail", type_=MessageLog.__table__.c.detail.type), bindparam("created_at", type_=UTCDateTime)]
 _finishes: dict[tuple, object] = {}
-_compiled: dict[tuple, object] = {}
 
 
 def claim(session, dedup_key: str, openid: str, nonce: tuple[str, str] | None, token: str,
@@ -112,28 +111,17 @@ def execute(session, stmt, values: dict, *, begin: bool = False, commit: bool = 
     """Run one statement on the session's connection, with BEGIN before it or COMMIT after it in the
     same round trip. Parameters go through the columns' SQLAlchemy types, as in session.execute."""
     conn = session.connection()
-    dialect = conn.dialect
-    compiled = _compiled.get((stmt, dialect))
-    if compiled is None:
-        compiled = _compiled[(stmt, dialect)] = stmt.compile(dialect=dialect)
-    params = compiled.construct_params(values)
-    for name, process in compiled._bind_processors.items():
-        if name in params and process is not None:
-            params[name] = process(params[name])
+    prepared = raw_sql.prepare(stmt, conn.dialect)
     raw = conn.connection.driver_connection
     try:
         with raw.pipeline():
             if begin:
                 raw.execute("BEGIN")
-            cursor = raw.execute(compiled.string, params)
+            cursor = raw.execute(prepared.sql, prepared.params(values))
             if commit:
                 raw.execute("COMMIT")
         return cursor.fetchall()
     except psycopg.errors.DivisionByZero:
         raise
     except psycopg.Error as exc:
-        lost = dialect.is_disconnect(exc, raw, None) or raw.broken or raw.closed
-        if lost:
-            conn.invalidate(exc)
-        raise DBAPIError.instance(compiled.string, params, exc, psycopg.Error, connection_invalidated=lost,
-                                  dialect=dialect) from exc
+        raise raw_sql.translate(conn, exc, prepared.sql) from exc

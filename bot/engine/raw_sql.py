@@ -83,7 +83,7 @@ def fetch_one(conn, stmt, values: dict) -> tuple | None:
 def translate(conn, exc, sql: str) -> DBAPIError:
     """The SQLAlchemy error for a driver's; a lost connection is invalidated (not reused)."""
     dialect, raw = conn.dialect, conn.connection.driver_connection
-    lost = dialect.is_disconnect(exc, raw, None)
+    lost = dialect.is_disconnect(exc, raw, None) or getattr(raw, "broken", False) or getattr(raw, "closed", False)
     if lost:
         conn.invalidate(exc)
     return DBAPIError.instance(sql, None, exc, dialect.loaded_dbapi.Error, connection_invalidated=lost,
