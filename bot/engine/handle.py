@@ -20,7 +20,8 @@ SYSTEM_EVENTS = {"masssendjobfinish", "templatesendjobfinish"}  # delivery repor
 
 
 class NotOurs(Exception):
-    """PostgreSQL: the finish found the claim held by another delivery; nothing was committed."""
+    """The finish found the claim held by another delivery (a re-delivery took over after our lease
+    ran out): our transaction rolls back, nothing of this attempt is committed."""
 
 
 def apology(services) -> Reply:

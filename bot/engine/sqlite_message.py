@@ -3,7 +3,7 @@
 The claim commits first, in a transaction of its own with the callback's nonce, so every worker sees
 it and a retry never queues for SQLite's one write lock behind the delivery it duplicates. Handling
 runs in a second transaction, which finishes the claim only while it still holds it: a worker whose
-lease expired and was taken over by a re-delivery rolls back (LeaseLost).
+lease expired and was taken over by a re-delivery rolls back (NotOurs).
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from sqlalchemy.exc import DBAPIError
 from bot.db import busy_pragma, insert_ignore, utcnow
 from bot.db_limits import begin_bounded, is_outage, sqlite_turn
 from bot.engine import raw_sql, resident_rows
-from bot.engine.handle import apology, finish_values, handle
+from bot.engine.handle import NotOurs, apology, finish_values, handle
 from bot.models import CallbackNonce, InboundSeen, MessageLog
 from bot.wechat.inbound import Inbound
 from bot.wechat.protocol import BadSignature
@@ -43,10 +43,6 @@ _CLAIM = insert_ignore(InboundSeen, ("dedup_key",),
 _NONCE = insert_ignore(CallbackNonce, ("nonce", "timestamp"), ("nonce", "timestamp", "message_digest", "created_at"))
 _NONCE_DIGEST = select(CallbackNonce.message_digest).where(
     CallbackNonce.nonce == bindparam("p_nonce"), CallbackNonce.timestamp == bindparam("p_timestamp"))
-
-
-class LeaseLost(Exception):
-    """Another delivery took the message over after our lease expired: our work is rolled back."""
 
 
 def begin(services):
@@ -118,7 +114,7 @@ def run(services, msg: Inbound, token: str) -> Reply:
             finish(session, msg, reply, started, token)
             resident_rows.write(session, updates)  # after the finish: a lost lease has rolled back by then
         return reply
-    except LeaseLost:
+    except NotOurs:
         log.warning("%s was taken over by a re-delivery; this attempt rolled back", msg.dedup_key)
         return Reply(silent=True)
     except Exception as exc:
@@ -129,7 +125,7 @@ def run(services, msg: Inbound, token: str) -> Reply:
     try:
         with begin(services) as session:
             finish(session, msg, reply, started, token, status="failed")
-    except LeaseLost:
+    except NotOurs:
         return Reply(silent=True)
     return reply
 
@@ -142,7 +138,7 @@ def finish(session, msg: Inbound, reply: Reply, started: float, token: str | Non
     owned = raw_sql.run(conn, _FINISH, {"p_key": values["key"], "p_token": token, "p_status": status,
                                         "p_reply": values["reply"]}).rowcount
     if owned != 1:
-        raise LeaseLost(msg.dedup_key)
+        raise NotOurs(msg.dedup_key)
     raw_sql.run(conn, _LOG, {k: values[k] for k in _LOG_COLUMNS})
 
 
