@@ -13,7 +13,7 @@ from bot.engine.flows import Flow
 from bot.answers.local_facts import CLOSING
 from bot.wechat.reply import Reply
 from bot.engine.router import handler
-from handlers.menu import main_menu, numbered
+from handlers.menu import MAIN_OPTIONS, main_menu, numbered
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ REFERRAL_INTRO = "这件事不归残联办理，要找其他部门：\n"
 # "我儿子十八岁了 能领什么补贴": a list of topics guesses; the entitlement check (menu 7) asks a few
 # questions and lists what this person can get. Offered as the last option of such a list.
 ASKS_WHAT_I_GET = re.compile(r"(能|可以|可)(领|享受|拿|申请)(到)?(些)?(什么|哪些|啥)|(什么|哪些|啥)(补贴|补助|政策|待遇|福利)")
-ENTITLE_OPTION = ["帮我查查能领哪些补贴（回答几个问题）", "menu:ENTITLE"]
+ENTITLE_OPTION = next(o for o in MAIN_OPTIONS if o[1] == "menu:ENTITLE")  # the same words as menu 7
 ANSWER_FOOTER = "还有问题直接问我，回复“菜单”看全部服务。"
 
 
