@@ -8,13 +8,14 @@ close call between siblings is common and harmless to ask about, a close call ac
 where wrong answers were). Only the fused path (embedding on) uses it; the lexical-only path keeps
 rank.LEXICAL's threshold and margin.
 
-The coefficients are data (decider_weights.py), written by benchmarks/train_decider.py from the
-spent eval sets; nothing here is tuned by hand. Scoring is a dot product in plain Python (~µs).
+The coefficients come from benchmarks/train_decider.py (the spent eval sets); nothing here is tuned
+by hand. Scoring is a dot product in plain Python (~µs). The trainer replays a model through
+rank.Rules.decider, which asks for `probability_of(top, runner, normalized)` and `threshold`.
 
-OFF since round 4 (no decider_weights.py is committed): trained on the six older sets it chose a
-threshold that gave 4.1–5.0% wrong answers on fresh2.tsv against the margin rule's 1.4% (the older
-sets' content was fixed from their own misses, so they look safer than new questions are). Kept, with
-its trainer, to be retried when more unseen questions exist; knowledge/eval/README.md, round 4.
+An experiment, not part of the bot: trained on the six older sets it chose a threshold that gave
+4.1–5.0% wrong answers on fresh2.tsv against the margin rule's 1.4% (the older sets' content was
+fixed from their own misses, so they look safer than new questions are). Kept here, with its trainer,
+to be retried when more unseen questions exist; knowledge/eval/README.md, round 4.
 """
 from __future__ import annotations
 
@@ -69,8 +70,5 @@ class Decider:
                             for w, v, m, s in zip(self.weights, values, self.means, self.scales))
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
-    @classmethod
-    def from_data(cls, data: dict) -> "Decider":
-        assert tuple(data["names"]) == NAMES, "decider_weights.py was trained on other features: retrain"
-        return cls(tuple(data["means"]), tuple(data["scales"]), tuple(data["weights"]), data["bias"],
-                   data["threshold"])
+    def probability_of(self, top, runner, normalized: str) -> float:
+        return self.probability(features(top, runner, normalized))

@@ -1,4 +1,4 @@
-"""Train the fused matcher's answer-or-ask model (bot/answers/matcher/decider.py) on the SPENT eval sets.
+"""Train the fused matcher's answer-or-ask model (benchmarks/decider_model.py) on the SPENT eval sets.
 
 Every question is matched once; for the fused ones (the embedding ran) the features of the top
 candidate and its runner-up are taken, labelled "answering the top would be right" (in scope: the top
@@ -28,9 +28,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks import decider_model as decider  # noqa: E402
 from benchmarks.tune_semantic import is_held_out  # noqa: E402
 from bot.answers.knowledge import Bundle  # noqa: E402
-from bot.answers.matcher import decider, rank  # noqa: E402
+from bot.answers.matcher import rank  # noqa: E402
 from bot.cli.kb import read_tsv  # noqa: E402
 
 SETS = ("tune", "tune-extra", "test", "tune-extra2", "check-late", "fresh", "fresh2")  # all spent

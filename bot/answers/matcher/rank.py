@@ -5,7 +5,6 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
-from bot.answers.matcher import decider as decider_model
 
 # Components of the final 0–1 score: cosine with the closest sample question, share of the question
 # the topic has words for, rapidfuzz similarity, keywords. Weights and thresholds were chosen on the
@@ -41,8 +40,9 @@ class Rules:
     # no wrong; on fresh2.tsv, left out of that choice, +2 right, no wrong). 1.0: off.
     clear_margin: float = 1.0
     # With the embedding, a trained model of P(the top is right) decides instead of answer_min,
-    # margin_min, lexical_floor and disagree_margin (matcher/decider.py); None: those rules decide.
-    decider: "decider_model.Decider | None" = None
+    # margin_min, lexical_floor and disagree_margin: an object with probability_of(top, runner,
+    # normalized) and threshold (benchmarks/decider_model.py, an experiment); None: those rules decide.
+    decider: object | None = None
 
 
 LEXICAL = Rules()
@@ -56,7 +56,7 @@ LEXICAL = Rules()
 # See knowledge/eval/README.md, rounds 2 and 3.
 W_LEXICAL = 0.3
 COS_FLOOR, COS_SPAN = 0.80, 0.20
-# Round 4: the margin rule decides. A trained model (matcher/decider.py, benchmarks/train_decider.py)
+# Round 4: the margin rule decides. A trained model (benchmarks/decider_model.py, train_decider.py)
 # lost to it on fresh2.tsv left out of training (wrong 4.1% against 1.4%), so none is installed; the
 # hook (Rules.decider) is what the trainer replays the model through.
 MARGIN_RULES = Rules(answer_min=0.50, margin_min=0.02, suggest_min=0.22, suggest_window=0.20,
@@ -194,7 +194,7 @@ def decide(question: str, normalized: str, candidates: list[Candidate], rules: R
     # Small talk ("再见", "谢谢") is a matter of the words said, never of a vague likeness in meaning.
     smalltalk_floor = LEXICAL.answer_min if top.kind == "smalltalk" else 0.0
     if rules.decider is not None and "cos_e" in top.components:
-        result.confidence = rules.decider.probability(decider_model.features(top, runner, normalized))
+        result.confidence = rules.decider.probability_of(top, runner, normalized)
         confident = result.confidence >= rules.decider.threshold and lexical >= smalltalk_floor
     else:
         if runner is not None and runner.components.get("lex", 0.0) > lexical:
