@@ -9,7 +9,7 @@ flush of these two rows were a quarter of a message's CPU (py-spy, issue 16).
 from __future__ import annotations
 
 from sqlalchemy import bindparam, inspect, insert, select, update
-from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm import class_mapper, make_transient_to_detached
 
 from bot.engine import raw_sql
 from bot.models import ConversationState, Follower
@@ -40,10 +40,22 @@ def _attach(session, cls, table, values):
     found = session.identity_map.get(session.identity_key(cls, values[0]))
     if found is not None:  # already loaded in this session (never on the hot path): keep that one
         return found
-    obj = cls(**{c.key: v for c, v in zip(table.c, values)})
-    make_transient_to_detached(obj)  # its attribute history reset: "as loaded", nothing changed
+    # Built as a query builds it: no constructor, no attribute events (a third of this function's time).
+    obj = class_mapper(cls).class_manager.new_instance()
+    obj.__dict__.update(zip(_keys(cls, table), values))
+    make_transient_to_detached(obj)  # given its identity key: "as loaded", nothing changed
     session.add(obj)
     return obj
+
+
+_attribute_keys: dict = {}
+
+
+def _keys(cls, table) -> tuple[str, ...]:
+    if cls not in _attribute_keys:
+        mapper = class_mapper(cls)
+        _attribute_keys[cls] = tuple(mapper.get_property_by_column(c).key for c in table.c)
+    return _attribute_keys[cls]
 
 
 def take_updates(session, rows) -> list[tuple]:
