@@ -19,6 +19,7 @@ from bot.wechat.inbound import Inbound, MalformedMessage
 from bot.wechat.protocol import BadSignature, CallbackCodec, replay_key
 from bot.wechat.reply import render_xml
 from bot.privacy.startup_check import require_production_ready
+from bot.safety.detect import detector
 from bot.engine.services import Services
 
 log = logging.getLogger(__name__)
@@ -109,14 +110,13 @@ def create_app(settings: Settings | None = None) -> Flask:
 
 
 def _warm_up(services: Services) -> None:
-    """Build the router and the knowledge index now, not on a resident's first message; with gunicorn
-    --preload the workers fork with them built and share their memory."""
+    """Build the router, the knowledge index and the distress detector now, not on a resident's first
+    message (the detector reads every entry's samples: 0.3 s); with gunicorn --preload the workers fork
+    with them built and share their memory."""
+    from bot.answers import knowledge  # why: importing webhook stays light; this builds the index
     services.router  # noqa: B018 - a cached property
-    try:
-        from bot.answers import knowledge  # why: importing webhook stays light; this builds the index
-    except ModuleNotFoundError:
-        return
     knowledge.bundle(services)
+    detector(services.settings.knowledge_dir)
     # Connections opened at start-up (settings checks) must not be shared with forked workers.
     services.sessions.kw["bind"].dispose()
     if "gunicorn.arbiter" in sys.modules:

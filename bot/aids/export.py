@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import io
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
 from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
@@ -27,6 +25,9 @@ def loan_sheet(session: Session, data_key: str, actor: str) -> bytes:
     order = case((AidLoan.status == "picked_up", 0), (AidLoan.status == "reserved", 1), else_=2)
     rows = session.execute(select(AidLoan, AidStation).join(AidStation, AidStation.id == AidLoan.station_id)
                            .order_by(order, AidLoan.due, AidLoan.id)).all()
+    from openpyxl import Workbook  # why: openpyxl is 10+ MB a worker, for staff files only
+    from openpyxl.styles import Font
+
     book = Workbook()
     ws = book.active
     ws.title = "辅具借用"

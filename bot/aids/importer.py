@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 
-from openpyxl import load_workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -35,6 +34,7 @@ def _rows(data: bytes) -> list[tuple]:
     rows = csv_rows(data) if not data.startswith(b"PK") else None
     if rows is not None:
         return rows
+    from openpyxl import load_workbook  # why: openpyxl is 10+ MB a worker, for staff files only
     sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).active
     return [tuple(r) for r in sheet.iter_rows(values_only=True)]
 

@@ -8,9 +8,6 @@ from __future__ import annotations
 import io
 import logging
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
 from sqlalchemy.orm import Session
 
 from bot.privacy.audit import audit
@@ -32,6 +29,9 @@ def _safe(value):
 
 
 def _sheet(ws, title: str, rows: list[dict]) -> None:
+    from openpyxl.styles import Alignment, Font  # why: openpyxl is 10+ MB a worker, for staff files only
+    from openpyxl.utils import get_column_letter
+
     ws.append([title])
     ws["A1"].font = Font(bold=True, size=14)
     ws.append([h for h, _w in HEADERS])
@@ -65,6 +65,7 @@ def route_sheet(session: Session, data_key: str, round_id: int, actor: str) -> b
     title = (f"上门评残路线表  {rnd.date.isoformat()} 星期{WEEKDAYS[rnd.date.weekday()]}  {'、'.join(rnd.towns)}  "
              f"医生组：{rnd.team or '未填'}  类别：{cats}  已约 {sum(r['status'] == ACTIVE for r in rows)}/"
              f"{rnd.capacity}" + ("  【本场已取消】" if rnd.status == "cancelled" else ""))
+    from openpyxl import Workbook  # why: openpyxl is 10+ MB a worker, for staff files only
     wb = Workbook()
     ws = wb.active
     ws.title = "路线表"

@@ -15,7 +15,6 @@ from bot.devtools.fake_wechat.server import main as fake_wechat  # noqa: F401  (
 from bot.notices import service as svc
 from bot.outbox.models import Notice
 from bot.outbox.notify import delivery_report
-from bot.scheduler.runner import run
 from bot.wechat.client import WeChatAPI
 from bot.wechat.errors import WeChatError
 
@@ -35,6 +34,7 @@ def _quota(session, settings) -> None:
 @click.option("--once", is_flag=True, help="Run every tick once and exit.")
 def scheduler(once: bool) -> None:
     """Run the one scheduler process: outbox, notices, token refresh, log retention."""
+    from bot.scheduler.runner import run  # why: web workers import this module too, and need no APScheduler
     sys.exit(run(Settings.from_env(token_owner=True), once=once))
 
 

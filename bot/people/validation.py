@@ -9,6 +9,7 @@ import datetime as dt
 import re
 import unicodedata
 
+from bot.answers.normalize import simplified
 from bot.calendar_cn import CATEGORIES, excel_day, ymd
 from bot.privacy.pii import fold_digits
 
@@ -193,8 +194,7 @@ def parse_name(value) -> str:
 
 def fold_name(name: str | None) -> str:
     """Width, spaces, middle dots and traditional characters folded: '張 三' and '张三' are one name."""
-    import zhconv
-    return zhconv.convert(re.sub(r"[\s·•．.・]", "", clean(name)), "zh-cn")
+    return simplified(re.sub(r"[\s·•．.・]", "", clean(name)))
 
 
 def same_name(a: str | None, b: str | None) -> bool:

@@ -16,10 +16,7 @@ import logging
 import signal
 import time
 from datetime import datetime
-from typing import Callable
-
-from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.schedulers.blocking import BlockingScheduler
+from typing import TYPE_CHECKING, Callable
 
 from bot.db import LOCAL_TZ, utcnow
 from bot.engine.features import Tick
@@ -31,6 +28,9 @@ from bot.privacy.retention import purge_inbound, purge_old_rows
 from bot.privacy.retention_idle import purge_idle_rows
 from bot.scheduler.lock import SchedulerLock
 from bot.wechat.client import WeChatAPI
+
+if TYPE_CHECKING:
+    from apscheduler.schedulers.background import BackgroundScheduler  # why: annotations only
 
 log = logging.getLogger(__name__)
 MISFIRE_GRACE_SECONDS = 300  # APScheduler's default is 1 s: a busy minute would silently skip runs
@@ -140,6 +140,7 @@ def run(settings, once: bool = False) -> int:
     try:
         if once:
             return 0 if run_once(rt) else 1
+        from apscheduler.schedulers.blocking import BlockingScheduler  # why: web workers import this module, never run it
         scheduler = BlockingScheduler(timezone=LOCAL_TZ)
         _add_jobs(scheduler, rt)
 
@@ -173,6 +174,7 @@ def start_embedded(settings) -> BackgroundScheduler | None:
         log.warning("a scheduler process is running already; the demo does not start its own")
         return None
     rt = Runtime(settings)
+    from apscheduler.schedulers.background import BackgroundScheduler  # why: web workers import this module, never run it
     scheduler = BackgroundScheduler(timezone=LOCAL_TZ, daemon=True)
     _add_jobs(scheduler, rt)
     scheduler.start()

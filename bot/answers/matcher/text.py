@@ -7,9 +7,8 @@ from functools import cached_property
 from pathlib import Path
 
 import yaml
-import zhconv
 
-from bot.answers.normalize import nfkc, strip_emoji
+from bot.answers.normalize import nfkc, simplified, strip_emoji
 from bot.answers.pinyin import syllables
 
 # Everything that is not a Han character, a digit or a Latin letter separates segments.
@@ -155,7 +154,7 @@ class Normalizer:
 
 def _prepare(raw: str) -> str:
     """Script and width folding that needs no knowledge: 繁→简, 全角→半角, emoji out, 幺二三→123."""
-    text = zhconv.convert(strip_emoji(nfkc(raw)), "zh-cn")
+    text = simplified(strip_emoji(nfkc(raw)))
     text = _CN_DIGIT_RUN.sub(lambda m: m.group(0).translate(_CN_DIGITS), text)
     return " ".join(_SEPARATORS.sub(" ", text).split())
 
