@@ -52,7 +52,11 @@ def respond(question: str, bundle: knowledge.Bundle) -> Reply:
     explain = result.explain()
     if result.decision == "answer":
         entry = bundle.kb.get(result.offered[0].entry_id)
-        return entry_reply(entry, bundle, score=result.score, explain=explain)
+        reply = entry_reply(entry, bundle, score=result.score, explain=explain)
+        said = bundle.kb.get(result.aside.entry_id) if result.aside is not None else None
+        if said is not None:  # "…怎么申请 你是机器人吗": one line for the small talk, then the answer
+            reply.text = bundle.local.render(said.answer).strip().splitlines()[0] + "\n" + reply.text
+        return reply
     if result.decision == "suggest":
         options = [[c.title, f"topic:{c.entry_id}"] for c in result.offered]
         if result.vague:  # "补贴", "残疾证": the best three are a guess; offer the whole list too

@@ -97,6 +97,7 @@ class Result:
     offered: list[Candidate] = field(default_factory=list)  # the answer, or the suggestions
     vague: bool = False  # a word or two ("残疾证", "补贴") and no keyword: suggestions are a guess
     confidence: float | None = None  # the decider's P(top is right), when it decided
+    aside: Candidate | None = None  # small talk said beside the question answered (matcher/aside.py)
 
     @property
     def top(self) -> Candidate | None:
@@ -119,6 +120,7 @@ class Result:
         return {"q": self.question, "normalized": self.normalized, "decision": self.decision,
                 **({"vague": True} if self.vague else {}),
                 **({"p_right": round(self.confidence, 3)} if self.confidence is not None else {}),
+                **({"aside": self.aside.entry_id} if self.aside is not None else {}),
                 "matched": top.matched if top else None,
                 "components": top.explain() if top else None,
                 "candidates": [c.explain() for c in self.candidates[:5]]}

@@ -1,0 +1,86 @@
+"""Round 6 (issue 11): small talk said beside a question, other offices' papers, neighbouring topics.
+Runs with and without the embedding (WXBOT_SEMANTIC=0). Questions written for these tests, not
+taken from any eval set."""
+from __future__ import annotations
+
+import pytest
+
+from bot.answers.knowledge import Bundle
+from bot.config import ROOT
+from handlers import policy
+
+
+@pytest.fixture(scope="module")
+def bundle():
+    return Bundle.load(ROOT / "knowledge")
+
+
+@pytest.fixture(scope="module")
+def match(bundle):
+    return bundle.matcher.match
+
+
+def answered(result) -> str | None:
+    return result.offered[0].entry_id if result.decision == "answer" else None
+
+
+# ---- 1. small talk beside a question ----------------------------------------------------------
+
+def test_a_question_after_small_talk_gets_the_answer_and_one_line_for_the_small_talk(bundle, match):
+    result = match("你是机器人吗 我问护理补贴")
+    assert answered(result) == "subsidy.care", result.explain()
+    assert result.aside is not None and result.aside.entry_id == "chat.who"
+    reply = policy.respond("你是机器人吗 我问护理补贴", bundle)
+    first, second = reply.text.splitlines()[:2]
+    assert "机器人" in first and "护理补贴" in second  # who we are in one line, then the answer
+    assert reply.meta["topic"] == "subsidy.care" and reply.meta["explain"]["aside"] == "chat.who"
+
+
+@pytest.mark.parametrize("question, topic", [
+    ("你是机器人吗", "chat.who"),
+    ("谢谢 再见", "chat.bye"),
+    # who we are asked twice: the second clause alone reads like 联系残联, but it is still small talk
+    ("请问你是谁，残联里的员工吗", "chat.who"),
+    ("你是谁呀，残联上班的吗", "chat.who"),
+])
+def test_small_talk_alone_keeps_the_small_talk_reply(match, question, topic):
+    result = match(question)
+    assert answered(result) == topic, result.explain()
+    assert result.aside is None
+
+
+# ---- 2. other offices' papers ------------------------------------------------------------------
+
+@pytest.mark.parametrize("question, referral", [
+    ("出生医学证明上孩子名字错了能改吗", "ref.other_papers"),  # the hospital's paper, not 残疾证补办
+    ("家里的房产证遗失了 找哪个部门", "ref.other_papers"),
+    ("暂住证过期了怎么续", "ref.residence_permit"),  # the old name of the 居住证
+])
+def test_other_offices_papers_get_their_referral(match, question, referral):
+    result = match(question)
+    assert answered(result) == referral, result.explain()
+
+
+# ---- 3. neighbouring topics --------------------------------------------------------------------
+
+@pytest.mark.parametrize("question, topic", [
+    ("女儿大专毕业一年了 听力残疾 残联能帮她找份工作吗", "employ.graduates"),  # a graduate, not any job seeker
+    ("孩子是精神残疾 平定等级去哪个医院", "assess.level"),  # dictated 平定 is 评定, not the free medicine
+    ("我是低保户 家里老屋漏雨墙也开裂了 能帮忙修吗", "housing.repair"),  # 低保 said as who they are
+])
+def test_neighbouring_topics_are_told_apart(match, question, topic):
+    result = match(question)
+    assert answered(result) == topic, result.explain()
+
+
+# ---- 4. lists that did not hold the right topic ------------------------------------------------
+
+@pytest.mark.parametrize("question, topic", [
+    ("谢谢 帮了大忙", "chat.thanks"),  # 谢谢 is a filler, dropped before matching
+    ("好了我先走了", "chat.bye"),
+    ("盲人想学推拿", "employ.training"),
+    ("侄女要结婚了 去哪领证", "ref.marriage"),
+])
+def test_small_talk_and_near_topics_said_in_other_words(match, question, topic):
+    result = match(question)
+    assert answered(result) == topic, result.explain()
