@@ -46,6 +46,11 @@ ANSWER_FOOTER = "还有问题直接问我，回复“菜单”看全部服务。
 
 # ---- ctx-free core, shared with `wxbot ask` ----------------------------------------------------
 
+# Small talk beside a question that needs no line of its own before the answer ("好的再见" would
+# read as the end of the conversation just before it goes on).
+ASIDE_UNSAID = frozenset({"chat.bye"})
+
+
 def respond(question: str, bundle: knowledge.Bundle) -> Reply:
     """The reply to one free-text question, with kind/topic/score/explain in reply.meta."""
     result = bundle.matcher.match(question)
@@ -54,7 +59,7 @@ def respond(question: str, bundle: knowledge.Bundle) -> Reply:
         entry = bundle.kb.get(result.offered[0].entry_id)
         reply = entry_reply(entry, bundle, score=result.score, explain=explain)
         said = bundle.kb.get(result.aside.entry_id) if result.aside is not None else None
-        if said is not None:  # "…怎么申请 你是机器人吗": one line for the small talk, then the answer
+        if said is not None and said.id not in ASIDE_UNSAID:  # "…怎么申请 你是机器人吗": a line for it first
             reply.text = bundle.local.render(said.answer).strip().splitlines()[0] + "\n" + reply.text
         return reply
     if result.decision == "suggest":

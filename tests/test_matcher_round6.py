@@ -36,6 +36,14 @@ def test_a_question_after_small_talk_gets_the_answer_and_one_line_for_the_small_
     assert reply.meta["topic"] == "subsidy.care" and reply.meta["explain"]["aside"] == "chat.who"
 
 
+def test_a_goodbye_beside_a_question_gets_no_line_of_its_own(bundle, match):
+    # "再见" just before the answer would read as if the conversation ended there.
+    result = match("拜拜 残疾证到期了怎么换")
+    assert answered(result) == "cert.renew" and result.aside is not None and result.aside.entry_id == "chat.bye"
+    reply = policy.respond("拜拜 残疾证到期了怎么换", bundle)
+    assert "再见" not in reply.text.splitlines()[0] and "残疾人证" in reply.text.splitlines()[0]
+
+
 @pytest.mark.parametrize("question, topic", [
     ("你是机器人吗", "chat.who"),
     ("谢谢 再见", "chat.bye"),
