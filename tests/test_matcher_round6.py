@@ -92,3 +92,10 @@ def test_neighbouring_topics_are_told_apart(match, question, topic):
 def test_small_talk_and_near_topics_said_in_other_words(match, question, topic):
     result = match(question)
     assert answered(result) == topic, result.explain()
+
+
+def test_cannot_see_or_hear_is_not_read_as_lost(bundle):
+    # "不见了" means lost (证不见了 → 丢了), but "看不见了" is about the eyes: it must stay as said.
+    text = bundle.matcher.normalizer.text
+    assert "看不见" in text("我妈眼睛就看不见了 能办残疾证吗") and "丢" not in text("耳朵听不见了")
+    assert "丢了" in text("残疾证不见了")
