@@ -65,14 +65,15 @@ def asker():
 
 
 def test_eval_counts_the_flow_a_question_needs_as_right(asker):
-    rows = [({"aids.sharing"}, "能不能借个轮椅用两天"), ({"employ.support"}, "我想找工作")]
+    rows = [({"aids.sharing"}, "能不能借个轮椅用两天"), ({"employ.support"}, "我想找工作"),
+            ({"assess.home"}, "我要预约上门评残")]
     stats = evaluate(asker, rows)
-    assert stats["right"] == 2 and stats["by_flow"] == 2 and not stats["misses"]
-    assert FLOW_ANSWERS["aids_start"] == "aids.sharing"
+    assert stats["right"] == 3 and stats["by_flow"] == 3 and not stats["misses"]
+    assert FLOW_ANSWERS["handlers.aids.aids_start"] == "aids.sharing"
 
 
 def test_eval_still_counts_a_flow_started_for_another_topic_as_a_miss(asker):
     # labelled 辅具适配 (getting one's own device), but the text starts the borrowing flow
     stats = evaluate(asker, [({"aids.fitting"}, "能不能借个轮椅用两天")])
     assert stats["right"] == 0 and stats["by_flow"] == 0
-    assert stats["misses"][0][0] == "COMMAND" and stats["misses"][0][3] == "aids_start"
+    assert stats["misses"][0][0] == "COMMAND" and stats["misses"][0][3] == "handlers.aids.aids_start"

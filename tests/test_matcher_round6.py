@@ -99,3 +99,13 @@ def test_cannot_see_or_hear_is_not_read_as_lost(bundle):
     text = bundle.matcher.normalizer.text
     assert "看不见" in text("我妈眼睛就看不见了 能办残疾证吗") and "丢" not in text("耳朵听不见了")
     assert "丢了" in text("残疾证不见了")
+
+
+@pytest.mark.parametrize("question, topics", [
+    ("讲了好几遍都说不明白 真是太差劲了", ("chat.praise_complain",)),  # its keyword said: not "没学会"
+    ("好了好了我知道了 拜拜", ("chat.thanks", "chat.bye")),  # two kinds of small talk close: either is fine
+    ("你好啊小助手", ("chat.greeting",)),
+])
+def test_small_talk_in_its_own_words_is_answered(match, question, topics):
+    result = match(question)
+    assert result.decision == "answer" and result.offered[0].entry_id in topics, result.explain()

@@ -60,9 +60,9 @@ class Asker:
                 reply = fn(ctx)
             except Exception:  # noqa: BLE001 - a handler that needs the database or WeChat
                 row = _row(question, "command", f"（由“{fn.__name__}”处理，需要在公众号对话里使用）")
-                return {**row, "_flow": fn.__name__}
+                return {**row, "_flow": f"{fn.__module__}.{fn.__name__}"}
             if reply is not None:
-                taker = fn.__name__
+                taker = f"{fn.__module__}.{fn.__name__}"
                 break
         else:
             reply = policy.respond(question, self.bundle)

@@ -175,9 +175,10 @@ def _plausible(c: Candidate, rules: Rules) -> bool:
 
 
 def top_and_runner(candidates: list[Candidate]) -> tuple[Candidate, Candidate | None]:
-    """The best candidate and the one it must beat (small talk is never a policy answer's rival)."""
+    """The best candidate and the one it must beat: small talk is never a policy answer's rival, and
+    two kinds of small talk are no rivals either ("好了我知道了 拜拜": 谢谢 or 再见, both are fine)."""
     top = candidates[0]
-    return top, next((c for c in candidates[1:] if c.kind != "smalltalk" or top.kind == "smalltalk"), None)
+    return top, next((c for c in candidates[1:] if c.kind != "smalltalk"), None)
 
 
 def decide(question: str, normalized: str, candidates: list[Candidate], rules: Rules = LEXICAL) -> Result:
@@ -193,8 +194,9 @@ def decide(question: str, normalized: str, candidates: list[Candidate], rules: R
     short = len(normalized.replace(" ", "")) <= VAGUE_CHARS
     result.vague = short and not top.keywords and top.kind == "answer"
     lexical = top.components.get("lex", top.score)
-    # Small talk ("再见", "谢谢") is a matter of the words said, never of a vague likeness in meaning.
-    smalltalk_floor = LEXICAL.answer_min if top.kind == "smalltalk" else 0.0
+    # Small talk ("再见", "谢谢") is a matter of the words said, never of a vague likeness in meaning:
+    # its own keyword, or samples' words enough to answer on words alone.
+    smalltalk_floor = LEXICAL.answer_min if top.kind == "smalltalk" and not top.keywords else 0.0
     if rules.decider is not None and "cos_e" in top.components:
         result.confidence = rules.decider.probability_of(top, runner, normalized)
         confident = result.confidence >= rules.decider.threshold and lexical >= smalltalk_floor
