@@ -137,3 +137,22 @@ def test_no_aes_key_configured_refuses_encrypted_posts(database_url):
     enc_settings = settings.with_(wechat_aes_key=DEMO["WECHAT_AES_KEY"])
     query, body = signed_request(enc_settings, build_xml("o", "text", Content="hi"), encrypt=True)
     assert create_app(settings).test_client().post(f"/wechat?{query}", data=body).status_code == 403
+
+
+def test_a_delivery_report_with_nested_and_repeated_elements_is_read_and_recorded(settings, services):
+    # WeChat's MASSSENDJOBFINISH carries a nested CopyrightCheckResult with repeated <item>s; the
+    # flat fields staff see in the notice report must still be read, whitespace trimmed.
+    from bot.outbox.models import DeliveryEvent
+    xml = ("<xml><ToUserName><![CDATA[gh_demo_account]]></ToUserName><FromUserName><![CDATA[o_mass_report]]>"
+           "</FromUserName><CreateTime>1700000000</CreateTime><MsgType><![CDATA[event]]></MsgType>"
+           "<Event><![CDATA[MASSSENDJOBFINISH]]></Event><MsgID>1000001625</MsgID>"
+           "<Status><![CDATA[ send success ]]></Status><TotalCount>100</TotalCount><FilterCount>80</FilterCount>"
+           "<SentCount>75</SentCount><ErrorCount>5</ErrorCount><CopyrightCheckResult><Count>2</Count>"
+           "<ResultList><item><ArticleIdx>1</ArticleIdx></item><item><ArticleIdx>2</ArticleIdx></item>"
+           "</ResultList><CheckState>2</CheckState></CopyrightCheckResult><Empty></Empty></xml>")
+    resp = _http(settings, True).post_xml(xml, encrypt=True)
+    assert resp.status_code == 200
+    with services.sessions() as s:
+        event = s.scalars(select(DeliveryEvent).where(DeliveryEvent.msg_id == "1000001625")).one()
+    assert (event.status, event.total_count, event.sent_count, event.error_count) == ("send success", 100, 75, 5)
+    assert "CopyrightCheckResult" not in event.detail and "Empty" not in event.detail
