@@ -21,7 +21,10 @@ from bot.engine.router import handler
 log = logging.getLogger(__name__)
 
 
-STATUS_REGEX = r"(查|我的|我家).{0,4}(残疾人?证|证件|办证).{0,4}(进度|办到哪|好了没|办好了)|(残疾人?证|办证)进度"
+# "我爸的残疾证办到哪了" asks for the progress too, without 查/我的 before it; only question forms
+# ("好了没", "下来没"), so "残疾证办好了 补贴怎么领" still goes to the policy answers.
+STATUS_REGEX = (r"(查|我的|我家).{0,4}(残疾人?证|证件|办证).{0,4}(进度|办到哪|好了没|办好了)|(残疾人?证|办证)进度|"
+                r"(残疾人?证|证件?)[^，。？?！!\s]{0,3}(办到哪|办到什么|办好了没|好了没|下来了?没|批下来了?没)")
 
 
 def _reply(text: str, options=None, kind: str = "command") -> Reply:

@@ -77,3 +77,13 @@ def test_registered_without_a_record_is_told_how_to_apply(chat, services):
     (dt.date(2026, 5, 9), 1, dt.date(2026, 5, 11))])
 def test_working_days_skip_weekends(start, days, end):
     assert add_workdays(start, days) == end
+
+
+@pytest.mark.parametrize("asked", ["我爸的残疾证办到哪了", "残疾证批下来了没有", "俺的证办好了没"])
+def test_progress_asked_in_residents_words_gets_the_status(chat, services, asked):
+    _registered(chat, services, step="公示", step_date="2026-05-06")
+    assert "评定结果正在村（社区）公示" in chat(asked).text
+
+
+def test_a_certificate_already_issued_in_passing_is_not_a_status_question(chat):
+    assert "评定结果" not in chat("残疾证办好了 护理补贴怎么领").text
