@@ -119,22 +119,15 @@ def category_of(entry_id: str) -> str:
 
 def topics_in(bundle: knowledge.Bundle, keys) -> list[list[str]]:
     """[title, "topic:id"] of the answer entries in these categories, most asked first (menu.yaml)."""
-    cache = _topic_lists.get(id(bundle))
-    if cache is None or cache[0] is not bundle:  # a reload builds a new bundle: lists made afresh
-        _topic_lists.clear()
-        cache = _topic_lists[id(bundle)] = (bundle, {})
-    keys = tuple(keys)
-    if keys not in cache[1]:
+    # Kept in the bundle: the policy menu scanned every entry for each of its categories on every
+    # "政策" tap, 4 % of a menu message's CPU (py-spy, issue 16).
+    key = ("topics_in", tuple(keys))
+    if key not in bundle.memo:
         order = bundle.topic_order
-        entries = [e for e in bundle.kb.entries.values() if e.kind == "answer" and category_of(e.id) in keys]
+        entries = [e for e in bundle.kb.entries.values() if e.kind == "answer" and category_of(e.id) in key[1]]
         entries.sort(key=lambda e: order.get(e.id, len(order)))
-        cache[1][keys] = [(e.title, f"topic:{e.id}") for e in entries]
-    return [list(pair) for pair in cache[1][keys]]
-
-
-# Each bundle's topic lists: the policy menu scanned every entry for each of its categories on every
-# "政策" tap, 4 % of a menu message's CPU (py-spy, issue 16).
-_topic_lists: dict[int, tuple[knowledge.Bundle, dict]] = {}
+        bundle.memo[key] = [(e.title, f"topic:{e.id}") for e in entries]
+    return [list(pair) for pair in bundle.memo[key]]
 
 
 # ---- handlers ----------------------------------------------------------------------------------

@@ -93,6 +93,9 @@ class Bundle:
     local: LocalFacts
     built_seconds: float = 0.0
     topic_order: dict[str, int] = field(default_factory=dict)  # menu.yaml: most asked first in topic lists
+    # Values derived from this knowledge by those who read it (the policy menu's topic lists), made
+    # once per load: a reload builds a new bundle, and with it an empty memo.
+    memo: dict = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def load(cls, knowledge_dir: str | Path, previous: "Bundle | None" = None) -> "Bundle":

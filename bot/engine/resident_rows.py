@@ -8,6 +8,8 @@ flush of these two rows were a quarter of a message's CPU (py-spy, issue 16).
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 from sqlalchemy import bindparam, inspect, insert, select, update
 from sqlalchemy.orm import class_mapper, make_transient_to_detached
 
@@ -29,33 +31,30 @@ def load(session, openid: str):
     row = raw_sql.fetch_one(conn, _LOAD, {"p_openid": openid})
     if row is None:
         state = raw_sql.fetch_one(conn, _STATE, {"p_openid": openid})
-        return None, _attach(session, ConversationState, _S, state) if state else None
+        return None, _attach(session, ConversationState, state) if state else None
     n = len(_F.c)
-    follower = _attach(session, Follower, _F, row[:n])
-    return follower, _attach(session, ConversationState, _S, row[n:]) if row[n] is not None else None
+    follower = _attach(session, Follower, row[:n])
+    return follower, _attach(session, ConversationState, row[n:]) if row[n] is not None else None
 
 
-def _attach(session, cls, table, values):
+def _attach(session, cls, values):
     """A persistent object for a row read here, as a query would have put it in the session."""
     found = session.identity_map.get(session.identity_key(cls, values[0]))
     if found is not None:  # already loaded in this session (never on the hot path): keep that one
         return found
     # Built as a query builds it: no constructor, no attribute events (a third of this function's time).
-    obj = class_mapper(cls).class_manager.new_instance()
-    obj.__dict__.update(zip(_keys(cls, table), values))
+    mapper = class_mapper(cls)
+    obj = mapper.class_manager.new_instance()
+    obj.__dict__.update(zip(_attribute_keys(mapper), values))
     make_transient_to_detached(obj)  # given its identity key: "as loaded", nothing changed
     session.add(obj)
     return obj
 
 
-_attribute_keys: dict = {}
-
-
-def _keys(cls, table) -> tuple[str, ...]:
-    if cls not in _attribute_keys:
-        mapper = class_mapper(cls)
-        _attribute_keys[cls] = tuple(mapper.get_property_by_column(c).key for c in table.c)
-    return _attribute_keys[cls]
+@lru_cache(maxsize=None)
+def _attribute_keys(mapper) -> tuple[str, ...]:
+    """The mapped attribute of each column of the mapper's table, in the table's column order."""
+    return tuple(mapper.get_property_by_column(c).key for c in mapper.local_table.c)
 
 
 def take_updates(session, rows) -> list[tuple]:
@@ -90,14 +89,9 @@ def take_updates(session, rows) -> list[tuple]:
     return updates
 
 
-_plain_mappers: dict = {}
-
-
 def _plain(mapper) -> bool:
     """Every column mapped under its own name on one table (what take_updates can write itself)."""
-    if mapper not in _plain_mappers:
-        _plain_mappers[mapper] = all(mapper.get_property_by_column(c).key == c.name for c in mapper.local_table.c)
-    return _plain_mappers[mapper]
+    return _attribute_keys(mapper) == tuple(c.name for c in mapper.local_table.c)
 
 
 def _default(column, given: dict):

@@ -15,6 +15,7 @@ from dataclasses import replace
 from typing import Callable
 
 from bot.answers.matcher.rank import Result
+from bot.answers.matcher.story import length
 
 # Clause ends: anything that is not a Han character, a digit or a Latin letter (commas, spaces,
 # emoji, sentence ends). Dictated text without any is handled by taking the keyword out instead.
@@ -61,7 +62,7 @@ def split(question: str, result: Result, match: Callable[[str], Result]) -> Resu
     if _is_policy_answer(result):  # already answered: the small talk is only acknowledged
         return replace(result, aside=small)
     remainder = " ".join(rest)
-    if len(_CLAUSE.sub("", remainder)) < MIN_CHARS:
+    if length(remainder) < MIN_CHARS:
         return None
     policy = match(remainder)
     if not _is_policy_answer(policy) or any(c.kind == "smalltalk" for c in policy.candidates[:PLAIN]):

@@ -28,7 +28,8 @@ _CHARS = re.compile(r"[\u4e00-\u9fff0-9A-Za-z]")
 PART_WEIGHT = 0.3
 
 
-def _length(text: str) -> int:
+def length(text: str) -> int:
+    """Characters that say something: Han characters, digits, Latin letters."""
     return len(_CHARS.findall(text))
 
 
@@ -36,9 +37,9 @@ def question_part(raw: str) -> str | None:
     """For a long message of several sentences, the trailing run of sentences that ask (ending at
     the last one that asks; the last sentence if none does). None for a short message, one
     sentence, or when the part would be the whole message."""
-    if _length(raw) < STORY_CHARS:
+    if length(raw) < STORY_CHARS:
         return None
-    sentences = [s for s in _SENTENCE.findall(raw) if _length(s)]
+    sentences = [s for s in _SENTENCE.findall(raw) if length(s)]
     if len(sentences) < 2:
         return None
     asking = [i for i, s in enumerate(sentences) if _ASKS.search(s)]
@@ -46,7 +47,7 @@ def question_part(raw: str) -> str | None:
     start = end
     while start > 0 and start - 1 in asking:
         start -= 1
-    while start > 0 and _length("".join(sentences[start:end + 1])) < PART_CHARS:
+    while start > 0 and length("".join(sentences[start:end + 1])) < PART_CHARS:
         start -= 1
     if start == 0 and end == len(sentences) - 1:
         return None
