@@ -43,8 +43,8 @@ def _summary(ctx, reg) -> str:
 def register(ctx: Ctx) -> Reply | None:
     reg = service.current(ctx.session, ctx.openid)
     if reg is None and compact(ctx.text) in ("我的信息", "我的资料"):
-        return _reply("您还没有注册，这里没有保存您的姓名、证件号。\n请回复数字：\n1. 现在注册\n2. 回主菜单",
-                      options=[["现在注册", "people_register:"], ["回主菜单", "menu:MAIN"]])
+        return _reply("您还没有注册，这里没有保存您的姓名、证件号。\n请回复数字：\n1. 现在注册\n2. 回主菜单\n"
+                      f"{ctx.local.way_out()}", options=[["现在注册", "people_register:"], ["回主菜单", "menu:MAIN"]])
     if reg is None or compact(ctx.text) == "重新注册":
         return start_registration(ctx)
     return _reply(f"您已经注册过了：\n{_summary(ctx, reg)}\n请回复数字：\n1. 重新注册（换人或改信息）\n"
@@ -65,8 +65,9 @@ def register_picked(ctx: Ctx) -> Reply | None:
 def cert_status(ctx: Ctx) -> Reply | None:
     reg = service.current(ctx.session, ctx.openid)
     if reg is None:
+        # Not everyone can register (no ID at hand, a neighbour asking): a human and a phone too.
         return _reply("查办证进度要先注册，核对身份后才能看，保护您的信息。\n请回复数字：\n"
-                      "1. 现在注册（大约 2 分钟）\n2. 回主菜单",
+                      f"1. 现在注册（大约 2 分钟）\n2. 回主菜单\n不方便注册的，{ctx.local.way_out()}",
                       options=[["现在注册", "people_register:CERT_STATUS"], ["回主菜单", "menu:MAIN"]])
     name = mask_name(decrypt(ctx.settings.data_key, reg.name_enc))
     records = service.linked_records(ctx.session, reg)

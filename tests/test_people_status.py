@@ -59,11 +59,17 @@ def test_not_registered_is_offered_registration_then_comes_back_to_status(chat, 
     load(services, [record(id_number=id18, name="张三", step="制证")])
     offer = chat("我的证件")
     assert "先注册" in offer.text and "1. 现在注册" in offer.text
+    assert "回复 0 转人工" in offer.text  # someone who cannot register still has a human and a phone
     assert "给谁注册" in chat("1").text
     for said in ("1", "张三", id18, "13812345678"):
         chat(said)
     final = chat("鳌江")
     assert final.text.startswith("注册成功") and "正在制作证件" in final.text
+
+
+def test_my_details_unregistered_offers_registration_and_a_way_out(chat):
+    offer = chat("我的信息")
+    assert "还没有注册" in offer.text and "1. 现在注册" in offer.text and "回复 0 转人工" in offer.text
 
 
 def test_registered_without_a_record_is_told_how_to_apply(chat, services):
