@@ -63,7 +63,7 @@ def ask_reason(ctx):
     return _ask_category(ctx)
 
 
-@leavable
+@leavable(free_text=True)
 def ask_reason_note(ctx):
     ctx.goto("category", reason_note=scrub(ctx.text)[:100])  # staff read it; numbers stay out
     return _ask_category(ctx)
@@ -88,7 +88,7 @@ def ask_category(ctx):
     return _say(ctx, "请输入评定医生上门的地址（乡镇、村、门牌号）。")
 
 
-@leavable
+@leavable(free_text=True)
 def ask_address(ctx):
     keep_out_of_log(ctx, "地址")
     known = _known(ctx, "address")

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.people.models import Registration
-from bot.answers.voice_words import is_leaving, is_yes, looks_like_request, relation_said
+from bot.answers.voice_words import is_leaving, is_stuck, is_yes, looks_like_request, relation_said
 from tests.test_booking_support import Registry, active, add_round, book_by_chat
 from tests.test_people_helpers import load, make_id, record
 
@@ -49,6 +49,27 @@ def test_leaving_registration_in_own_words(chat, said):
     assert "请输入" not in chat("3").text
 
 
+@pytest.mark.parametrize("said", ["我不弄了太麻烦", "不要了", "算了不办了以后再说"])
+def test_leaving_with_a_reason_after_it(chat, said):
+    chat("注册")
+    reply = chat(said)
+    assert "已取消" in reply.text and "1. 政策咨询" in reply.text
+    assert "请输入" not in chat("2").text
+
+
+def test_stuck_at_a_step_gets_a_person_offered_and_the_step_stays(chat, services):
+    id18 = make_id(506)
+    load(services, [record(id_number=id18, name="王芳", phone="13900005678")])
+    chat("注册")
+    chat("1")
+    help_ = chat.voice("这个我不会弄")
+    assert "工作人员帮您办" in help_.text and "回复 0 转人工" in help_.text
+    assert "身份证号" in chat("王芳").text  # nothing lost: the name step was still open
+    for step in (id18, "13900005678"):
+        chat(step)
+    assert "注册成功" in chat("昆阳").text
+
+
 @pytest.fixture
 def registry(services, monkeypatch):
     return Registry(services, monkeypatch)
@@ -72,9 +93,19 @@ def test_booking_left_with_bu_yue_le(chat, registry, services):
     assert "预约成功" not in chat("确认", openid="o_n").text
 
 
+def test_a_reason_in_own_words_is_an_answer_not_a_call_for_help(chat, registry, services):
+    registry.register("o_r")
+    add_round(services, capacity=2)
+    chat("预约评残", openid="o_r")
+    assert "一句话" in chat("4", openid="o_r").text  # 其他原因
+    assert "哪一类残疾" in chat("他看不懂字", openid="o_r").text
+
+
 def test_words():
     assert relation_said("我是他的老伴") == "1" and relation_said("替我奶奶注册") == "4"
     assert relation_said("张三") is None and relation_said("我是") is None
     assert is_yes("对对") and not is_yes("不对") and not is_yes("对不起")
     assert is_leaving("我不约了") and not is_leaving("不") and not is_leaving("约了")
+    assert is_leaving("不借了") and is_leaving("我不弄了太麻烦") and not is_leaving("不麻烦")
+    assert is_stuck("看不懂") and is_stuck("这个我不会填") and not is_stuck("他不会说话也不会写字")
     assert looks_like_request("办证进度") and not looks_like_request("欧阳娜娜")

@@ -14,8 +14,15 @@ YES_WORDS = {"确认", "确定", "是", "是的", "对", "对的", "对对", "�
              "1", "ok", "OK", "Ok"}
 # "我不注册了" "不约了" "算了不预约了": the resident is leaving this flow (opt-in per flow: in "cancel my
 # booking?" the same words mean "yes, cancel", so that flow does not use it).
-LEAVING = re.compile(r"^(算了|那|我|我们|就|先|还是|暂时)*(不|别)(想|要|用)?(再)?"
-                     r"(注册|绑定|预约|约|办|弄|填|登记|评)(了|啦)?(吧|啊|呀)?$")
+# A reason may follow: "我不弄了太麻烦", "不办了以后再说".
+REASONS = r"(太麻烦|好麻烦|麻烦|太难|好难|不会弄|弄不来|以后再说|下次再说|改天再说|不想弄)"
+LEAVING = re.compile(r"^(算了|那|我|我们|就|先|还是|暂时)*((不|别)(想|要|用)?(再)?"
+                     r"(注册|绑定|预约|约|办|弄|填|登记|评|借)|不要)(了|啦)?(吧|啊|呀)?"
+                     rf"({REASONS}(了|啦)?(吧|啊|呀)?)*$")
+# Stuck, not leaving: "这个我不会填" "看不懂" asks for help. The step stays open (they may go on).
+# Not checked where the step takes free text (a reason, an address): "他不会说话" is an answer there.
+STUCK = re.compile(r"^.{0,4}(不会(弄|填|操作|搞|打字)|(弄|搞|看)不(来|懂|明白)|不知道怎么(弄|填|办))"
+                   r".{0,4}$")
 # Role words: what the SPEAKER is to the disabled person ("我是他妈妈" → a parent).
 ROLES = {"1": ("配偶", "老伴", "丈夫", "妻子", "老公", "老婆", "爱人", "媳妇"),
          "2": ("子女", "儿子", "女儿", "孩子", "闺女", "儿媳", "女婿"),
@@ -79,9 +86,26 @@ def leave(ctx):
     return Reply(text=text, meta={"then": "menu:MAIN"})  # the dispatcher adds the menu
 
 
-def leavable(fn):
-    """A step where "我不注册了" / "不约了" leaves the flow (the flow's declaration lists the wrapped step)."""
-    @functools.wraps(fn)
-    def step(ctx):
-        return leave(ctx) if is_leaving(ctx.text or "") else fn(ctx)
-    return step
+def is_stuck(text: str) -> bool:
+    return bool(STUCK.match(compact(text)))
+
+
+def stuck(ctx) -> Reply:
+    """Help from a person, and the step stays where it was: nothing typed so far is lost."""
+    return Reply(text="没关系，可以请工作人员帮您办。\n" + ctx.local.way_out() + "\n"
+                 "想自己接着填，直接回复刚才问的内容；不办了回复“取消”。")
+
+
+def leavable(fn=None, *, free_text: bool = False):
+    """A step where "我不注册了" / "不约了" leaves the flow and "这个我不会填" gets a person offered (the
+    flow's declaration lists the wrapped step). free_text: a step whose answer is the resident's own
+    sentence (a reason, an address), where only leaving is recognised."""
+    def wrap(fn):
+        @functools.wraps(fn)
+        def step(ctx):
+            said = ctx.text or ""
+            if is_leaving(said):
+                return leave(ctx)
+            return stuck(ctx) if not free_text and is_stuck(said) else fn(ctx)
+        return step
+    return wrap(fn) if fn is not None else wrap
