@@ -5,7 +5,7 @@ import logging
 import re
 
 from bot.cli import kb as cli_kb
-from bot.answers import knowledge
+from bot.answers import follow_on, knowledge
 from bot.engine.context import Ctx
 from bot.answers.contact_towns import CONTACT_ENTRY, after_contact, town as contact_town
 from bot.engine.features import Feature
@@ -135,7 +135,10 @@ def topics_in(bundle: knowledge.Bundle, keys) -> list[list[str]]:
 @handler(fallback=True)
 def ask(ctx: Ctx) -> Reply | None:
     """Any text no other handler claimed: look it up in the knowledge base."""
-    reply = respond(ctx.text, knowledge.bundle(ctx.services))
+    bundle = knowledge.bundle(ctx.services)
+    reply = respond(ctx.text, bundle)
+    if not ctx.in_flow and follow_on.applies(ctx.text, reply.meta["kind"]):
+        reply = _follow_on(ctx, bundle) or reply
     if not ctx.in_flow:
         # Remember a question we could not answer outright, so that the pick that follows is
         # logged as "question → entry" for staff to turn into a sample question.
@@ -150,6 +153,21 @@ def ask(ctx: Ctx) -> Reply | None:
     if reply.meta.get("entry") == CONTACT_ENTRY and not ctx.in_flow:
         return after_contact(ctx, reply, said=ctx.text)
     return reply
+
+
+def _follow_on(ctx: Ctx, bundle: knowledge.Bundle) -> Reply | None:
+    """"要带什么材料" just after an answer: asked again with that topic's title (bot.answers.follow_on)."""
+    if ctx.session is None:  # a question on its own (`wxbot ask`, `wxbot eval`): no conversation before it
+        return None
+    topic_id = follow_on.last_topic(ctx.session, ctx.openid)
+    entry = bundle.kb.get(topic_id) if topic_id else None
+    if entry is None:
+        return None
+    again = respond(follow_on.with_topic(ctx.text, entry.title), bundle)
+    if again.meta["kind"] != "answer":
+        return None
+    again.meta["explain"] = {**again.meta["explain"], "follow_on": entry.id}  # staff see why
+    return again
 
 
 @handler(action="topic")

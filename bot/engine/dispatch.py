@@ -90,8 +90,10 @@ def prefetch(services, msg) -> None:
     try:
         _fn, match = services.router.for_text(text)
         if match is not None and match.how == "fallback":
-            from bot.answers import knowledge  # why: knowledge and matcher load on the first question
-            knowledge.bundle(services).matcher.match(text)  # cached by the matcher for the handler
+            from bot.answers import follow_on, knowledge  # why: knowledge and matcher load on the first question
+            bundle = knowledge.bundle(services)
+            first = bundle.matcher.match(text)  # cached by the matcher for the handler
+            follow_on.prefetch(services.sessions, bundle, msg.openid, text, first)
     except Exception:  # noqa: BLE001 - an optimisation only; the transaction does the real work
         log.debug("prefetch failed", exc_info=True)
 

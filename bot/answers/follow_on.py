@@ -1,0 +1,75 @@
+"""A follow-on question read with the topic just answered: after 残疾儿童康复救助, "要带什么材料" asks
+about that, not about materials in general.
+
+Residents ask one thing, then go on in a few words ("在哪里办", "要多久", "我家是二级能领吗"). Alone,
+those words name no topic and got a list of guesses. When the question is short, names no topic well
+enough to be answered (or names none at all, "在哪里申请"), asks the way a follow-on does, and this resident was answered a topic a few
+minutes ago, it is matched again with that topic's title in front; only an answer (never another
+list) replaces the first reply.
+
+The topic comes from the message log (the previous message's row), read only on this path: the hot
+path writes nothing more for it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from sqlalchemy import select
+
+from bot.answers.normalize import compact
+from bot.db import utcnow
+from bot.models import MessageLog
+
+WITHIN = dt.timedelta(minutes=30)
+MAX_CHARS = 20  # a follow-on is short; a longer message says what it is about
+# How a follow-on asks: what to bring, where, whom, how long, how much, whether it applies to me.
+CUES = re.compile(r"材料|带什么|要带|带啥|证件|手续|流程|步骤|怎么(办|弄|申请|领|交|报|去)|咋(办|弄|申请|领)|在哪|哪里|"
+                  r"去哪|找谁|电话|地址|多久|多长|几天|什么时候|啥时候|多少|几档|要钱|出钱|花钱|自费|收费|费用|"
+                  r"免费|条件|标准|几岁|年龄|能不能|能领|可以吗|行吗|能办|符合|网上|手机上|代办|本人|家属")
+# A question's shape ("那丢了呢", "能拿不", "要登报伐", "咋预约", "有没有份"): its words may be a topic's.
+ASKING_FORM = re.compile(r"^那.{0,6}呢$|呢$|(吗|伐|么|不|没|没有)$|^咋|有没有|要不要|是不是|能不能|可不可以")
+# What else a follow-on is made of: the characters left when cues and these are taken out are its
+# own words. A first reply that only guessed (a list) gives way with a few left ("我家是二级能领吗");
+# an answer only when none are ("在哪里申请", "多少钱一个月"): "那护理补贴呢" names its own topic, and
+# "电动车被偷了在哪报警" is about something else altogether.
+FILLERS = re.compile(r"[我你他她它咱俺那这个的了吗呢啊呀吧哦嘛么伐不没还就都也一下请问要是有能可以会得咋啥些]")
+OWN_WORDS_MAX = {"suggest": 4, "fallback": 4, "answer": 2, "referral": 2}
+
+
+def applies(question: str, first_kind: str) -> bool:
+    """Is this message a follow-on to read with the last topic, given how it was answered alone?"""
+    said = compact(question)
+    if not 0 < len(said) <= MAX_CHARS or not (CUES.search(said) or ASKING_FORM.search(said)):
+        return False
+    own_words = FILLERS.sub("", CUES.sub("", said))
+    return len(own_words) <= OWN_WORDS_MAX.get(first_kind, -1)
+
+
+def last_topic(session, openid: str, now: dt.datetime | None = None) -> str | None:
+    """The topic this resident's previous message was answered with, if that was a few minutes ago."""
+    row = session.execute(select(MessageLog.topic, MessageLog.kind, MessageLog.created_at)
+                          .where(MessageLog.openid == openid)
+                          .order_by(MessageLog.id.desc()).limit(1)).first()
+    if row is None or row.kind != "answer" or not row.topic:
+        return None
+    return row.topic if row.created_at >= (now or utcnow()) - WITHIN else None
+
+
+def prefetch(sessions, bundle, openid: str, question: str, first) -> None:
+    """Before the message's transaction (bot.engine.dispatch.prefetch): read the last topic and run the
+    second match now, so that the handler finds it cached and SQLite's write lock never waits on it.
+    first: the matcher's Result for the question alone."""
+    top = bundle.kb.get(first.offered[0].entry_id) if first.decision == "answer" and first.offered else None
+    if not applies(question, top.kind if top is not None else first.decision):
+        return
+    with sessions() as session:
+        topic = last_topic(session, openid)
+    entry = bundle.kb.get(topic) if topic else None
+    if entry is not None:
+        bundle.matcher.match(with_topic(question, entry.title))
+
+
+def with_topic(question: str, title: str) -> str:
+    """The question as the matcher reads it on the second try: the topic's title, then the words."""
+    return f"{title} {question.strip()}"
