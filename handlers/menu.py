@@ -1,6 +1,8 @@
 """The main menu, the welcome, a human, and polite answers to media and events."""
 from __future__ import annotations
 
+import re
+
 from bot.db import utcnow
 from bot.engine.context import Ctx
 from bot.engine.features import Feature
@@ -29,8 +31,19 @@ def main_menu(ctx, intro: str = "请回复数字选择：", kind: str = "command
     return Reply(text=text, options=MAIN_OPTIONS, meta={"kind": kind})
 
 
+# Only emoji sent (no words: the menu's "?" keyword takes it), and sad ones: a word of care before the
+# menu. Not an alert to staff: a crying face alone says too little, and the words that do are caught
+# by bot/safety first.
+SAD_EMOJI = re.compile("[\U0001F62D\U0001F622\U0001F63F\U0001F494\U0001F61E\U0001F614\U0001F623\U0001F616"
+                       "\U0001F62B\U0001F629\U0001F97A\U0001F630\U0001F625\U0001F613\U0001F641\u2639]")
+SAD_INTRO = ("看到您发了难过的表情。有什么难处，可以打字或发语音告诉我；想和工作人员说，回复 0 转人工。\n"
+             "请回复数字选择：")
+
+
 @handler(menu=("MAIN",), keywords=("菜单", "主菜单", "帮助", "功能", "?", "？", "help", "menu"))
 def show_menu(ctx: Ctx) -> Reply | None:
+    if not ctx.msg.is_event and SAD_EMOJI.search(ctx.text or ""):
+        return main_menu(ctx, intro=SAD_INTRO)
     return main_menu(ctx)
 
 

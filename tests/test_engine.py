@@ -50,6 +50,12 @@ def test_zero_hands_over_to_a_human_and_queues_the_phone_message(chat, services)
     assert row is not None and "12345" in row.payload["text"]["content"]
 
 
+def test_sad_emoji_alone_get_a_word_of_care_and_a_way_to_a_person(chat):
+    reply = chat("😭😭")
+    assert "难过" in reply.text and "回复 0 转人工" in reply.text and "1. 政策咨询" in reply.text
+    assert "难过" not in chat("👍").text and "1. 政策咨询" in chat("👍").text
+
+
 def test_voice_transcript_is_routed_like_text(chat):
     assert "1. 政策咨询" in chat.voice("菜单").text
 
