@@ -11,7 +11,7 @@ import re
 from sqlalchemy import select
 
 from bot.cli import jobs as cli_jobs
-from bot.answers import knowledge
+from bot.answers import follow_on, knowledge
 from bot.engine.features import Feature
 from bot.jobs import hooks
 from bot.jobs.digest import (MAX_SUBSCRIPTIONS, TooManySubscriptions, add_subscription, describe,
@@ -202,6 +202,8 @@ def jobs_named(ctx: Ctx) -> Reply | None:
     if any(a.startswith(("job:", "jobs_more:")) for _l, a in ctx.state.options or []):
         return None  # right after a job list jobs_narrow had these words first
     if len(compact(ctx.text)) > 15 or re.search(_EXCLUDE, ctx.text):
+        return None
+    if follow_on.applies(ctx.text, "suggest"):  # "要钱吗", "在哪里": a question about the last answer
         return None
     text, found = _postings_named(ctx)
     if found and job_fit(ctx.text, parse_query(text, ctx.settings.knowledge_dir), found[0]) >= policy_fit(ctx):

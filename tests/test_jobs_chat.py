@@ -148,3 +148,10 @@ def test_policy_questions_with_job_words_still_get_the_policy_answer(chat, mixed
 def test_without_a_fitting_posting_the_policy_answer_stays(chat):
     reply = chat("电商克服")  # no posting at all: the policy matcher's reading (电商 → 培训) is all there is
     assert "jobs" not in reply.meta["route"]
+
+
+@pytest.mark.parametrize("said", ["要钱吗", "在哪里"])
+def test_a_question_about_the_last_answer_is_not_a_posting_name(chat, mixed, said):
+    assert chat("残疾证怎么办").meta["topic"] == "cert.apply"
+    reply = chat(said)
+    assert "jobs" not in reply.meta["route"] and "岗位" not in reply.text, reply.text
