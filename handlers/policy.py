@@ -167,6 +167,9 @@ def _follow_on(ctx: Ctx, bundle: knowledge.Bundle) -> Reply | None:
     if again.meta["kind"] != "answer":
         return None
     again.meta["explain"] = {**again.meta["explain"], "follow_on": entry.id}  # staff see why
+    text = follow_on.focused_text(ctx.text, entry, bundle.local) if again.meta["entry"] == entry.id else None
+    if text is not None:  # the same topic again: what was asked, and the whole answer one number away
+        again.text, again.options = text, [["看完整说明", f"topic:{entry.id}"]]
     return again
 
 

@@ -19,6 +19,11 @@ def test_what_to_bring_after_an_answer_is_about_that_topic(chat, services):
     assert reply.meta["kind"] == "answer" and reply.meta["topic"] == "rehab.children"
     assert "诊断证明" in reply.text
     assert reply.meta["explain"]["follow_on"] == "rehab.children"  # staff can see why
+    # What was asked, not the whole answer again (a screen reader reads every line) …
+    assert reply.text.startswith("关于“残疾儿童康复救助”") and "定点康复机构" not in reply.text
+    assert "回复 1 看完整说明" in reply.text and "转人工" in reply.text
+    whole = chat("1")  # … and the whole answer one number away
+    assert whole.meta["topic"] == "rehab.children" and "定点康复机构" in whole.text
 
 
 def test_the_same_words_without_a_previous_answer_are_not_guessed_at(chat):

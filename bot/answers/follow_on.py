@@ -17,6 +17,7 @@ import re
 
 from sqlalchemy import select
 
+from bot.answers.local_facts import PENDING
 from bot.answers.normalize import compact
 from bot.db import utcnow
 from bot.models import MessageLog
@@ -68,6 +69,42 @@ def prefetch(sessions, bundle, openid: str, question: str, first) -> None:
     entry = bundle.kb.get(topic) if topic else None
     if entry is not None:
         bundle.matcher.match(with_topic(question, entry.title))
+
+
+# The same topic asked about again: the lines of its answer that say what was asked, not the whole
+# answer a second time (a screen reader reads every line). Cue → words such lines use.
+LINES_FOR = (
+    (re.compile(r"材料|带什么|要带|带啥|证件|手续"), ("带", "材料", "准备", "证明", "照片", "申请表")),
+    (re.compile(r"在哪|哪里|去哪|找谁|地址"), ("在哪", "地点", "地址", "窗口", "机构", "县残联", "乡镇", "浙里办")),
+    (re.compile(r"电话"), ("电话", "拨打")),
+    (re.compile(r"多久|多长|几天|什么时候|啥时候"), ("工作日", "多久", "时间", "当月", "期")),
+    (re.compile(r"多少|几档|标准"), ("多少", "标准", "元", "档")),
+    (re.compile(r"要钱|出钱|花钱|自费|收费|费用|免费"), ("费", "钱", "免")),
+    (re.compile(r"条件|符合|能领|能不能|几岁|年龄|能办"), ("谁能", "对象", "条件", "年龄", "岁", "等级")),
+    (re.compile(r"网上|手机上"), ("网上", "浙里办", "手机")),
+    (re.compile(r"代办|本人|家属"), ("代办", "委托", "监护人", "家属", "本人")),
+)
+MAX_LINES = 4  # more lines than this say the question was not specific: the whole answer then
+
+
+def lines_asked(question: str, answer: str) -> list[str]:
+    """The answer's lines that say what the follow-on asks ("要带什么材料" → the materials); [] when
+    none do or too many (then the whole answer is the reply)."""
+    said = compact(question)
+    words = [w for cue, line_words in LINES_FOR if cue.search(said) for w in line_words]
+    lines = [line for line in answer.splitlines() if words and any(w in line for w in words)]
+    return lines if len(lines) <= MAX_LINES else []
+
+
+def focused_text(question: str, entry, local) -> str | None:
+    """The reply to a follow-on on the same topic: the lines asked for, the way to the whole answer
+    (option 1, set by the caller) and the closing line; None when no few lines say it."""
+    lines = lines_asked(question, local.render(entry.answer))
+    if not lines:
+        return None
+    picked = "\n".join(lines)
+    closing = local.closing(entry.answer) if PENDING in picked else local.way_out()
+    return f"关于“{entry.title}”：\n{picked}\n回复 1 看完整说明。\n{closing}"
 
 
 def with_topic(question: str, title: str) -> str:
