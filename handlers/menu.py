@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 from bot.db import utcnow
+from bot.answers.normalize import compact, pick_digits
 from bot.engine.context import Ctx
 from bot.engine.features import Feature
 from bot.engine.router import handler
@@ -45,6 +46,20 @@ def show_menu(ctx: Ctx) -> Reply | None:
     if not ctx.msg.is_event and SAD_EMOJI.search(ctx.text or ""):
         return main_menu(ctx, intro=SAD_INTRO)
     return main_menu(ctx)
+
+
+@handler(regex=r"^\s*(第)?[0-9０-９一二三四五六七八九十]{1,2}(项|个)?\s*[。.]?\s*$")
+def number_without_a_list(ctx: Ctx) -> Reply | None:
+    """A number when no list was ever shown here (the menu read on a flyer, or days ago on another
+    phone): the main menu's item, named back so the resident knows what the number picked."""
+    digits = pick_digits(compact(ctx.text)).strip("第项个")
+    if not digits.isdigit():
+        return None
+    index = int(digits) - 1
+    if not 0 <= index < len(MAIN_OPTIONS):
+        return main_menu(ctx, f"主菜单没有第 {digits} 项。请回复下面的数字：")
+    label, action = MAIN_OPTIONS[index]
+    return Reply(text=f"{digits}. {label}", meta={"kind": "command", "then": action})
 
 
 @handler(event="subscribe")
@@ -150,6 +165,7 @@ def other_event(ctx: Ctx) -> Reply | None:
 
 FEATURE = Feature(
     name="menu",
-    handlers=(show_menu, welcome, goodbye, human, not_ready, voice_not_heard, media_received,
-              location_received, link_received, unknown_type, location_reported, scanned, other_event),
+    handlers=(show_menu, number_without_a_list, welcome, goodbye, human, not_ready, voice_not_heard,
+              media_received, location_received, link_received, unknown_type, location_reported, scanned,
+              other_event),
 )

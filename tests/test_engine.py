@@ -36,6 +36,18 @@ def test_a_number_outside_the_list_repeats_the_list(chat):
     assert "没有第 9 项" in reply.text and "1. 政策咨询" in reply.text
 
 
+@pytest.mark.parametrize("said", ["7", "７", "七", "第7项"])
+def test_a_number_before_any_list_picks_from_the_main_menu_and_says_which(chat, said):
+    reply = chat(said)  # a first message: the menu was read on a flyer
+    assert reply.text.startswith("7. 看看我能领哪些补贴") and "抱歉" not in reply.text
+    assert reply.meta["route"].startswith("text:regex:number_without_a_list")
+
+
+def test_a_number_beyond_the_main_menu_before_any_list_shows_it(chat):
+    reply = chat("9")
+    assert "没有第 9 项" in reply.text and "1. 政策咨询" in reply.text
+
+
 def test_full_width_and_chinese_numerals_pick_too(chat):
     chat.event("subscribe")
     assert "电话" in chat("６").text
