@@ -49,6 +49,9 @@ ANSWER_FOOTER = "还有问题直接问我，回复“菜单”看全部服务。
 # Small talk beside a question that needs no line of its own before the answer ("好的再见" would
 # read as the end of the conversation just before it goes on).
 ASIDE_UNSAID = frozenset({"chat.bye"})
+# Small talk that ends a conversation: the menu's eight lines after it are noise (a screen reader reads
+# them all); one line says how to go on.
+WITHOUT_MENU = frozenset({"chat.thanks", "chat.bye", "chat.praise_complain"})
 
 
 def respond(question: str, bundle: knowledge.Bundle) -> Reply:
@@ -81,7 +84,10 @@ def entry_reply(entry, bundle: knowledge.Bundle, score: float = 1.0, explain: di
     text = local.render(entry.answer)
     meta = {"kind": entry.kind, "topic": entry.id if entry.kind == "answer" else None,
             "entry": entry.id, "score": score, "candidates": [], "explain": explain or {}}
-    if entry.kind == "smalltalk":  # a greeting or thanks, then what the account can do
+    if entry.kind == "smalltalk" and entry.id in WITHOUT_MENU:  # "谢谢" / "再见": no list read out after it
+        way_out = "" if "转人工" in text else local.way_out()
+        return Reply(text=f"{text.rstrip()}\n回复“菜单”看能办什么。{way_out}", meta=meta)
+    if entry.kind == "smalltalk":  # a greeting, who we are: then what the account can do
         reply = main_menu(None, text + "\n请回复数字选择：", kind="smalltalk")
         reply.meta.update(meta)
         return reply
@@ -157,10 +163,7 @@ def ask(ctx: Ctx) -> Reply | None:
 
 def _follow_on(ctx: Ctx, bundle: knowledge.Bundle) -> Reply | None:
     """"要带什么材料" just after an answer: asked again with that topic's title (bot.answers.follow_on)."""
-    if ctx.session is None:  # a question on its own (`wxbot ask`, `wxbot eval`): no conversation before it
-        return None
-    topic_id = follow_on.last_topic(ctx.session, ctx.openid)
-    entry = bundle.kb.get(topic_id) if topic_id else None
+    entry = bundle.kb.get(follow_on.last_topic(ctx.session, ctx.openid) or "")
     if entry is None:
         return None
     again = respond(follow_on.with_topic(ctx.text, entry.title), bundle)

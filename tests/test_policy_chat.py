@@ -98,6 +98,13 @@ def test_small_talk_is_followed_by_the_main_menu(chat):
     assert reply.options == MAIN_OPTIONS and "1. " in reply.text
 
 
+@pytest.mark.parametrize("said", ["谢谢你", "好的再见"])
+def test_thanks_and_goodbye_end_short_without_the_menu(chat, said):
+    reply = chat(said)
+    assert reply.meta["kind"] == "smalltalk" and "1. 政策咨询" not in reply.text
+    assert "回复“菜单”" in reply.text and "转人工" in reply.text
+
+
 def test_unknown_question_falls_back_with_a_way_out(chat, services):
     reply = chat("明天平阳会不会下雨")
     assert reply.meta["kind"] == "fallback"

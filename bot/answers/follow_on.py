@@ -48,7 +48,10 @@ def applies(question: str, first_kind: str) -> bool:
 
 
 def last_topic(session, openid: str, now: dt.datetime | None = None) -> str | None:
-    """The topic this resident's previous message was answered with, if that was a few minutes ago."""
+    """The topic this resident's previous message was answered with, if that was a few minutes ago.
+    No session (`wxbot ask`, `wxbot eval`: a question on its own) has no conversation before it."""
+    if session is None:
+        return None
     row = session.execute(select(MessageLog.topic, MessageLog.kind, MessageLog.created_at)
                           .where(MessageLog.openid == openid)
                           .order_by(MessageLog.id.desc()).limit(1)).first()
