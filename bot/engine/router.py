@@ -12,6 +12,7 @@ from bot.engine.flows import Flow
 from bot.answers.normalize import compact, pinyin_key
 
 FUZZY_CUTOFF = 85
+COMMANDS_CACHE = 2048
 # pypinyin costs ~0.1 ms a call and a short message is compared with every fuzzy command.
 _pinyin = lru_cache(maxsize=4096)(pinyin_key)
 
@@ -112,13 +113,22 @@ class Router:
             ("fallback", lambda r: r.fallback),
         )
         # Found lazily, in order: the dispatcher usually stops at the first, and the fuzzy checks cost.
-        commands = {fn for r, fn in self.routes if key in r.keywords or any(key.startswith(p) for p in r.prefixes)}
+        commands = self._commands_for(key)
         seen = set()
         for how, test in checks:
             for route, fn in self.routes:
                 if fn not in seen and (hit := test(route)):
                     seen.add(fn)
                     yield fn, Match(how, hit if isinstance(hit, re.Match) else None, shared=bool(commands - {fn}))
+
+    def __post_init__(self):
+        # Handlers whose keyword or prefix a text is (several: the word is shared), kept per text: a scan
+        # of every route, and residents send the same words again and again.
+        self._commands_for = lru_cache(maxsize=COMMANDS_CACHE)(self._scan_commands)
+
+    def _scan_commands(self, key: str) -> frozenset:
+        return frozenset(fn for r, fn in self.routes
+                         if key in r.keywords or any(key.startswith(p) for p in r.prefixes))
 
     def for_text(self, text: str, last_list: tuple[str, ...] = ()) -> tuple[Callable | None, Match | None]:
         return next(iter(self.text_candidates(text, last_list)), (None, None))

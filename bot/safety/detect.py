@@ -1,6 +1,7 @@
 """Recognises distress (self-harm, violence, medical emergency, lost/danger) and complaints in one message."""
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +14,7 @@ from bot.answers.pinyin import syllables
 from bot.safety.similar import Similar
 
 ORDER = ("self_harm", "violence", "medical", "danger", "complaint")  # the first category that fires wins
+DETECT_CACHE = 4096  # texts whose answer is kept (a few hundred kB)
 PAST_WINDOW = 6  # characters before a strong word in which a past-time word makes it a story
 
 
@@ -61,6 +63,7 @@ class Detector:
         if examples:
             lookalikes = [str(t) for t in data.get("not_examples") or []] + list(data.get("questions") or [])
             self.similar = Similar(examples, lookalikes, self.normal)
+        self._cached_detect = functools.lru_cache(maxsize=DETECT_CACHE)(self._detect)
 
     @staticmethod
     def _category(name: str, spec: dict) -> Category:
@@ -83,6 +86,12 @@ class Detector:
         return key
 
     def detect(self, text: str) -> Hit | None:
+        """The category this message is in (distress or a complaint), or None. Every text message goes
+        through it first; residents repeat themselves ("菜单", "1", "找工作"), so answers are kept per
+        text (Hit is frozen: sharing it is safe). A changed distress.yaml is a new Detector."""
+        return self._cached_detect(text)
+
+    def _detect(self, text: str) -> Hit | None:
         key = self.normal(text)
         if not key:
             return None
