@@ -85,8 +85,8 @@ def entry_reply(entry, bundle: knowledge.Bundle, score: float = 1.0, explain: di
     meta = {"kind": entry.kind, "topic": entry.id if entry.kind == "answer" else None,
             "entry": entry.id, "score": score, "candidates": [], "explain": explain or {}}
     if entry.kind == "smalltalk" and entry.id in WITHOUT_MENU:  # "谢谢" / "再见": no list read out after it
-        way_out = "" if "转人工" in text else local.way_out()
-        return Reply(text=f"{text.rstrip()}\n回复“菜单”看能办什么。{way_out}", meta=meta)
+        way_out = "。" if "转人工" in text else "；" + local.way_out()
+        return Reply(text=f"{text.rstrip()}\n回复“菜单”看能办什么{way_out}", meta=meta)
     if entry.kind == "smalltalk":  # a greeting, who we are: then what the account can do
         reply = main_menu(None, text + "\n请回复数字选择：", kind="smalltalk")
         reply.meta.update(meta)

@@ -22,6 +22,7 @@ def test_what_to_bring_after_an_answer_is_about_that_topic(chat, services):
     # What was asked, not the whole answer again (a screen reader reads every line) …
     assert reply.text.startswith("关于“残疾儿童康复救助”") and "定点康复机构" not in reply.text
     assert "回复 1 看完整说明" in reply.text and "转人工" in reply.text
+    assert "\n2. " not in reply.text  # the answer's own numbering would read as a second choice
     whole = chat("1")  # … and the whole answer one number away
     assert whole.meta["topic"] == "rehab.children" and "定点康复机构" in whole.text
 

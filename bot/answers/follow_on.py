@@ -87,6 +87,7 @@ LINES_FOR = (
     (re.compile(r"网上|手机上"), ("网上", "浙里办", "手机")),
     (re.compile(r"代办|本人|家属"), ("代办", "委托", "监护人", "家属", "本人")),
 )
+NUMBERED = re.compile(r"^\s*\d{1,2}[.、．]\s*")
 MAX_LINES = 4  # more lines than this say the question was not specific: the whole answer then
 
 
@@ -96,7 +97,8 @@ def lines_asked(question: str, answer: str) -> list[str]:
     said = compact(question)
     words = [w for cue, line_words in LINES_FOR if cue.search(said) for w in line_words]
     lines = [line for line in answer.splitlines() if words and any(w in line for w in words)]
-    return lines if len(lines) <= MAX_LINES else []
+    # Without the answer's own numbers: under "回复 1 看完整说明" a "2." reads as a choice.
+    return [NUMBERED.sub("", line) for line in lines] if len(lines) <= MAX_LINES else []
 
 
 def focused_text(question: str, entry, local) -> str | None:
