@@ -143,7 +143,8 @@ def ask(ctx: Ctx) -> Reply | None:
     """Any text no other handler claimed: look it up in the knowledge base."""
     bundle = knowledge.bundle(ctx.services)
     reply = respond(ctx.text, bundle)
-    if not ctx.in_flow and follow_on.applies(ctx.text, reply.meta["kind"]):
+    said = follow_on.keyword_said(reply.meta.get("explain"))
+    if not ctx.in_flow and follow_on.applies(ctx.text, reply.meta["kind"], said):
         reply = _follow_on(ctx, bundle) or reply
     if not ctx.in_flow:
         # Remember a question we could not answer outright, so that the pick that follows is

@@ -53,6 +53,13 @@ def test_a_follow_on_that_names_its_own_topic_keeps_it(chat):
     assert chat("那护理补贴呢").meta.get("topic") == "subsidy.care"
 
 
+@pytest.mark.parametrize("first, follow, topic", [("残疾证怎么办", "那换证呢", "cert.renew"),
+                                                ("评残是怎么评的", "那上门呢", "assess.home")])
+def test_a_neighbour_named_by_its_keyword_is_answered_not_the_last_topic(chat, first, follow, topic):
+    chat(first)
+    assert chat(follow).meta.get("topic") == topic
+
+
 def test_something_else_altogether_is_not_answered_with_the_last_topic(chat):
     chat("轮椅怎么申请")
     reply = chat("我的电动车被偷了在哪报警")

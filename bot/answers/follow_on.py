@@ -38,8 +38,11 @@ FILLERS = re.compile(r"[我你他她它咱俺那这个的了吗呢啊呀吧哦�
 OWN_WORDS_MAX = {"suggest": 4, "fallback": 4, "answer": 2, "referral": 2}
 
 
-def applies(question: str, first_kind: str) -> bool:
-    """Is this message a follow-on to read with the last topic, given how it was answered alone?"""
+def applies(question: str, first_kind: str, keyword_said: bool = False) -> bool:
+    """Is this message a follow-on to read with the last topic, given how it was answered alone?
+    keyword_said: the first answer rests on a keyword of its entry ("那换证呢" → 换证): it names its topic."""
+    if keyword_said and first_kind in ("answer", "referral"):
+        return False
     said = compact(question)
     if not 0 < len(said) <= MAX_CHARS or not (CUES.search(said) or ASKING_FORM.search(said)):
         return False
@@ -65,7 +68,8 @@ def prefetch(sessions, bundle, openid: str, question: str, first) -> None:
     second match now, so that the handler finds it cached and SQLite's write lock never waits on it.
     first: the matcher's Result for the question alone."""
     top = bundle.kb.get(first.offered[0].entry_id) if first.decision == "answer" and first.offered else None
-    if not applies(question, top.kind if top is not None else first.decision):
+    keyword_said = bool(first.top.keywords) if first.top is not None else False
+    if not applies(question, top.kind if top is not None else first.decision, keyword_said):
         return
     with sessions() as session:
         topic = last_topic(session, openid)
@@ -110,6 +114,11 @@ def focused_text(question: str, entry, local) -> str | None:
     picked = "\n".join(lines)
     closing = local.closing(entry.answer) if PENDING in picked else local.way_out()
     return f"关于“{entry.title}”：\n{picked}\n回复 1 看完整说明。\n{closing}"
+
+
+def keyword_said(explain: dict | None) -> bool:
+    """From a reply's explanation (Result.explain): did its answer rest on a keyword of its entry?"""
+    return bool(((explain or {}).get("components") or {}).get("keywords"))
 
 
 def with_topic(question: str, title: str) -> str:

@@ -28,7 +28,7 @@ def score(path: str, verbose: bool) -> None:
     for topic, question, want in rows:
         first = final = respond(question, bundle)
         used = False
-        if follow_on.applies(question, first.meta["kind"]):
+        if follow_on.applies(question, first.meta["kind"], follow_on.keyword_said(first.meta.get("explain"))):
             again = respond(follow_on.with_topic(question, bundle.kb.get(topic).title), bundle)
             if again.meta["kind"] == "answer":
                 final, used = again, True
