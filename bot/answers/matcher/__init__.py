@@ -41,7 +41,7 @@ class _Entry:
     texts: list[str]  # normalised title and questions (for rapidfuzz)
     sounds: list[tuple[str, ...]]  # pinyin syllables of each
     originals: list[str]
-    keywords: list[tuple[str, str]]  # (normalised text, " pinyin ")
+    keywords: list[tuple[str, tuple[str, ...]]]  # (normalised text, its " pinyin " sounds)
     objects: frozenset[str]  # certificates/cards its samples talk about
 
 
@@ -85,12 +85,15 @@ class Matcher:
         for number, entry in enumerate(entries):
             originals = [entry.title, *entry.questions]
             analysed = [normalizer.analyse(q) for q in originals]
-            kw_analysed = {}  # 论椅 and 轮椅 both normalise to 轮椅: one keyword
+            kw_analysed, kw_sounds = {}, {}  # 论椅 and 轮椅 both normalise to 轮椅: one keyword
             for kw in entry.keywords or []:
                 a = normalizer.analyse(kw)
                 if a.compact:
                     kw_analysed.setdefault(a.compact, a)
-            entry_keywords = [(k, f" {a.pinyin_text} ") for k, a in kw_analysed.items()]
+                    # A keyword the synonym table shortens (长期护理保险 → 长护险) is also heard as said
+                    # in full: dictation garbles the long form ("长期护理保线") past the table.
+                    kw_sounds.setdefault(a.compact, {f" {a.pinyin_text} "}).add(f" {normalizer.as_said(kw).pinyin_text} ")
+            entry_keywords = [(k, tuple(sorted(kw_sounds[k]))) for k in kw_analysed]
             objects = normalizer.objects_in(" ".join([a.compact for a in analysed] + list(kw_analysed)))
             items.append(_Entry(entry.id, entry.kind, entry.title, [a.compact for a in analysed],
                                 [a.syllables for a in analysed], originals, entry_keywords, objects))
@@ -235,7 +238,7 @@ class Matcher:
         # The sample shown as "matched": the closest by cosine, or by rapidfuzz if that is closer.
         best = doc_hit[1] - self.first_doc[number] if doc_hit and cos_q >= fz else fz_i
         return Candidate(entry.id, entry.kind, entry.title, combine(components), components,
-                         entry.originals[best], hits)
+                         entry.originals[best], hits, frozenset(k for k, _ in entry.keywords))
 
     def close_pairs(self, near: float) -> list[tuple[str, str, str, str, float]]:
         """Sample questions of different entries that read almost the same (for `kb check`)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 from bot.answers.matcher.text import Analysed
 
 
-def weights(keyword_lists: list[list[tuple[str, str]]], places=(), place_weight: float = 1.0) -> dict[str, float]:
+def weights(keyword_lists: list[list[tuple[str, tuple[str, ...]]]], places=(), place_weight: float = 1.0) -> dict[str, float]:
     """Keyword → what a hit is worth: 1 if one topic lists it, 1/n if n topics do (一级, 代缴).
 
     Discounting words that other topics' samples merely use (轮椅, 丢了) was tried too; it lost
@@ -17,14 +17,16 @@ def weights(keyword_lists: list[list[tuple[str, str]]], places=(), place_weight:
     return {kw: (place_weight if kw in places else 1.0) / n for kw, n in listed.items()}
 
 
-def hits(keywords: list[tuple[str, str]], analysed: Analysed, weight: dict[str, float]) -> tuple[list[str], float]:
-    """Keywords found in the question (as written, or as sound); rarer keywords count more."""
+def hits(keywords: list[tuple[str, tuple[str, ...]]], analysed: Analysed,
+         weight: dict[str, float]) -> tuple[list[str], float]:
+    """Keywords found in the question (as written, or as sound: " pinyin " of the keyword as
+    normalised and as said in full); rarer keywords count more."""
     text, sound = analysed.compact, f" {analysed.pinyin_text} "
     found, score = [], 0.0
-    for kw, kw_sound in keywords:
+    for kw, kw_sounds in keywords:
         if kw in text:
             worth = 1.0
-        elif len(kw) >= 3 and kw_sound in sound:
+        elif any(s.count(" ") >= 4 and s in sound for s in kw_sounds):  # 3+ syllables: 2 match too much
             worth = 0.8
         else:
             continue
