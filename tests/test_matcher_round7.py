@@ -109,3 +109,24 @@ def test_care_subsidy_answer_tells_it_apart_from_long_term_care_insurance(bundle
     assert topic in {"subsidy.care", "ref.ltc_insurance"}, result.explain()
     reply = policy.respond("长期护理包险和残疾人护理补贴有什么区别", bundle).text
     assert "长护险" in reply and "不是一回事" in reply or topic == "ref.ltc_insurance"
+
+
+# ---- 4. dictated and dialect words -------------------------------------------------------------
+
+def test_dictated_zheng_for_the_certificate_is_read_as_the_certificate(bundle):
+    text = bundle.matcher.normalizer.text
+    assert "残疾证" in text("办残疾人正要几寸的照片")
+    # protected: "正在, 正常" after 残疾人 are not the certificate
+    assert "残疾证" not in text("残疾人正在找工作") and "残疾证" not in text("残疾人正常上班")
+
+
+@pytest.mark.parametrize("question, topic", [
+    ("办残疾人正要几寸的照片", "cert.apply"),      # 残疾人正: dictated 残疾人证
+    ("辅俱坏了找谁修", "aids.fitting"),            # 辅俱: dictated 辅具
+    ("礼拜天残联开门吗", "contact.office"),         # days of the week are the office's hours
+    ("老年人优待卡怎么申请", "ref.elderly"),
+    ("俺闺女下个月扯证 要带啥", "ref.marriage"),     # 扯证: dialect for getting married
+])
+def test_dictated_and_dialect_words_reach_their_topic(match, question, topic):
+    result = match(question)
+    assert answered(result) == topic, result.explain()
