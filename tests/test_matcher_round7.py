@@ -130,3 +130,22 @@ def test_dictated_zheng_for_the_certificate_is_read_as_the_certificate(bundle):
 def test_dictated_and_dialect_words_reach_their_topic(match, question, topic):
     result = match(question)
     assert answered(result) == topic, result.explain()
+
+
+def test_a_place_word_of_the_runner_up_does_not_keep_the_list():
+    # 外地 says where the resident is (a place word, left out of `listed`), not what is asked
+    top = Candidate("cert.renew", "answer", "换证补办与到期", 0.60, {"lex": 0.4, "cos_e": 0.93}, "",
+                    ["到期"], frozenset({"到期"}))
+    runner = Candidate("cert.cross_region", "answer", "跨省通办", 0.595, {"lex": 0.4, "cos_e": 0.93}, "",
+                       ["外地"], frozenset({"跨省通办"}))
+    result = decide("人在外地残疾证快到期了", "人在外地残疾证快到期了", [top, runner], MARGIN_RULES)
+    assert answered(result) == "cert.renew"
+
+
+@pytest.mark.parametrize("question, topic", [
+    ("想在手机里存一个电子残疾证 怎么弄", "cert.electronic"),
+    ("老爸有慢性病 门诊拿药能报几成", "ref.medical_reimburse"),   # 医保 reimbursement, not 精神病服药
+])
+def test_words_of_other_services_reach_their_topic(match, question, topic):
+    result = match(question)
+    assert answered(result) == topic, result.explain()

@@ -67,6 +67,8 @@ class Matcher:
         self.doc_index = doc_index  # one document per sample question (and title)
         self.entry_index = entry_index  # one document per entry, all its words (for coverage only)
         self.keyword_weight = keyword_weight  # keyword → what a hit is worth (0–1)
+        places = set(normalizer.places)  # keywords that tell a close call apart (rank.said_only_by)
+        self.listed = [frozenset(k for k, _ in e.keywords if k not in places) for e in entries]
         self.first_doc: dict[int, int] = {}  # entry → its first doc number
         for doc, number in enumerate(doc_entry):
             self.first_doc.setdefault(number, doc)
@@ -238,7 +240,7 @@ class Matcher:
         # The sample shown as "matched": the closest by cosine, or by rapidfuzz if that is closer.
         best = doc_hit[1] - self.first_doc[number] if doc_hit and cos_q >= fz else fz_i
         return Candidate(entry.id, entry.kind, entry.title, combine(components), components,
-                         entry.originals[best], hits, frozenset(k for k, _ in entry.keywords))
+                         entry.originals[best], hits, self.listed[number])
 
     def close_pairs(self, near: float) -> list[tuple[str, str, str, str, float]]:
         """Sample questions of different entries that read almost the same (for `kb check`)."""

@@ -84,7 +84,7 @@ class Candidate:
     components: dict[str, float] = field(default_factory=dict)
     matched: str = ""  # the sample question (or title) closest to what was asked
     keywords: list[str] = field(default_factory=list)  # its keywords the question hit
-    listed: frozenset[str] = frozenset()  # all its keywords (normalised)
+    listed: frozenset[str] = frozenset()  # all its keywords (normalised), place words left out
 
     def copy(self) -> "Candidate":
         return Candidate(self.entry_id, self.kind, self.title, self.score, dict(self.components), self.matched,
@@ -191,10 +191,11 @@ def top_and_runner(candidates: list[Candidate]) -> tuple[Candidate, Candidate | 
 
 def said_only_by(top: Candidate, runner: Candidate, normalized: str) -> bool:
     """The question says a keyword of the top that the runner does not list, and none of the runner's
-    that the top does not list (as written: a keyword heard only by its sound decides nothing)."""
+    that the top does not list (as written: a keyword heard only by its sound decides nothing; place
+    words like 外地 are left out of `listed`: they say where someone is, not what is asked)."""
     text = normalized.replace(" ", "")
-    own = [k for k in top.keywords if k in text and k not in runner.listed]
-    theirs = [k for k in runner.keywords if k in text and k not in top.listed]
+    own = [k for k in top.keywords if k in text and k in top.listed and k not in runner.listed]
+    theirs = [k for k in runner.keywords if k in text and k in runner.listed and k not in top.listed]
     return bool(own) and not theirs
 
 
