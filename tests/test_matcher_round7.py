@@ -149,3 +149,10 @@ def test_a_place_word_of_the_runner_up_does_not_keep_the_list():
 def test_words_of_other_services_reach_their_topic(match, question, topic):
     result = match(question)
     assert answered(result) == topic, result.explain()
+
+
+def test_dialect_and_dictated_words_are_read_as_the_keyword(bundle, match):
+    text = bundle.matcher.normalizer.text
+    assert "第一次" in text("头一回办残疾证") and "代办" in text("找人代半")
+    result = match("老人走不动 残疾证能找人代半吗")
+    assert answered(result) == "service.paperwork", result.explain()
