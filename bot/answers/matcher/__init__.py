@@ -67,8 +67,7 @@ class Matcher:
         self.doc_index = doc_index  # one document per sample question (and title)
         self.entry_index = entry_index  # one document per entry, all its words (for coverage only)
         self.keyword_weight = keyword_weight  # keyword → what a hit is worth (0–1)
-        places = set(normalizer.places)  # keywords that tell a close call apart (rank.said_only_by)
-        self.listed = [frozenset(k for k, _ in e.keywords if k not in places) for e in entries]
+        self.listed = keywords.listed([e.keywords for e in entries], normalizer.places)
         self.first_doc: dict[int, int] = {}  # entry → its first doc number
         for doc, number in enumerate(doc_entry):
             self.first_doc.setdefault(number, doc)
@@ -87,15 +86,7 @@ class Matcher:
         for number, entry in enumerate(entries):
             originals = [entry.title, *entry.questions]
             analysed = [normalizer.analyse(q) for q in originals]
-            kw_analysed, kw_sounds = {}, {}  # 论椅 and 轮椅 both normalise to 轮椅: one keyword
-            for kw in entry.keywords or []:
-                a = normalizer.analyse(kw)
-                if a.compact:
-                    kw_analysed.setdefault(a.compact, a)
-                    # A keyword the synonym table shortens (长期护理保险 → 长护险) is also heard as said
-                    # in full: dictation garbles the long form ("长期护理保线") past the table.
-                    kw_sounds.setdefault(a.compact, {f" {a.pinyin_text} "}).add(f" {normalizer.as_said(kw).pinyin_text} ")
-            entry_keywords = [(k, tuple(sorted(kw_sounds[k]))) for k in kw_analysed]
+            kw_analysed, entry_keywords = keywords.of_entry(entry.keywords, normalizer)
             objects = normalizer.objects_in(" ".join([a.compact for a in analysed] + list(kw_analysed)))
             items.append(_Entry(entry.id, entry.kind, entry.title, [a.compact for a in analysed],
                                 [a.syllables for a in analysed], originals, entry_keywords, objects))

@@ -4,6 +4,27 @@ from __future__ import annotations
 from bot.answers.matcher.text import Analysed
 
 
+def of_entry(raw: list[str] | None, normalizer) -> tuple[dict[str, Analysed], list[tuple[str, tuple[str, ...]]]]:
+    """An entry's keywords, normalised (论椅 and 轮椅 both become 轮椅: one keyword), each with its
+    " pinyin " sounds. A keyword the synonym table shortens (长期护理保险 → 长护险) is also heard as
+    said in full: dictation garbles the long form ("长期护理保线") past what the table lists."""
+    analysed: dict[str, Analysed] = {}
+    sounds: dict[str, set[str]] = {}
+    for kw in raw or []:
+        a = normalizer.analyse(kw)
+        if a.compact:
+            analysed.setdefault(a.compact, a)
+            sounds.setdefault(a.compact, {f" {a.pinyin_text} "}).add(f" {normalizer.as_said(kw).pinyin_text} ")
+    return analysed, [(k, tuple(sorted(s))) for k, s in sounds.items()]
+
+
+def listed(keyword_lists: list[list[tuple[str, tuple[str, ...]]]], places=()) -> list[frozenset[str]]:
+    """Each entry's keywords that can settle a close call (rank.said_only_by); place words (外地 …)
+    say where someone is, not what is asked."""
+    places = set(places)
+    return [frozenset(k for k, _ in keywords if k not in places) for keywords in keyword_lists]
+
+
 def weights(keyword_lists: list[list[tuple[str, tuple[str, ...]]]], places=(), place_weight: float = 1.0) -> dict[str, float]:
     """Keyword → what a hit is worth: 1 if one topic lists it, 1/n if n topics do (一级, 代缴).
 
