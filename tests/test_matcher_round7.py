@@ -156,3 +156,13 @@ def test_dialect_and_dictated_words_are_read_as_the_keyword(bundle, match):
     assert "第一次" in text("头一回办残疾证") and "代办" in text("找人代半")
     result = match("老人走不动 残疾证能找人代半吗")
     assert answered(result) == "service.paperwork", result.explain()
+
+
+def test_a_household_already_moved_asks_about_moving_the_certificate(match):
+    # "户口也迁了": the 户口 is done; what is asked is the certificate (迁了, 迁过去, 迁过来 are 残疾证迁移's)
+    result = match("闺女嫁到外县 户口也迁过去了 她那个证咋办")
+    assert answered(result) == "cert.transfer", result.explain()
+    result = match("我们一家户口都迁过来了 原来的证要换地方吗")
+    assert answered(result) != "ref.hukou" and "cert.transfer" in [c.entry_id for c in result.offered], \
+        result.explain()
+    assert answered(match("老婆的户口怎么迁过来")) == "ref.hukou"  # the 户口 itself is still the police's
