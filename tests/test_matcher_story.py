@@ -49,6 +49,8 @@ def test_a_story_is_scored_with_its_asking_part_without_the_embedding_too(bundle
 def test_a_long_story_is_answered_by_what_it_asks(bundle, question, topic, monkeypatch):
     result = bundle.matcher.match(question)
     assert result.decision == "answer" and result.offered[0].entry_id == topic, result.explain()
+    if question == DEAF_FATHER:  # since round 7, 到期 is a keyword of 换证: answered whole too
+        return
     # matched as a whole only, the situation words leave it a close call (what round 5 fixed)
     monkeypatch.setattr(story, "PART_WEIGHT", 0.0)
     bundle.matcher._cache.clear()

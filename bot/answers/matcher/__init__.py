@@ -41,7 +41,7 @@ class _Entry:
     texts: list[str]  # normalised title and questions (for rapidfuzz)
     sounds: list[tuple[str, ...]]  # pinyin syllables of each
     originals: list[str]
-    keywords: list[tuple[str, str]]  # (normalised text, " pinyin ")
+    keywords: list[tuple[str, tuple[str, ...]]]  # (normalised text, its " pinyin " sounds)
     objects: frozenset[str]  # certificates/cards its samples talk about
 
 
@@ -67,6 +67,7 @@ class Matcher:
         self.doc_index = doc_index  # one document per sample question (and title)
         self.entry_index = entry_index  # one document per entry, all its words (for coverage only)
         self.keyword_weight = keyword_weight  # keyword → what a hit is worth (0–1)
+        self.listed = keywords.listed([e.keywords for e in entries], normalizer.places)
         self.first_doc: dict[int, int] = {}  # entry → its first doc number
         for doc, number in enumerate(doc_entry):
             self.first_doc.setdefault(number, doc)
@@ -85,12 +86,7 @@ class Matcher:
         for number, entry in enumerate(entries):
             originals = [entry.title, *entry.questions]
             analysed = [normalizer.analyse(q) for q in originals]
-            kw_analysed = {}  # 论椅 and 轮椅 both normalise to 轮椅: one keyword
-            for kw in entry.keywords or []:
-                a = normalizer.analyse(kw)
-                if a.compact:
-                    kw_analysed.setdefault(a.compact, a)
-            entry_keywords = [(k, f" {a.pinyin_text} ") for k, a in kw_analysed.items()]
+            kw_analysed, entry_keywords = keywords.of_entry(entry.keywords, normalizer)
             objects = normalizer.objects_in(" ".join([a.compact for a in analysed] + list(kw_analysed)))
             items.append(_Entry(entry.id, entry.kind, entry.title, [a.compact for a in analysed],
                                 [a.syllables for a in analysed], originals, entry_keywords, objects))
@@ -235,7 +231,7 @@ class Matcher:
         # The sample shown as "matched": the closest by cosine, or by rapidfuzz if that is closer.
         best = doc_hit[1] - self.first_doc[number] if doc_hit and cos_q >= fz else fz_i
         return Candidate(entry.id, entry.kind, entry.title, combine(components), components,
-                         entry.originals[best], hits)
+                         entry.originals[best], hits, self.listed[number])
 
     def close_pairs(self, near: float) -> list[tuple[str, str, str, str, float]]:
         """Sample questions of different entries that read almost the same (for `kb check`)."""

@@ -39,13 +39,19 @@ class Rules:
     # even if the resident used few of the samples' words (round 4: on the six older sets +5 right,
     # no wrong; on fresh2.tsv, left out of that choice, +2 right, no wrong). 1.0: off.
     clear_margin: float = 1.0
+    # A close call settled by a word: the resident said a keyword of the top topic that the runner-up
+    # does not list, and said none of the runner-up's own ("上门评残要多久" is 上门评残, not 评残;
+    # "证快到期了" is 换证, not 办证). Only at this score or above (round 7: on the spent sets every
+    # such answer from 0.57 up was right; below it, status words like 瘫痪 or 脑瘫 decided wrongly).
+    # 1.0: off.
+    keyword_decides: float = 1.0
     # With the embedding, a trained model of P(the top is right) decides instead of answer_min,
     # margin_min, lexical_floor and disagree_margin: an object with probability_of(top, runner,
     # normalized) and threshold (benchmarks/decider_model.py, an experiment); None: those rules decide.
     decider: object | None = None
 
 
-LEXICAL = Rules()
+LEXICAL = Rules(keyword_decides=0.57)
 # With the embedding: fused = W_LEXICAL·lexical + (1 − W_LEXICAL)·clip((cos − COS_FLOOR)/COS_SPAN).
 # e5 cosines of unrelated Chinese questions sit around 0.8, so only the part above it counts.
 # Chosen by 5-fold cross-validation (benchmarks/tune_semantic.py) on all the tuning data, fresh.tsv
@@ -60,7 +66,8 @@ COS_FLOOR, COS_SPAN = 0.80, 0.20
 # lost to it on fresh2.tsv left out of training (wrong 4.1% against 1.4%), so none is installed; the
 # hook (Rules.decider) is what the trainer replays the model through.
 MARGIN_RULES = Rules(answer_min=0.50, margin_min=0.02, suggest_min=0.22, suggest_window=0.20,
-                     lexical_floor=0.20, suggest_cos=0.90, disagree_margin=0.06, clear_margin=0.05)
+                     lexical_floor=0.20, suggest_cos=0.90, disagree_margin=0.06, clear_margin=0.05,
+                     keyword_decides=0.57)
 SEMANTIC = MARGIN_RULES
 
 
@@ -76,11 +83,12 @@ class Candidate:
     score: float = 0.0
     components: dict[str, float] = field(default_factory=dict)
     matched: str = ""  # the sample question (or title) closest to what was asked
-    keywords: list[str] = field(default_factory=list)
+    keywords: list[str] = field(default_factory=list)  # its keywords the question hit
+    listed: frozenset[str] = frozenset()  # all its keywords (normalised), place words left out
 
     def copy(self) -> "Candidate":
         return Candidate(self.entry_id, self.kind, self.title, self.score, dict(self.components), self.matched,
-                         self.keywords)
+                         self.keywords, self.listed)
 
     def explain(self) -> dict:
         return {"id": self.entry_id, "score": round(self.score, 3), "matched": self.matched,
@@ -181,6 +189,16 @@ def top_and_runner(candidates: list[Candidate]) -> tuple[Candidate, Candidate | 
     return top, next((c for c in candidates[1:] if c.kind != "smalltalk"), None)
 
 
+def said_only_by(top: Candidate, runner: Candidate, normalized: str) -> bool:
+    """The question says a keyword of the top that the runner does not list, and none of the runner's
+    that the top does not list (as written: a keyword heard only by its sound decides nothing; place
+    words like 外地 are left out of `listed`: they say where someone is, not what is asked)."""
+    text = normalized.replace(" ", "")
+    own = [k for k in top.keywords if k in text and k in top.listed and k not in runner.listed]
+    theirs = [k for k in runner.keywords if k in text and k in runner.listed and k not in top.listed]
+    return bool(own) and not theirs
+
+
 def decide(question: str, normalized: str, candidates: list[Candidate], rules: Rules = LEXICAL) -> Result:
     """Answer when clearly ahead; otherwise offer up to 3 distinct topics; otherwise fall back."""
     candidates.sort(key=lambda c: -c.score)
@@ -209,6 +227,8 @@ def decide(question: str, normalized: str, candidates: list[Candidate], rules: R
         if margin >= rules.clear_margin:
             margin_needed, floor = rules.clear_margin, smalltalk_floor
         confident = top.score >= rules.answer_min and margin >= margin_needed and lexical >= floor
+        if not confident and runner is not None and top.kind != "smalltalk" and top.score >= rules.keyword_decides:
+            confident = said_only_by(top, runner, normalized)
     if confident and not result.vague:
         result.decision, result.offered = "answer", [top]
         return result

@@ -151,6 +151,10 @@ class Normalizer:
     def analyse(self, raw: str) -> "Analysed":
         return Analysed.of(self.text(raw))
 
+    def as_said(self, raw: str) -> "Analysed":
+        """The text folded (script, width) but with no synonym or filler applied."""
+        return Analysed.of(_prepare(raw))
+
 
 def _prepare(raw: str) -> str:
     """Script and width folding that needs no knowledge: 繁→简, 全角→半角, emoji out, 幺二三→123."""
