@@ -48,7 +48,8 @@ def show_menu(ctx: Ctx) -> Reply | None:
     return main_menu(ctx)
 
 
-@handler(regex=r"^\s*(第)?[0-9０-９一二三四五六七八九十]{1,2}(项|个)?\s*[。.]?\s*$")
+# One digit only: "88" (and "886") is 拜拜 in chat, not item 88.
+@handler(regex=r"^\s*(第)?[0-9０-９一二三四五六七八九](项|个)?\s*[。.]?\s*$")
 def number_without_a_list(ctx: Ctx) -> Reply | None:
     """A number when no list was ever shown here (the menu read on a flyer, or days ago on another
     phone): the main menu's item, named back so the resident knows what the number picked."""

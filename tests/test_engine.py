@@ -43,6 +43,14 @@ def test_a_number_before_any_list_picks_from_the_main_menu_and_says_which(chat, 
     assert reply.meta["route"].startswith("text:regex:number_without_a_list")
 
 
+@pytest.mark.parametrize("first", [None, "菜单"])
+def test_88_is_goodbye_not_an_item_number(chat, first):
+    if first:
+        chat(first)
+    reply = chat("88")
+    assert "没有第" not in reply.text and reply.meta.get("entry") == "chat.bye", reply.text
+
+
 def test_a_number_beyond_the_main_menu_before_any_list_shows_it(chat):
     reply = chat("9")
     assert "没有第 9 项" in reply.text and "1. 政策咨询" in reply.text

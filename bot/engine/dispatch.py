@@ -14,6 +14,7 @@ log = logging.getLogger(__name__)
 
 HUMAN_WORDS = {"0", "人工", "转人工", "人工客服", "客服", "真人", "找人工"}
 CANCEL_WORDS = {"取消", "退出", "不办了", "算了", "返回", "结束"}
+LONGEST_LIST = 20  # no numbered list is longer; a bigger number is not a pick
 
 
 def dispatch(ctx: Ctx) -> Reply:
@@ -114,6 +115,8 @@ def _numbered_pick(ctx: Ctx, word: str) -> Reply | None:
     if not options:
         return None
     index = int(digits) - 1
+    if index >= LONGEST_LIST:  # "88" is 拜拜 in chat: not a pick from any list, routed as text
+        return None
     if not 0 <= index < len(options):
         lines = [f"没有第 {digits} 项。请回复下面的数字："]
         lines += [f"{i}. {label}" for i, (label, _a) in enumerate(options, 1)]
