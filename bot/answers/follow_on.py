@@ -3,9 +3,9 @@ about that, not about materials in general.
 
 Residents ask one thing, then go on in a few words ("在哪里办", "要多久", "我家是二级能领吗"). Alone,
 those words name no topic and got a list of guesses. When the question is short, names no topic well
-enough to be answered (or names none at all, "在哪里申请"), asks the way a follow-on does, and this resident was answered a topic a few
-minutes ago, it is matched again with that topic's title in front; only an answer (never another
-list) replaces the first reply.
+enough to be answered (or names none at all, "在哪里申请"), asks the way a follow-on does, and this
+resident was answered a topic a few minutes ago, it is matched again with that topic's title in front;
+only an answer (never another list) replaces the first reply.
 
 The topic comes from the message log (the previous message's row), read only on this path: the hot
 path writes nothing more for it.
