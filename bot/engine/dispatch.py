@@ -91,7 +91,7 @@ def prefetch(services, msg) -> None:
     try:
         _fn, match = services.router.for_text(text)
         if match is not None and match.how == "fallback":
-            from bot.answers import follow_on, knowledge  # why: knowledge and matcher load on the first question
+            from bot.answers import follow_on, knowledge  # why: these load on the first question
             bundle = knowledge.bundle(services)
             first = bundle.matcher.match(text)  # cached by the matcher for the handler
             follow_on.prefetch(services.sessions, bundle, msg.openid, text, first)
