@@ -180,7 +180,8 @@ def test_the_tuning_script_accepts_spent_sets_and_refuses_the_held_out_one():
     spec = importlib.util.spec_from_file_location("tune_semantic", ROOT / "benchmarks" / "tune_semantic.py")
     tune = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(tune)
-    assert tune.is_held_out("knowledge/eval/fresh6.tsv") and tune.is_held_out("fresh7.tsv")
+    assert tune.is_held_out("knowledge/eval/fresh7.tsv") and tune.is_held_out("fresh8.tsv")
+    assert not tune.is_held_out("knowledge/eval/fresh6.tsv")  # run once on 2026-12-08, tuning data since
     assert not tune.is_held_out("knowledge/eval/fresh.tsv")  # run once in round 2, tuning data since
     assert not tune.is_held_out("knowledge/eval/fresh2.tsv")  # run once in round 3, tuning data since
     assert not tune.is_held_out("knowledge/eval/fresh3.tsv")  # run once on 2026-12-07, tuning data since
