@@ -7,7 +7,8 @@ answers about different topics the first half's answer is the result, the second
 `Result.also` (the reply offers it as option 1: "您还问了：…，回复 1 看").
 
 Where a second question begins:
-- at a joining word (还有 / 另外 / 顺便问下 / 再问一下 / 以及 …) that starts a clause;
+- at a joining word (还有 / 另外 / 顺便问下 / 再问一下 / 以及 …) that starts a clause, when the words
+  before it and after it both ask;
 - between clauses (cut by spaces or punctuation) when the clauses before and after the cut both ask
   ("…怎么申请 他的残疾证要不要注销"). Dictated text with neither is left whole.
 A single question with a comma ("我是二级残疾，护理补贴怎么申请") has only one asking clause: never cut.
@@ -28,10 +29,10 @@ from bot.answers.matcher.story import STORY_CHARS, length
 _JOIN = re.compile(r"(?:^|[^\u4e00-\u9fff0-9A-Za-z]+)(?:还有就是|还有|另外|以及|再有)"
                    r"|(?:顺便|再|还想|另外|我还|还要)问(?:一)?下|还想问|另外问")
 _CLAUSE_END = re.compile(r"[^\u4e00-\u9fff0-9A-Za-z]+")
-# A clause that asks. Stricter than story.py's: "几" is left out ("花了好几万" tells, it does not ask),
-# and so are 想问/请问, which open a question rather than end one.
+# A clause that asks. Stricter than story.py's: "几" asks only as 几张/几级/几号, not in 好几万, 十几年,
+# 前几天, 几千 (they tell), and 想问/请问 open a question rather than end one.
 _ASKS = re.compile(r"[?？]|吗|伐|么|嘛|呢|咋|怎|如何|啥|什么|哪|谁|多少|多久|是否|能不能|能否|可不可以|"
-                   r"可以不|行不行|要不要|有没有|会不会|是不是")
+                   r"可以不|行不行|要不要|有没有|会不会|是不是|(?<![好十一两前这那几])几(?![十百千万])")
 # Each half must say this much (characters that say something) to be matched on its own.
 MIN_CHARS = 4
 
@@ -39,9 +40,10 @@ MIN_CHARS = 4
 def _cuts(question: str) -> list[tuple[str, str, bool]]:
     """(first half, second half, joined by a word) for each place a second question may begin."""
     cuts = []
-    for m in _JOIN.finditer(question):
-        if m.start() > 0:
-            cuts.append((question[:m.start()], question[m.end():], True))
+    for m in _JOIN.finditer(question):  # both sides must ask: "他有护理补贴 还有残疾证 …" tells a story
+        first, second = question[:m.start()], question[m.end():]
+        if m.start() > 0 and _ASKS.search(first) and _ASKS.search(second):
+            cuts.append((first, second, True))
     if cuts:
         return cuts[:1]
     ends = [m for m in _CLAUSE_END.finditer(question) if 0 < m.start() and m.end() < len(question)]
