@@ -94,3 +94,13 @@ def test_small_talk_is_understood(match, question, entry):
 def test_care_subsidy_not_paid_is_answered_by_the_care_subsidy(match):
     result = match("护理补贴好几个月没打过来了")  # was 生活补贴 (没打过来 was its word only)
     assert answered(result) == "subsidy.care", result.explain()
+
+
+@pytest.mark.parametrize("question", ["知道了 太感谢了 省得跑冤枉路", "太感谢了 明白了 我让儿子去弄"])
+def test_thanks_with_a_few_words_beside_it_is_still_thanks(match, question):
+    # its keywords said, the words beside them match nothing: they only diluted it below answering
+    assert answered(match(question)) == "chat.thanks"
+
+
+def test_a_thank_you_beside_a_policy_question_still_gets_the_policy_answer(match):
+    assert answered(match("谢谢你 残疾证到期了去哪换")) == "cert.renew"
