@@ -5,7 +5,7 @@ import logging
 import re
 
 from bot.cli import kb as cli_kb
-from bot.answers import follow_on, knowledge
+from bot.answers import follow_on, knowledge, second_question
 from bot.engine.context import Ctx
 from bot.answers.contact_towns import CONTACT_ENTRY, after_contact, town as contact_town
 from bot.engine.features import Feature
@@ -64,7 +64,7 @@ def respond(question: str, bundle: knowledge.Bundle) -> Reply:
         said = bundle.kb.get(result.aside.entry_id) if result.aside is not None else None
         if said is not None and said.id not in ASIDE_UNSAID:  # "…怎么申请 你是机器人吗": a line for it first
             reply.text = bundle.local.render(said.answer).strip().splitlines()[0] + "\n" + reply.text
-        return reply
+        return second_question.offer(reply, result.also)  # "…找谁 还有…怎么申请": the second one number away
     if result.decision == "suggest":
         options = [[c.title, f"topic:{c.entry_id}"] for c in result.offered]
         if result.vague:  # "补贴", "残疾证": the best three are a guess; offer the whole list too

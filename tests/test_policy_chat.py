@@ -61,6 +61,17 @@ def test_bare_word_offers_the_whole_list_as_last_option(chat):
     assert "topic:cert.apply" in [a for _l, a in listing.options]
 
 
+def test_two_questions_in_one_message_answer_the_first_and_offer_the_second(chat, services):
+    reply = chat("意外险找谁赔 另外生活补贴在哪里申请")  # round 8: the second question is not lost
+    assert reply.meta["topic"] == "insurance.accident", reply.meta["explain"]
+    assert reply.meta["explain"]["also"] == "subsidy.living"
+    last = reply.text.rstrip().splitlines()[-1]
+    assert last.startswith("您还问了：") and "生活补贴" in last and "回复 1" in last
+    assert reply.options == [[reply.options[0][0], "topic:subsidy.living"]]
+    picked = chat("1")
+    assert picked.meta["kind"] == "answer" and picked.meta["entry"] == "subsidy.living"
+
+
 def test_referral_names_the_other_office(chat):
     reply = chat("身份证丢了去哪补办")
     assert reply.meta["kind"] == "referral" and reply.meta["topic"] is None

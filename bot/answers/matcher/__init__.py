@@ -11,7 +11,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from bot.answers.matcher import aside, keywords, semantic, story
+from bot.answers.matcher import aside, keywords, semantic, story, two_asks
 from bot.answers.matcher.index import SparseIndex
 from bot.answers.matcher.rank import (LEXICAL, OBJECT_MISMATCH, SEMANTIC, Candidate, Result, combine, decide, fuse,
                               fuzzy)
@@ -134,7 +134,9 @@ class Matcher:
     def _match(self, question: str) -> Result:
         # Small talk beside a question ("…怎么申请 你是机器人吗"): each part matched on its own.
         result = self._match_text(question)
-        return (aside.split(question, result, self._match_text) if aside.involved(result) else None) or result
+        result = (aside.split(question, result, self._match_text) if aside.involved(result) else None) or result
+        # Two questions ("…找谁 还有护理补贴怎么申请"): the first answered, the second kept as `also`.
+        return two_asks.split(question, result, self._match_text) or result
 
     def _match_text(self, question: str) -> Result:
         analysed = self.normalizer.analyse(question)

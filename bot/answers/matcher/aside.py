@@ -25,6 +25,8 @@ MIN_CHARS = 4
 # The part must be plainly about policy: no small talk among its best few topics. "你是谁 残联的工作
 # 人员吗" asks who we are twice; its second clause alone reads as 联系残联, with 我是谁 close behind.
 PLAIN = 3
+# Words beside small talk that match nothing, at most this long, do not stop the small-talk answer.
+SHORT_REST = 8
 
 
 def _is_small_talk(result: Result) -> bool:
@@ -33,6 +35,21 @@ def _is_small_talk(result: Result) -> bool:
 
 def _is_policy_answer(result: Result) -> bool:
     return result.decision == "answer" and result.offered[0].kind != "smalltalk"
+
+
+def _said_only_small_talk(result: Result, rest: Result, remainder: str) -> bool:
+    """"明白了 太感谢了 省得我跑一趟": the small talk is the best topic, by its own keyword, and the few
+    words beside it match nothing: a thank-you that the extra words only diluted below answering."""
+    top = result.top
+    return (result.decision != "answer" and top.kind == "smalltalk" and bool(top.keywords)
+            and (rest.decision == "fallback" or _is_small_talk(rest)) and length(_without(remainder, top)) <= SHORT_REST)
+
+
+def _without(text: str, small) -> str:
+    """The text with the small talk's own keywords taken out ("太感谢了 省得…" → "了 省得…")."""
+    for word in sorted(small.keywords, key=len, reverse=True):
+        text = text.replace(word, " ")
+    return text
 
 
 def involved(result: Result) -> bool:
@@ -65,6 +82,8 @@ def split(question: str, result: Result, match: Callable[[str], Result]) -> Resu
     if length(remainder) < MIN_CHARS:
         return None
     policy = match(remainder)
+    if _said_only_small_talk(result, policy, remainder):
+        return replace(result, decision="answer", offered=[result.top])
     if not _is_policy_answer(policy) or any(c.kind == "smalltalk" for c in policy.candidates[:PLAIN]):
         return None
     return replace(policy, question=question, aside=small)

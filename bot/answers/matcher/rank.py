@@ -106,6 +106,7 @@ class Result:
     vague: bool = False  # a word or two ("残疾证", "补贴") and no keyword: suggestions are a guess
     confidence: float | None = None  # the decider's P(top is right), when it decided
     aside: Candidate | None = None  # small talk said beside the question answered (matcher/aside.py)
+    also: Candidate | None = None  # a second question in the message, answered apart (matcher/two_asks.py)
 
     @property
     def top(self) -> Candidate | None:
@@ -129,6 +130,7 @@ class Result:
                 **({"vague": True} if self.vague else {}),
                 **({"p_right": round(self.confidence, 3)} if self.confidence is not None else {}),
                 **({"aside": self.aside.entry_id} if self.aside is not None else {}),
+                **({"also": self.also.entry_id} if self.also is not None else {}),
                 "matched": top.matched if top else None,
                 "components": top.explain() if top else None,
                 "candidates": [c.explain() for c in self.candidates[:5]]}

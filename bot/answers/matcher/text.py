@@ -146,7 +146,34 @@ class Normalizer:
         return " ".join(self._home(normalized).split()) or normalized
 
     def objects_in(self, normalized: str) -> frozenset[str]:
-        return frozenset(o for o in self.objects if o in normalized)
+        written = {o for o in self.objects if o in normalized}
+        return frozenset(written | self._objects_heard(normalized, written))
+
+    @cached_property
+    def _object_words(self) -> list[tuple[str, tuple[str, ...], str]]:
+        """(word, its sounds, the object) for each object and each variant of it in the synonyms."""
+        words = {o: o for o in self.objects}
+        words.update({v: c for v, c in self.synonyms.items() if c in words})
+        papers = {o[-1] for o in self.objects}  # 证, 卡, 本, 照: a misspelling kept as a variant ("…正") is no paper
+        # Three characters at least: two sound like too much ("在家照顾" has 驾照's sounds, "产证" 残证's).
+        return [(w, pinyin_units(w), o) for w, o in words.items() if w[-1] in papers and len(w) >= 3]
+
+    def _objects_heard(self, normalized: str, written: set[str]) -> set[str]:
+        """Another office's card typed as a homophone (申份证 → 身份证, 驾使证 → 驾驶证): heard by sound,
+        with its last character, the kind of paper (证, 照, 卡, 本), written as is, so that "低保正常"
+        or "加找" never sound like a certificate."""
+        heard = set()
+        for word, sounds, obj in self._object_words:
+            if obj in written or obj in heard:
+                continue
+            at = normalized.find(word[-1], len(word) - 1)
+            while at != -1:
+                said = normalized[at - len(word) + 1:at + 1]
+                if _HAN.fullmatch(said[0]) and pinyin_units(said) == sounds:
+                    heard.add(obj)
+                    break
+                at = normalized.find(word[-1], at + 1)
+        return heard
 
     def analyse(self, raw: str) -> "Analysed":
         return Analysed.of(self.text(raw))
