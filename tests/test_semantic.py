@@ -180,11 +180,12 @@ def test_the_tuning_script_accepts_spent_sets_and_refuses_the_held_out_one():
     spec = importlib.util.spec_from_file_location("tune_semantic", ROOT / "benchmarks" / "tune_semantic.py")
     tune = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(tune)
-    assert tune.is_held_out("knowledge/eval/fresh7.tsv") and tune.is_held_out("fresh8.tsv")
+    assert tune.is_held_out("knowledge/eval/fresh8.tsv") and tune.is_held_out("fresh9.tsv")
     assert not tune.is_held_out("knowledge/eval/fresh.tsv")  # run once in round 2, tuning data since
     assert not tune.is_held_out("knowledge/eval/fresh2.tsv")  # run once in round 3, tuning data since
     assert not tune.is_held_out("knowledge/eval/fresh3.tsv")  # run once on 2026-12-07, tuning data since
     assert not tune.is_held_out("knowledge/eval/fresh4.tsv")  # run once on 2026-12-07 (round 5), tuning data since
     assert not tune.is_held_out("knowledge/eval/fresh5.tsv")  # run once on 2026-12-07 (round 6), tuning data since
     assert not tune.is_held_out("knowledge/eval/fresh6.tsv")  # run once on 2026-12-08 (round 7), tuning data since
+    assert not tune.is_held_out("knowledge/eval/fresh7.tsv")  # run once on 2026-12-08 (round 8), tuning data since
     assert not tune.is_held_out("knowledge/eval/tune.tsv")
