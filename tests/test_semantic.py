@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from bot.answers.knowledge import Bundle
 from bot.answers.matcher import Matcher, rank, semantic
 from bot.answers.matcher.text import Normalizer
 from bot.config import ROOT
@@ -43,11 +42,6 @@ class CountingModel:
     def query(self, texts):
         self.texts += 1 if isinstance(texts, str) else len(texts)
         return self.model.query(texts)
-
-
-@pytest.fixture(scope="module")
-def bundle():
-    return Bundle.load(ROOT / "knowledge")
 
 
 @needs_embedding
