@@ -47,7 +47,7 @@ def report(session: Session, notice_id: int, knowledge_dir: str | None = None,
             "scheduled_at": notice.scheduled_at and notice.scheduled_at.isoformat(),
             "sent_at": notice.sent_at and notice.sent_at.isoformat(), "error": notice.last_error,
             "text": compose_text(notice)}
-    delivery = delivery_report(session, source=f"notice:{notice.id}", knowledge_dir=knowledge_dir)
+    delivery = delivery_report(session, source=f"notice:{notice.id}", knowledge_dir=knowledge_dir, now=now)
     return {**info, "delivery": delivery, "recipients": recipients(session, notice)}
 
 

@@ -17,8 +17,10 @@ PROBLEM_STATUSES = (state.FAILED, state.UNKNOWN)
 
 
 def delivery_report(session: Session, *, source: str | None = None, since: dt.datetime | None = None,
-                    knowledge_dir: str | None = None, problems_limit: int = 50) -> dict:
-    """Counts by status and channel, rows that need a look (failed / unknown), quota and finish events."""
+                    knowledge_dir: str | None = None, problems_limit: int = 50,
+                    now: dt.datetime | None = None) -> dict:
+    """Counts by status and channel, rows that need a look (failed / unknown), quota and finish events.
+    now: the moment whose (Beijing) day the quota is counted for; the present by default."""
     where = []
     if source:
         where.append(O.source == source)
@@ -38,7 +40,7 @@ def delivery_report(session: Session, *, source: str | None = None, since: dt.da
     events = finish_events(session, msg_ids) if (source or since) else finish_events(session, None, limit=20)
     totals = {status: sum(by_channel.values()) for status, by_channel in counts.items()}
     return {"totals": totals, "by_status": counts, "problems": problems, "events": events,
-            "quota": quota_today(session, knowledge_dir) if knowledge_dir else None}
+            "quota": quota_today(session, knowledge_dir, now) if knowledge_dir else None}
 
 
 def finish_events(session: Session, msg_ids: list[str] | None, limit: int = 200) -> list[dict]:
