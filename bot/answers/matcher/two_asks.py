@@ -71,8 +71,11 @@ def split(question: str, result: Result, match: Callable[[str], Result]) -> Resu
     for first, second, joined in _cuts(question):
         if length(first) < MIN_CHARS or length(second) < MIN_CHARS:
             continue
-        one, two = match(first), match(second)
-        if not (_answer(one, joined) and _answer(two, joined)):
+        one = match(first)  # the second half only if the first is a confident answer (a match costs)
+        if not _answer(one, joined):
+            continue
+        two = match(second)
+        if not _answer(two, joined):
             continue
         if one.offered[0].entry_id == two.offered[0].entry_id:
             continue
