@@ -143,9 +143,9 @@ def ask(ctx: Ctx) -> Reply | None:
     """Any text no other handler claimed: look it up in the knowledge base."""
     bundle = knowledge.bundle(ctx.services)
     reply = respond(ctx.text, bundle)
-    said = follow_on.keyword_said(reply.meta.get("explain"))
-    if not ctx.in_flow and follow_on.applies(ctx.text, reply.meta["kind"], said):
-        reply = _follow_on(ctx, bundle) or reply
+    if not ctx.in_flow:  # "要带什么材料" just after an answer: read with that topic (bot.answers.follow_on)
+        last = lambda: follow_on.last_topic(ctx.session, ctx.openid)  # noqa: E731
+        reply = follow_on.reread(ctx.text, reply, bundle, respond, last) or reply
     if not ctx.in_flow:
         # Remember a question we could not answer outright, so that the pick that follows is
         # logged as "question → entry" for staff to turn into a sample question.
@@ -160,21 +160,6 @@ def ask(ctx: Ctx) -> Reply | None:
     if reply.meta.get("entry") == CONTACT_ENTRY and not ctx.in_flow:
         return after_contact(ctx, reply, said=ctx.text)
     return reply
-
-
-def _follow_on(ctx: Ctx, bundle: knowledge.Bundle) -> Reply | None:
-    """"要带什么材料" just after an answer: asked again with that topic's title (bot.answers.follow_on)."""
-    entry = bundle.kb.get(follow_on.last_topic(ctx.session, ctx.openid) or "")
-    if entry is None:
-        return None
-    again = respond(follow_on.with_topic(ctx.text, entry.title), bundle)
-    if again.meta["kind"] != "answer":
-        return None
-    again.meta["explain"] = {**again.meta["explain"], "follow_on": entry.id}  # staff see why
-    text = follow_on.focused_text(ctx.text, entry, bundle.local) if again.meta["entry"] == entry.id else None
-    if text is not None:  # the same topic again: what was asked, and the whole answer one number away
-        again.text, again.options = text, [["看完整说明", f"topic:{entry.id}"]]
-    return again
 
 
 @handler(action="topic")

@@ -17,6 +17,8 @@ import re
 
 from sqlalchemy import select
 
+from typing import Callable
+
 from bot.answers.local_facts import PENDING
 from bot.answers.normalize import compact
 from bot.db import utcnow
@@ -114,6 +116,26 @@ def focused_text(question: str, entry, local) -> str | None:
     picked = "\n".join(lines)
     closing = local.closing(entry.answer) if PENDING in picked else local.way_out()
     return f"关于“{entry.title}”：\n{picked}\n回复 1 看完整说明。\n{closing}"
+
+
+def reread(question: str, first, bundle, respond: Callable, last_topic_id: Callable[[], str | None]):
+    """The reply for a follow-on read with the last topic, or None to keep `first` (the reply to the
+    question alone). One decision for the webhook (handlers.policy.ask) and the evaluation
+    (knowledge/eval/followon.py). respond(text, bundle) answers a text; last_topic_id() is called,
+    and the database read, only when the message is shaped like a follow-on."""
+    if not applies(question, first.meta["kind"], keyword_said(first.meta.get("explain"))):
+        return None
+    entry = bundle.kb.get(last_topic_id() or "")
+    if entry is None:
+        return None
+    again = respond(with_topic(question, entry.title), bundle)
+    if again.meta["kind"] != "answer":
+        return None
+    again.meta["explain"] = {**again.meta["explain"], "follow_on": entry.id}  # staff see why
+    text = focused_text(question, entry, bundle.local) if again.meta["entry"] == entry.id else None
+    if text is not None:  # the same topic again: what was asked, and the whole answer one number away
+        again.text, again.options = text, [["看完整说明", f"topic:{entry.id}"]]
+    return again
 
 
 def keyword_said(explain: dict | None) -> bool:

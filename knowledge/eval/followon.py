@@ -4,8 +4,8 @@ database: each line says which topic the resident was answered a moment ago.
     .venv/bin/python knowledge/eval/followon.py knowledge/eval/followon-tune.tsv [-v]
 
 Lines: previous_topic<TAB>follow-on<TAB>expected entry, or `keep` (must not be answered from the last
-topic). Prints right with the last topic, and right for the question alone, as the webhook decides
-(handlers/policy.ask and _follow_on).
+topic). Prints right with the last topic, and right for the question alone, decided as the webhook
+decides (bot.answers.follow_on.reread).
 """
 import os
 import sys
@@ -26,12 +26,9 @@ def score(path: str, verbose: bool) -> None:
             if line.strip() and not line.startswith("#")]
     right = alone = 0
     for topic, question, want in rows:
-        first = final = respond(question, bundle)
-        used = False
-        if follow_on.applies(question, first.meta["kind"], follow_on.keyword_said(first.meta.get("explain"))):
-            again = respond(follow_on.with_topic(question, bundle.kb.get(topic).title), bundle)
-            if again.meta["kind"] == "answer":
-                final, used = again, True
+        first = respond(question, bundle)
+        again = follow_on.reread(question, first, bundle, respond, lambda: topic)
+        final, used = again or first, again is not None
         answered = final.meta.get("entry") if final.meta["kind"] == "answer" else final.meta["kind"]
         good = not used if want == "keep" else answered == want
         right += good
