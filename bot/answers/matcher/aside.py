@@ -42,7 +42,8 @@ def _said_only_small_talk(result: Result, rest: Result, remainder: str) -> bool:
     words beside it match nothing: a thank-you that the extra words only diluted below answering."""
     top = result.top
     return (result.decision != "answer" and top.kind == "smalltalk" and bool(top.keywords)
-            and (rest.decision == "fallback" or _is_small_talk(rest)) and length(_without(remainder, top)) <= SHORT_REST)
+            and (rest.decision == "fallback" or _is_small_talk(rest))
+            and length(_without(remainder, top)) <= SHORT_REST)
 
 
 def _without(text: str, small) -> str:

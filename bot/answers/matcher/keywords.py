@@ -25,7 +25,8 @@ def listed(keyword_lists: list[list[tuple[str, tuple[str, ...]]]], places=()) ->
     return [frozenset(k for k, _ in keywords if k not in places) for keywords in keyword_lists]
 
 
-def weights(keyword_lists: list[list[tuple[str, tuple[str, ...]]]], places=(), place_weight: float = 1.0) -> dict[str, float]:
+def weights(keyword_lists: list[list[tuple[str, tuple[str, ...]]]], places=(),
+            place_weight: float = 1.0) -> dict[str, float]:
     """Keyword → what a hit is worth: 1 if one topic lists it, 1/n if n topics do (一级, 代缴).
 
     Discounting words that other topics' samples merely use (轮椅, 丢了) was tried too; it lost
